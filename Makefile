@@ -1,0 +1,56 @@
+# The MAM-TBK1 axis in ALS — one entry point. `make help` lists the targets.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+DATA ?= data
+PYTEST_ARGS ?=
+
+.PHONY: help setup book test validate data lock lint browser-deps clean
+
+help: ## List every target with one line each
+	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | sort | \
+	  awk 'BEGIN {FS = ":.*## "}; {printf "  make %-16s %s\n", $$1, $$2}'
+
+$(STAMP): requirements.txt pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.txt
+	$(BIN)/python -m pip install --quiet --no-deps -e .
+	$(BIN)/python -m ipykernel install --sys-prefix --name python3 >/dev/null
+	@touch $(STAMP)
+
+setup: $(STAMP) ## Create .venv and install the pinned dependencies (done by book and test)
+
+browser-deps: ## Install Debian's chromium and chromedriver if missing (browser tests)
+	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || { \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium chromium-driver >/dev/null; }
+
+book: $(STAMP) ## Execute every chapter and build the HTML book into _build/html
+	$(BIN)/python -m helpers.book build --data $(DATA)
+
+test: $(STAMP) browser-deps ## Run the test suite (schemas, models, chapters, book, browser)
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+validate: $(STAMP) ## Check every table in DATA=dir against its schema; non-zero exit on any problem
+	$(BIN)/python -m helpers.validate $(DATA)
+
+data: $(STAMP) ## Regenerate the simulated example data in data/ (byte-identical for the same seed)
+	$(BIN)/python -m helpers.simulate data
+
+lock: ## Re-resolve requirements.in into requirements.txt in a scratch venv
+	rm -rf .lockvenv && $(PYTHON) -m venv .lockvenv && .lockvenv/bin/pip install --quiet -r requirements.in
+	{ echo "# Locked dependencies (pip freeze of a clean venv built from requirements.in)."; \
+	  echo "# Regenerate with: make lock"; .lockvenv/bin/pip freeze --exclude-editable | sort -f; } > requirements.txt
+	rm -rf .lockvenv
+	@echo "requirements.txt updated; bring environment.yml to the same versions (make test checks)."
+
+lint: $(STAMP) ## Ruff on code and notebooks
+	$(BIN)/ruff check src tests chapters
+
+clean: ## Remove build products (keeps .venv)
+	rm -rf _build .pytest_cache

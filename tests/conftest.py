@@ -1,0 +1,48 @@
+"""Shared fixtures. Matplotlib draws off-screen (Agg) in every test."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import matplotlib
+import pytest
+
+matplotlib.use("Agg")
+
+from helpers.paths import DATA_DIR, ROOT  # noqa: E402
+from helpers.simulate import write_example_data  # noqa: E402
+from helpers.truths import DEFAULT_SEED  # noqa: E402
+
+
+@pytest.fixture
+def data_copy(tmp_path: Path) -> Path:
+    """A writable copy of the shipped data folder (tests corrupt copies, never data/)."""
+    target = tmp_path / "data"
+    shutil.copytree(DATA_DIR, target)
+    return target
+
+
+@pytest.fixture(scope="session")
+def fresh_data(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The example dataset regenerated from the default seed into a temporary folder."""
+    out = tmp_path_factory.mktemp("fresh_data")
+    write_example_data(out, DEFAULT_SEED)
+    return out
+
+
+@pytest.fixture(scope="session")
+def built_book(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The whole book built once per test session into a temporary output folder."""
+    from helpers.book import build
+
+    out = tmp_path_factory.mktemp("book")
+    build(None, out_dir=out)
+    return out
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # Kernels started by the tests must use their own inline backend, not Agg.
+    os.environ.pop("MPLBACKEND", None)
+    os.chdir(ROOT)

@@ -1,0 +1,57 @@
+"""The built book: pages exist, no error output, numbers glued, results table published."""
+
+from __future__ import annotations
+
+import re
+
+import pandas as pd
+import pytest
+
+from helpers.book import chapter_notebooks
+
+pytestmark = pytest.mark.slow
+
+
+def _pages(html):
+    return {nb.stem: html / "chapters" / f"{nb.stem}.html" for nb in chapter_notebooks()}
+
+
+def test_every_chapter_page_and_the_index_exist(built_book):
+    html = built_book / "html"
+    assert (html / "index.html").is_file() and (html / "intro.html").is_file()
+    for name, page in _pages(html).items():
+        assert page.is_file(), f"no page for {name}"
+
+
+def test_no_page_shows_a_traceback_or_error(built_book):
+    for page in (built_book / "html").rglob("*.html"):
+        text = page.read_text(encoding="utf-8")
+        for marker in ("Traceback (most recent call last)", 'class="output traceback"', "output_stderr",
+                       "Error: ", "glue key", "not found"):
+            assert marker not in text, f"{page.name} contains {marker!r}"
+
+
+def test_every_chapter_shows_the_data_banner_and_its_glued_numbers(built_book):
+    results = pd.read_csv(built_book / "html" / "results.csv")
+    for name, page in _pages(built_book / "html").items():
+        text = page.read_text(encoding="utf-8")
+        assert "Simulated example data" in text, f"{name} lacks the banner"
+        chapter = results[results["chapter"] == name]
+        assert len(chapter) > 0, f"{name} reported no results"
+        assert "SIMULATED EXAMPLE DATA" in text or "<img" in text
+
+
+def test_glued_values_appear_in_the_prose(built_book):
+    results = pd.read_csv(built_book / "html" / "results.csv").set_index(["chapter", "key"])
+    text = re.sub(r"<[^>]+>", "", (built_book / "html" / "chapters" / "human_tbk1.html").read_text())
+    value = results.loc[("human_tbk1", "featured_ratio"), "value"]
+    low = results.loc[("human_tbk1", "featured_ratio"), "ci_low"]
+    assert f"{value:.2f} (95% CI {low:.2f} to" in text
+
+
+def test_results_table_is_published_with_every_column(built_book):
+    results = pd.read_csv(built_book / "html" / "results.csv")
+    json_results = pd.read_json(built_book / "html" / "results.json")
+    assert len(results) == len(json_results) > 0
+    for col in ("chapter", "key", "value", "ci_low", "ci_high", "n", "unit", "method"):
+        assert col in results.columns
