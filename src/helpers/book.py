@@ -19,7 +19,6 @@ the console and a non-zero exit status.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import shutil
 import subprocess
@@ -31,7 +30,7 @@ from pathlib import Path
 import yaml
 
 from .paths import BUILD_DIR, ROOT, resolve_data_dir
-from .results import collect_results
+from .provenance import write_ledger
 from .validate import validate_directory
 
 #: Book sources copied into the staging folder besides the notebooks.
@@ -194,10 +193,10 @@ def build(data_dir: str | None = None, out_dir: Path | None = None) -> list[Chap
         print("[book] rendering with jupyter-book ...", flush=True)
         render_book(stage)
         new_html = stage / "_build" / "html"
-        results = collect_results([stage / nb.relative_to(ROOT) for nb in chapter_notebooks()])
-        results.to_csv(new_html / "results.csv", index=False, lineterminator="\n")
-        (new_html / "results.json").write_text(
-            json.dumps(results.to_dict(orient="records"), indent=1, sort_keys=True) + "\n", encoding="utf-8"
+        write_ledger(
+            [{"chapter": nb.stem, "executed_notebook": stage / nb.relative_to(ROOT), "parameters": parameters,
+              "data_files": {}, "commit": ""} for nb in chapter_notebooks()],
+            new_html,
         )
         executed_dir = out_dir / "executed"
         publish(new_html, html_dir)
