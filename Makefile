@@ -7,6 +7,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DATA ?= data
+VARIANT ?=
 PYTEST_ARGS ?=
 
 .PHONY: help setup book test validate data lock lint browser-deps clean
@@ -30,8 +31,12 @@ browser-deps: ## Install Debian's chromium and chromedriver if missing (browser 
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium chromium-driver >/dev/null; }
 
-book: $(STAMP) ## Execute every chapter and build the HTML book into _build/html
-	$(BIN)/python -m helpers.book build --data $(DATA)
+book: $(STAMP) ## Build the book (cached, parallel) into _build/html; DATA=dir or VARIANT=name build their own folder
+	$(BIN)/python -m helpers.book build --data $(DATA) $(if $(VARIANT),--variant $(VARIANT))
+
+.PHONY: bench
+bench: $(STAMP) ## Time cold / no-op / one-table builds of this engine against Jupyter Book's force and cache modes
+	$(BIN)/python -m helpers.bench
 
 test: $(STAMP) browser-deps ## Run the test suite (schemas, models, chapters, book, browser)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
@@ -42,6 +47,13 @@ validate: $(STAMP) ## Check every table in DATA=dir against its schema; non-zero
 data: $(STAMP) ## Regenerate the simulated example data in data/ (byte-identical for the same seed)
 	$(BIN)/python -m helpers.simulate data
 
+.PHONY: templates convert
+templates: $(STAMP) ## Write templates/<table>.csv (header + one example row) from the table specs
+	$(BIN)/python -m helpers.converters templates
+
+convert: $(STAMP) ## Instrument export -> book table, e.g. make convert ARGS="pla-fiji --summary S.csv --samples I.csv --out mydata"
+	$(BIN)/python -m helpers.converters $(ARGS)
+
 lock: ## Re-resolve requirements.in into requirements.txt in a scratch venv
 	rm -rf .lockvenv && $(PYTHON) -m venv .lockvenv && .lockvenv/bin/pip install --quiet -r requirements.in
 	{ echo "# Locked dependencies (pip freeze of a clean venv built from requirements.in)."; \
@@ -49,8 +61,21 @@ lock: ## Re-resolve requirements.in into requirements.txt in a scratch venv
 	rm -rf .lockvenv
 	@echo "requirements.txt updated; bring environment.yml to the same versions (make test checks)."
 
+.PHONY: calibrate
+calibrate: $(STAMP) ## Coverage and type I error of the estimators, >=1000 simulations each (~30-60 min) -> reference/calibration.csv
+	nice -n 19 $(BIN)/python -m helpers.calibration --workers 2
+
 lint: $(STAMP) ## Ruff on code and notebooks
 	$(BIN)/ruff check src tests chapters
+
+.PHONY: check-results update-reference
+check-results: ## Rebuild the book (cached) and compare every result with reference/results_reference.csv
+	$(MAKE) book
+	$(BIN)/python -m helpers.results check --new _build/html/results.csv
+
+update-reference: ## Rebuild, show the differences from the reference, then write the new reference
+	$(MAKE) book
+	$(BIN)/python -m helpers.results update --new _build/html/results.csv
 
 clean: ## Remove build products (keeps .venv)
 	rm -rf _build .pytest_cache

@@ -20,6 +20,11 @@ from .spec import Column, TableSpec
 TABLE_MODULES: tuple[str, ...] = (
     "human_blot",
     "mouse_blot",
+    "pla_cells",
+    "mam_fraction",
+    "arsenite_motor",
+    "arsenite_cells",
+    "disease_course",
 )
 
 

@@ -1,0 +1,393 @@
+"""Simulation-based power for the next experiment, from the book's own variance components.
+
+Two designs are planned here:
+
+* **Blot contrasts** (one lane per mouse or donor): the unit's log(pTBK1/TBK1)
+  is normal around its group mean with the residual SD of the book's model.
+  The analysis is a two-sample t-test on the units, so simulated power can be
+  checked against the exact noncentral-t power
+  (:class:`statsmodels.stats.power.TTestIndPower`).
+* **PLA puncta per cell** nested in sections nested in mice: each mouse has a log rate
+  ``mu + effect * group + b``, ``b ~ N(0, sd_mouse^2)``; each of its
+  sections a further normal deviation (SD ``sd_section``); each cell a
+  gamma-Poisson count around its section's rate. The analysis is at the level
+  of the mouse, as in the book: the log of each mouse's mean count, compared
+  between groups with a two-sample t-test on the mice. More cells per mouse
+  shrink only the cell part of the variance; the between-mouse part is only
+  reduced by more mice.
+
+Every simulation is vectorized (all replicates at once) and driven by an
+explicit :class:`numpy.random.Generator`.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+from statsmodels.stats.power import TTestIndPower
+
+
+# --------------------------------------------------------------------------
+# Two-group comparisons of one value per unit (blot contrasts)
+# --------------------------------------------------------------------------
+def ttest_reject(a: np.ndarray, b: np.ndarray, alpha: float) -> np.ndarray:
+    """Return whether a pooled-variance two-sample t-test rejects, along the last axis.
+
+    Parameters
+    ----------
+    a, b : ndarray
+        Samples of the two groups, shape ``(..., n_a)`` and ``(..., n_b)``.
+    alpha : float
+        Two-sided level.
+
+    Examples
+    --------
+    >>> a = np.array([[0.0, 1.0, 2.0], [0.0, 0.1, 0.2]])
+    >>> b = np.array([[1.0, 2.0, 3.0], [5.0, 5.1, 5.2]])
+    >>> ttest_reject(a, b, 0.05).tolist()
+    [False, True]
+    """
+    n_a, n_b = a.shape[-1], b.shape[-1]
+    diff = b.mean(axis=-1) - a.mean(axis=-1)
+    pooled = ((n_a - 1) * a.var(axis=-1, ddof=1) + (n_b - 1) * b.var(axis=-1, ddof=1)) / (n_a + n_b - 2)
+    t = diff / np.sqrt(pooled * (1 / n_a + 1 / n_b))
+    return np.abs(t) > stats.t.ppf(1 - alpha / 2, n_a + n_b - 2)
+
+
+def simulate_ttest_power(
+    effect: float, sd: float, n_per_group: int, *, n_sims: int, alpha: float, rng: np.random.Generator
+) -> float:
+    """Return the simulated power of a two-sample t-test (equal groups of normal units).
+
+    Parameters
+    ----------
+    effect : float
+        True difference of group means (log scale for blot ratios).
+    sd : float
+        SD of a unit around its group mean.
+    n_per_group : int
+        Units (mice, donors) per group.
+    n_sims : int
+        Simulated experiments.
+    alpha : float
+        Two-sided level.
+    rng : numpy.random.Generator
+        Source of random numbers.
+    """
+    a = rng.normal(0.0, sd, size=(n_sims, n_per_group))
+    b = rng.normal(effect, sd, size=(n_sims, n_per_group))
+    return float(ttest_reject(a, b, alpha).mean())
+
+
+def analytic_ttest_power(effect: float, sd: float, n_per_group: int, alpha: float) -> float:
+    """Return the exact (noncentral t) power of the two-sample t-test.
+
+    Uses :class:`statsmodels.stats.power.TTestIndPower`. Its noncentral-t
+    tail is not finite for very large noncentrality (power indistinguishable
+    from 1); there the normal approximation, which is then exact to many
+    digits, is returned instead.
+
+    >>> round(analytic_ttest_power(1.0, 1.0, 17, 0.05), 3)
+    0.807
+    >>> analytic_ttest_power(0.6, 0.3, 50, 0.05) > 0.999999
+    True
+    """
+    d = abs(effect) / sd
+    exact = float(TTestIndPower().power(effect_size=d, nobs1=n_per_group, alpha=alpha, ratio=1.0))
+    if math.isfinite(exact):
+        return exact
+    nc = d * math.sqrt(n_per_group / 2)
+    crit = stats.t.ppf(1 - alpha / 2, 2 * n_per_group - 2)
+    return float(stats.norm.sf(crit - nc) + stats.norm.cdf(-crit - nc))
+
+
+def residual_sd_from_effect(se: float, n_a: int, n_b: int) -> float:
+    """Return the unit-level SD implied by a two-group contrast's standard error.
+
+    ``se = sd * sqrt(1/n_a + 1/n_b)`` for a difference of two group means, so
+    the SD of one unit around its group mean after the model's adjustments is
+    ``se / sqrt(1/n_a + 1/n_b)``.
+
+    >>> round(residual_sd_from_effect(0.5, 8, 8), 6)
+    1.0
+    """
+    return float(se / math.sqrt(1 / n_a + 1 / n_b))
+
+
+def required_n(power_at: Callable[[int], float], target: float = 0.8, n_min: int = 2, n_max: int = 200) -> int | None:
+    """Return the smallest n in ``[n_min, n_max]`` with ``power_at(n) >= target``.
+
+    *power_at* must increase with n (bisection); None if even *n_max* falls short.
+
+    >>> required_n(lambda n: analytic_ttest_power(1.0, 1.0, n, 0.05))
+    17
+    """
+    if power_at(n_max) < target:
+        return None
+    low, high = n_min, n_max
+    while low < high:
+        mid = (low + high) // 2
+        if power_at(mid) >= target:
+            high = mid
+        else:
+            low = mid + 1
+    return low
+
+
+def refine_required_n(
+    power_at: Callable[[int], float], start: int, target: float = 0.8, n_min: int = 2, n_max: int = 1000
+) -> int | None:
+    """Return the smallest n whose (simulated) power reaches *target*, searching from *start*.
+
+    For simulated power, which is noisy and so not strictly monotone, a bisection
+    over the whole range is fragile; an approximation gives *start*, and this
+    steps down while ``n - 1`` still reaches the target, or up until n does.
+    None if *n_max* is passed without reaching it.
+
+    >>> refine_required_n(lambda n: analytic_ttest_power(1.0, 1.0, n, 0.05), start=10)
+    17
+    >>> refine_required_n(lambda n: analytic_ttest_power(1.0, 1.0, n, 0.05), start=30)
+    17
+    """
+    n = max(min(start, n_max), n_min)
+    if power_at(n) >= target:
+        while n > n_min and power_at(n - 1) >= target:
+            n -= 1
+        return n
+    while n < n_max:
+        n += 1
+        if power_at(n) >= target:
+            return n
+    return None
+
+
+def ttest_power_curve(
+    effects: dict[str, float], sd: float, ns: Sequence[int], *, n_sims: int, alpha: float, seed: int
+) -> pd.DataFrame:
+    """Return simulated and exact power of a two-sample t-test over effect scenarios and n.
+
+    Returns
+    -------
+    DataFrame
+        Columns ``scenario, effect, n_per_group, power_sim, mc_se, power_exact``.
+    """
+    rng = np.random.default_rng(seed)
+    rows = []
+    for scenario, effect in effects.items():
+        for n in ns:
+            sim = simulate_ttest_power(effect, sd, n, n_sims=n_sims, alpha=alpha, rng=rng)
+            rows.append({"scenario": scenario, "effect": effect, "n_per_group": n, "power_sim": sim,
+                         "mc_se": math.sqrt(sim * (1 - sim) / n_sims),
+                         "power_exact": analytic_ttest_power(effect, sd, n, alpha)})
+    return pd.DataFrame(rows)
+
+
+# --------------------------------------------------------------------------
+# PLA puncta per cell, nested in sections nested in mice
+# --------------------------------------------------------------------------
+@dataclass(frozen=True)
+class PlaComponents:
+    """Variance components of PLA counts (cells in sections in mice).
+
+    Attributes
+    ----------
+    log_rate : float
+        Mean log puncta per cell of a control mouse.
+    sd_mouse : float
+        SD of a mouse's log rate around its group mean (between mice).
+    sd_section : float
+        SD of a section's log rate around its mouse (staining, cutting).
+    cell_cv2 : float
+        Squared coefficient of variation of a cell's expected count around its
+        section (gamma-Poisson: the gamma shape is ``1 / cell_cv2``).
+    sections : int
+        Sections per mouse; the cells of a mouse are spread evenly over them.
+    """
+
+    log_rate: float
+    sd_mouse: float
+    sd_section: float
+    cell_cv2: float
+    sections: int
+
+
+def estimate_pla_components(
+    cells: pd.DataFrame, *, count: str = "puncta", unit: str = "mouse_id", section: str = "section_id",
+    group: Sequence[str] = ("genotype", "stage"),
+) -> PlaComponents:
+    """Estimate the variance components of PLA counts by the method of moments.
+
+    Three nested levels, each with the sampling noise of the level below removed:
+
+    * cells: a gamma-Poisson count with section mean ``m`` has variance
+      ``m + cv2 m^2``; pooling ``var - m`` and ``m^2`` (less its sampling part
+      ``var / n``) over sections gives ``cell_cv2``;
+    * sections: the variance of log section means within a mouse, less the
+      cell noise ``(1/m + cv2) / n`` (delta method), gives ``sd_section^2``;
+    * mice: the variance of the mice's log mean counts within a group, less
+      the section and cell noise, gives ``sd_mouse^2``.
+
+    Parameters
+    ----------
+    cells : DataFrame
+        One row per cell, restricted to one tissue, tether pair and cell type.
+    count, unit, section : str
+        Count column, experimental-unit column, section column.
+    group : sequence of str
+        Columns defining the groups (their means are removed).
+
+    Returns
+    -------
+    PlaComponents
+        Variances below zero are truncated at 0; ``log_rate`` is the mean
+        log mouse mean over all mice given (it matters little: it enters the
+        power only through the Poisson term ``1 / rate``) and ``sections`` the
+        median number of sections per mouse.
+    """
+    group = list(group)
+    by_section = cells.groupby([*group, unit, section], observed=True)[count].agg(["mean", "var", "size"])
+    m, v, n = by_section["mean"], by_section["var"], by_section["size"]
+    # m^2 - v/n estimates the squared section rate without the upward bias of m^2.
+    cv2 = max(float(((n - 1) * (v - m)).sum() / ((n - 1) * (m**2 - v / n)).sum()), 0.0)
+    cell_noise = (1 / m + cv2) / n
+    log_sec = np.log(m)
+    by_mouse = log_sec.groupby(level=[*group, unit], observed=True)
+    n_sec = by_mouse.size()
+    sec_var = float(((log_sec - by_mouse.transform("mean")) ** 2).sum() / (n_sec - 1).sum())
+    sd_section2 = max(sec_var - float(cell_noise.mean()), 0.0)
+    per_mouse = cells.groupby([*group, unit], observed=True)[count].agg(["mean", "size"])
+    log_mouse = np.log(per_mouse["mean"])
+    centred = log_mouse - log_mouse.groupby(level=group, observed=True).transform("mean")
+    n_groups = per_mouse.index.droplevel(-1).nunique()
+    between = float((centred**2).sum() / (len(per_mouse) - n_groups))
+    noise = float(np.mean(sd_section2 / n_sec + (1 / per_mouse["mean"] + cv2) / per_mouse["size"]))
+    return PlaComponents(log_rate=float(log_mouse.mean()), sd_mouse=math.sqrt(max(between - noise, 0.0)),
+                         sd_section=math.sqrt(sd_section2), cell_cv2=cv2, sections=int(np.median(n_sec)))
+
+
+def simulate_pla_mouse_means(
+    components: PlaComponents, effect: float, mice: int, cells: int, n_sims: int, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray]:
+    """Simulate the log mean count per mouse of a control and an affected group.
+
+    Each mouse has ``components.sections`` sections and *cells* cells in all
+    (split evenly, at least one per section).
+
+    Returns
+    -------
+    tuple of ndarray
+        Two arrays of shape ``(n_sims, mice)``.
+    """
+    sections = components.sections
+    per_section = max(round(cells / sections), 1)
+    shape = 1 / components.cell_cv2 if components.cell_cv2 > 0 else np.inf
+
+    def group(shift: float) -> np.ndarray:
+        mouse = rng.normal(0.0, components.sd_mouse, size=(n_sims, mice, 1, 1))
+        sec = rng.normal(0.0, components.sd_section, size=(n_sims, mice, sections, 1))
+        rate = np.exp(components.log_rate + shift + mouse + sec) * np.ones((1, 1, 1, per_section))
+        if np.isfinite(shape):
+            rate = rate * rng.gamma(shape, 1 / shape, size=rate.shape)
+        mean = rng.poisson(rate).mean(axis=(-2, -1))
+        # A mouse whose cells show no puncta at all gets half a punctum, to keep the log finite.
+        return np.log(np.maximum(mean, 0.5 / (sections * per_section)))
+
+    return group(0.0), group(effect)
+
+
+def simulate_pla_power(
+    components: PlaComponents, effect: float, mice: int, cells: int, *, n_sims: int, alpha: float,
+    rng: np.random.Generator,
+) -> float:
+    """Return the simulated power of the mouse-level t-test for *mice* per group and *cells* per mouse."""
+    a, b = simulate_pla_mouse_means(components, effect, mice, cells, n_sims, rng)
+    return float(ttest_reject(a, b, alpha).mean())
+
+
+def pla_mouse_sd(components: PlaComponents, cells: int) -> float:
+    """Return the delta-method SD of a mouse's log mean count with *cells* cells.
+
+    ``var = sd_mouse^2 + sd_section^2 / sections + (1 / rate + cell_cv2) / cells``
+    with ``rate`` the expected count per cell. Only the last term falls as
+    cells are added.
+
+    >>> round(pla_mouse_sd(PlaComponents(0.0, 0.3, 0.0, 0.0, 1), 10**9), 6)
+    0.3
+    """
+    rate = math.exp(components.log_rate)
+    var = (components.sd_mouse**2 + components.sd_section**2 / components.sections
+           + (1 / rate + components.cell_cv2) / cells)
+    return math.sqrt(var)
+
+
+def approximate_pla_power(components: PlaComponents, effect: float, mice: int, cells: int, alpha: float) -> float:
+    """Return the noncentral-t power with the delta-method SD of :func:`pla_mouse_sd`.
+
+    A cross-check of :func:`simulate_pla_power`.
+    """
+    return analytic_ttest_power(effect, pla_mouse_sd(components, cells), mice, alpha)
+
+
+def pla_power_grid(
+    components: PlaComponents, effects: dict[str, float], mice: Sequence[int], cells: Sequence[int], *,
+    n_sims: int, alpha: float, seed: int,
+) -> pd.DataFrame:
+    """Return simulated and approximate power over scenarios x mice per group x cells per mouse.
+
+    Returns
+    -------
+    DataFrame
+        Columns ``scenario, effect, mice_per_group, cells_per_mouse, power_sim, mc_se, power_approx``.
+    """
+    rng = np.random.default_rng(seed)
+    rows = []
+    for scenario, effect in effects.items():
+        for m in mice:
+            for c in cells:
+                sim = simulate_pla_power(components, effect, m, c, n_sims=n_sims, alpha=alpha, rng=rng)
+                rows.append({"scenario": scenario, "effect": effect, "mice_per_group": m, "cells_per_mouse": c,
+                             "power_sim": sim, "mc_se": math.sqrt(sim * (1 - sim) / n_sims),
+                             "power_approx": approximate_pla_power(components, effect, m, c, alpha)})
+    return pd.DataFrame(rows)
+
+
+def required_mice_pla(
+    components: PlaComponents, effect: float, cells: int, *, target: float, alpha: float, n_sims: int,
+    seed: int, n_max: int = 1000,
+) -> dict:
+    """Return the mice per group the mouse-level PLA analysis needs for *target* power.
+
+    The delta-method power (:func:`approximate_pla_power`) gives a first
+    answer by bisection; simulation with *n_sims* experiments per size then
+    settles it (:func:`refine_required_n`).
+
+    Returns
+    -------
+    dict
+        ``mice_approx`` (delta method), ``mice_per_group`` (simulation) and
+        ``simulated_power`` at that size.
+
+    Raises
+    ------
+    ValueError
+        If more than *n_max* mice per group would be needed.
+    """
+    approx = required_n(lambda m: approximate_pla_power(components, effect, m, cells, alpha), target, n_max=n_max)
+    if approx is None:
+        raise ValueError(f"an effect of {effect:.3f} needs more than {n_max} mice per group")
+    rng = np.random.default_rng(seed)
+    simulated: dict[int, float] = {}
+
+    def power_at(m: int) -> float:
+        simulated[m] = simulate_pla_power(components, effect, m, cells, n_sims=n_sims, alpha=alpha, rng=rng)
+        return simulated[m]
+
+    n = refine_required_n(power_at, approx, target, n_max=n_max)
+    if n is None:
+        raise ValueError(f"simulated power stays below {target} up to {n_max} mice per group")
+    return {"mice_approx": approx, "mice_per_group": n, "simulated_power": simulated[n]}
