@@ -32,19 +32,35 @@ from helpers.validate import load_table
 
 def test_report_records_every_field():
     ledger = ResultsLedger("ch", glue=False)
-    ledger.report("x", 0.5, ci=(0.25, 0.75), n=12, n_unit="mice", unit="ratio", method="OLS")
+    ledger.report("x", 0.5, ci=(0.25, 0.75), n=12, n_unit="mice", unit="ratio", method="OLS", description="d")
     row = ledger.table().iloc[0]
     assert (row["chapter"], row["key"], row["value"], row["ci_low"], row["ci_high"], row["n"]) == (
         "ch", "x", 0.5, 0.25, 0.75, 12)
 
 
+FULL = dict(n=3, n_unit="mice", unit="ratio", method="OLS", description="d")
+
+
 def test_duplicate_or_non_finite_results_are_refused():
     ledger = ResultsLedger("ch", glue=False)
-    ledger.report("x", 1.0)
+    ledger.report("x", 1.0, **FULL)
     with pytest.raises(ValueError, match="reported twice"):
-        ledger.report("x", 2.0)
+        ledger.report("x", 2.0, **FULL)
     with pytest.raises(ValueError, match="not a finite number"):
-        ledger.report("y", float("nan"))
+        ledger.report("y", float("nan"), **FULL)
+
+
+@pytest.mark.parametrize("dropped", ["n", "n_unit", "unit", "method", "description"])
+def test_a_result_without_its_n_unit_or_method_is_refused(dropped):
+    ledger = ResultsLedger("ch", glue=False)
+    with pytest.raises(ValueError, match=f"lacks {dropped}"):
+        ledger.report("x", 1.0, **{k: v for k, v in FULL.items() if k != dropped})
+
+
+def test_a_chapter_parameter_needs_no_n():
+    ledger = ResultsLedger("ch", glue=False)
+    row = ledger.report("target", 80, unit="%", method="parameter", description="target power")
+    assert row.n is None
 
 
 def test_format_number_uses_true_minus():

@@ -66,3 +66,23 @@ def test_design_sizes_follow_truths(fresh_data):
     assert len(mouse) == n_mice * len(MOUSE_COHORT.tissues)
     # every gel holds both diagnoses, so the gel is a batch, not a confounder
     assert (human.groupby("gel_id")["group"].nunique() == 2).all()
+
+
+def test_example_data_for_a_seed_is_regenerated_when_the_generator_changes(tmp_path, monkeypatch):
+    import helpers.simulate as simulate
+
+    monkeypatch.setattr("helpers.paths.BUILD_DIR", tmp_path)
+    monkeypatch.setattr(simulate, "generator_fingerprint", lambda: "a" * 64)
+    first = simulate.example_data_dir(7)
+    assert simulate.example_data_dir(7) == first  # reused while the generator is unchanged
+    assert sorted(p.name for p in first.glob("*.csv")) == sorted(s.filename for s in get_specs().values())
+    monkeypatch.setattr(simulate, "generator_fingerprint", lambda: "b" * 64)
+    second = simulate.example_data_dir(7)
+    assert second != first and (second / "SHA256SUMS").read_text() == (first / "SHA256SUMS").read_text()
+
+
+def test_generator_fingerprint_follows_the_package_sources():
+    from helpers.simulate import generator_fingerprint
+
+    assert generator_fingerprint() == generator_fingerprint()
+    assert len(generator_fingerprint()) == 64

@@ -44,6 +44,7 @@ SKIP_DIRS = ("_static", "_sources", "_images", "_downloads", "_screenshots")
 ERROR_SELECTORS = (".output.traceback", ".output.error", ".output.stderr", "div.stderr", ".system-message",
                    ".problematic")
 ERROR_TEXTS = ("Traceback (most recent call last)", "SyntaxError:", "NameError:", "KeyError:", "ValueError:")
+LABEL_SUFFIX = "_label"
 GLUE_ROLE = re.compile(r"\{glue(?::(text|md))?\}`([^`:]+)(?::([^`]*))?`")
 
 
@@ -184,7 +185,9 @@ def glue_expectations(source: Path, results: dict[tuple[str, str], dict], chapte
     """Return (glue key, acceptable texts) for every glue role in a page's source notebook.
 
     ``{glue:text}`key:fmt``` must show ``format(value, fmt)``; ``{glue:md}`key_text```
-    the value followed by its confidence interval, at any number of decimals.
+    the value followed by its confidence interval, at any number of decimals;
+    ``{glue:md}`key_summary``` the value of ``key`` in a sentence. Keys ending in
+    ``_label`` glue names (a protein, a genotype), not numbers, and are not checked.
     """
     nb = json.loads(source.read_text(encoding="utf-8"))
     expectations = []
@@ -193,13 +196,18 @@ def glue_expectations(source: Path, results: dict[tuple[str, str], dict], chapte
             continue
         text = "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
         for _role, key, fmt in GLUE_ROLE.findall(text):
-            base = key[:-5] if key.endswith("_text") and (chapter, key) not in results else key
+            if key.endswith(LABEL_SUFFIX):  # a name (protein, genotype), not a number
+                continue
+            base = key
+            for suffix in ("_text", "_summary"):
+                if key.endswith(suffix) and (chapter, key) not in results:
+                    base = key[: -len(suffix)]
             row = results.get((chapter, base))
             if row is None:
                 expectations.append((key, set()))
                 continue
             values = _number_candidates(float(row["value"]), fmt or None)
-            if base != key and row.get("ci_low") not in (None, ""):
+            if key.endswith("_text") and base != key and row.get("ci_low") not in (None, ""):
                 lo, hi = float(row["ci_low"]), float(row["ci_high"])
                 values = {f"{v} ({round(100 * float(row['ci_level'] or 0.95))}% CI {lo:.{d}f} to {hi:.{d}f})"
                           for d in range(0, 5) for v in [f"{float(row['value']):.{d}f}"]}

@@ -691,3 +691,9 @@ def plot_power_curves(
     sns.despine(fig)
     fig.tight_layout()
     return mark_simulated(fig, simulated)
+
+
+# Every figure displayed in a notebook kernel carries alt text taken from its titles and labels.
+from .figure_alt import enable_alt_text as _enable_alt_text  # noqa: E402
+
+_enable_alt_text()

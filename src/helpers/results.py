@@ -120,6 +120,16 @@ class ResultsLedger:
         """
         if any(r.key == key for r in self.results):
             raise ValueError(f"result key {key!r} reported twice in chapter {self.chapter!r}")
+        if method == "count" and n is None:  # a count rests on the units it counts
+            n, n_unit = value, n_unit or unit
+        required = {"unit": unit, "method": method, "description": description}
+        if method != "parameter":  # a chapter parameter echoed in the prose rests on no sample
+            required |= {"n": n, "n_unit": n_unit}
+        missing = [name for name, given in required.items() if given is None or given == ""]
+        if missing:
+            raise ValueError(f"result {key!r} of chapter {self.chapter!r} lacks {', '.join(missing)}: every "
+                             "reported number states its n (and in what unit), its unit, method and description; "
+                             "only method='parameter' rows go without n, and a method='count' row is its own n")
         value = float(value)
         if not math.isfinite(value):
             raise ValueError(f"result {key!r} is not a finite number: {value}")
@@ -215,11 +225,13 @@ def incomplete_rows(frame: pd.DataFrame) -> list[str]:
     """Return one message per ledger row that leaves a required column empty.
 
     The confidence interval is optional, but ``ci_low``, ``ci_high`` and ``ci_level``
-    are filled together or not at all.
+    are filled together or not at all. A chapter parameter echoed in the prose
+    (``method == "parameter"``) rests on no sample and has no ``n``.
     """
     problems = []
     for row in frame.to_dict(orient="records"):
-        missing = [c for c in REQUIRED_COLUMNS if _is_blank(row.get(c))]
+        required = [c for c in REQUIRED_COLUMNS if not (row.get("method") == "parameter" and c in ("n", "n_unit"))]
+        missing = [c for c in required if _is_blank(row.get(c))]
         ci = [_is_blank(row.get(c)) for c in ("ci_low", "ci_high", "ci_level")]
         if any(ci) and not all(ci):
             missing.append("ci_low/ci_high/ci_level (partly filled)")

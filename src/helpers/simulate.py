@@ -62,20 +62,31 @@ def write_example_data(out_dir: str | Path, seed: int = DEFAULT_SEED) -> list[Pa
     return [*written, out / "dataset.json", out / "README.md", out / "SHA256SUMS"]
 
 
+def generator_fingerprint() -> str:
+    """Return the SHA-256 of the helper package's sources (the generator, its true values, its table specs)."""
+    package = Path(__file__).resolve().parent
+    digest = hashlib.sha256()
+    for path in sorted(package.rglob("*.py")):
+        digest.update(path.relative_to(package).as_posix().encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
 def example_data_dir(seed: int) -> Path:
     """Return a folder holding the example dataset for *seed*, generating it once.
 
     Chapters call this when their ``seed`` parameter asks for a fresh simulated
     dataset instead of the tables in ``data/``. The folder lives under
     ``_build/example_data`` (a build product) and is written atomically, so
-    chapters executing in parallel never see a half-written folder.
+    chapters executing in parallel never see a half-written folder. Its name
+    carries the seed and :func:`generator_fingerprint`, so a change to the
+    generator or to the true values never serves tables made by older code.
     """
     import os
     import tempfile
 
     from .paths import BUILD_DIR
 
-    target = BUILD_DIR / "example_data" / f"seed-{int(seed)}"
+    target = BUILD_DIR / "example_data" / f"seed-{int(seed)}-{generator_fingerprint()[:12]}"
     if (target / "SHA256SUMS").is_file():
         return target
     target.parent.mkdir(parents=True, exist_ok=True)
