@@ -55,3 +55,23 @@ def test_results_table_is_published_with_every_column(built_book):
     assert len(results) == len(json_results) > 0
     for col in ("chapter", "key", "value", "ci_low", "ci_high", "n", "unit", "method"):
         assert col in results.columns
+
+
+def test_the_built_book_reproduces_the_committed_reference_ledger(built_book):
+    """`make check-results` inside `make test`: every number of a clean build matches the reference."""
+    from helpers.results import (
+        REFERENCE_FILE,
+        TOLERANCE_FILE,
+        compare_ledgers,
+        format_differences,
+        incomplete_rows,
+        load_tolerances,
+        read_ledger,
+    )
+
+    new = read_ledger(built_book / "html" / "results.csv")
+    reference = read_ledger(REFERENCE_FILE)
+    diffs = compare_ledgers(reference, new, load_tolerances(TOLERANCE_FILE))
+    assert diffs == [], format_differences(diffs, reference, new)
+    assert incomplete_rows(new) == []
+    assert set(new["chapter"]) == {nb.stem for nb in chapter_notebooks()}
