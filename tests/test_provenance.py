@@ -313,3 +313,28 @@ def test_an_unannotated_notebook_still_gets_its_provenance_in_the_ledger(tmp_pat
     assert json.loads(row["data_files"]) == {"human_blot.csv": sha256_of(DATA_DIR / "human_blot.csv")}
     assert json.loads(row["parameters"])["region"] == "motor_cortex" and row["commit"] == COMMIT
     assert row["data_source"].startswith("simulated example data")
+
+
+def _nb_with_injected(injected: str) -> nbformat.NotebookNode:
+    nb = nbformat.v4.new_notebook()
+    params = nbformat.v4.new_code_cell('region = "lumbar_spinal_cord"\nalpha = 0.05')
+    params.metadata["tags"] = ["parameters"]
+    cell = nbformat.v4.new_code_cell(injected)
+    cell.metadata["tags"] = ["injected-parameters"]
+    nb.cells = [params, cell]
+    return nb
+
+
+def test_injected_parameters_equal_to_the_defaults_are_hidden():
+    nb = _nb_with_injected('# Parameters\nregion = "lumbar_spinal_cord"\nalpha = 0.05\n')
+    provenance.present_injected_parameters(nb)
+    assert "remove-cell" in nb.cells[1].metadata["tags"]
+
+
+def test_other_injected_parameters_are_shown_and_labelled():
+    nb = _nb_with_injected('# Parameters\nregion = "motor_cortex"\nalpha = 0.05\n')
+    provenance.present_injected_parameters(nb)
+    provenance.present_injected_parameters(nb)  # idempotent
+    cell = nb.cells[1]
+    assert "remove-cell" not in cell.metadata["tags"]
+    assert cell.source.splitlines() == [provenance.INJECTED_HEADER, 'region = "motor_cortex"', "alpha = 0.05"]

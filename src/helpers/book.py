@@ -59,7 +59,7 @@ from pathlib import Path
 import yaml
 
 from . import params as P
-from .paths import BUILD_DIR, ROOT, resolve_data_dir
+from .paths import BUILD_DIR, ROOT, package_fingerprint, resolve_data_dir
 
 #: Bump when the cache entry format or what is stored in a cached notebook changes.
 ENGINE_VERSION = "4"
@@ -1208,15 +1208,17 @@ def _build_locked(book: Book, chapters: list[Chapter], hasher: Hasher, start: fl
     render_seconds = 0.0
     if book.render:
         staged = stage_sources(book, chapters, hasher)
+        commit = commit or git_commit(book.root)
+        # The published pages also depend on the Sphinx extensions and page annotations of this
+        # package (helpers.html_assets, helpers.provenance) and name the commit they were built from.
         fingerprint = sha256_text(*(f"{k}\x00{sha256_bytes(v)}" for k, v in sorted(staged.items())),
-                                  str(book.html_dir))
+                                  str(book.html_dir), package_fingerprint(), str(commit))
         published = book.out_dir / ".published.json"
         last = json.loads(published.read_text()) if published.is_file() else {}
         if last.get("fingerprint") == fingerprint and book.html_dir.is_dir() and not full_render:
             say(f"nothing changed since the published book; {display_path(book.html_dir, book.root)} is up to date")
         else:
             render_start = time.perf_counter()
-            commit = commit or git_commit(book.root)
             for rel, data in staged.items():
                 write_if_changed(book.stage / rel, data)
             write_if_changed(book.stage / f"{STATUS_DOC}.md",

@@ -31,3 +31,14 @@ def resolve_data_dir(data_dir: str | Path) -> Path:
     if path.is_dir() and path.resolve() != (ROOT / path).resolve():
         return path.resolve()
     return (ROOT / path).resolve()
+
+
+def package_fingerprint() -> str:
+    """Return the SHA-256 over the sources of the ``helpers`` package (names and bytes of every module)."""
+    import hashlib
+
+    package = Path(__file__).resolve().parent
+    digest = hashlib.sha256()
+    for path in sorted(package.rglob("*.py")):
+        digest.update(path.relative_to(package).as_posix().encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()

@@ -85,16 +85,44 @@ def git_commit(root: Path = ROOT) -> str:
     return f"{sha}-dirty" if dirty else sha
 
 
+def assigned_literals(source: str) -> dict:
+    """Return ``{name: value}`` of the ``name = literal`` statements of a cell's *source*, in order."""
+    values = {}
+    for node in ast.parse(source).body:
+        if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
+            values[node.targets[0].id] = ast.literal_eval(node.value)
+    return values
+
+
 def default_parameters(nb: nbformat.NotebookNode) -> dict:
     """Return the literals assigned in the notebook's ``parameters``-tagged cell, in order."""
     for cell in nb.cells:
         if cell.cell_type == "code" and "parameters" in cell.get("metadata", {}).get("tags", []):
-            values = {}
-            for node in ast.parse(cell.source).body:
-                if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
-                    values[node.targets[0].id] = ast.literal_eval(node.value)
-            return values
+            return assigned_literals(cell.source)
     return {}
+
+
+INJECTED_HEADER = "# Parameters of this build (papermill injected them; they override the defaults above)"
+
+
+def present_injected_parameters(nb: nbformat.NotebookNode) -> None:
+    """Hide papermill's injected-parameters cell when it repeats the defaults; otherwise say what it is.
+
+    The engine always injects every parameter, so a default build would show the
+    parameters twice; a build with other values shows them once more, labelled.
+    """
+    defaults = default_parameters(nb)
+    for cell in nb.cells:
+        tags = cell.get("metadata", {}).get("tags", [])
+        if cell.cell_type != "code" or "injected-parameters" not in tags:
+            continue
+        lines = [line for line in cell.source.splitlines() if line.strip() not in ("# Parameters", INJECTED_HEADER)]
+        body = "\n".join(lines)
+        if assigned_literals(body) == defaults:
+            cell.metadata["tags"] = [*dict.fromkeys([*tags, "remove-cell"])]
+        else:
+            cell.metadata["tags"] = [t for t in tags if t != "remove-cell"]
+            cell.source = f"{INJECTED_HEADER}\n{body}"
 
 
 def effective_parameters(nb: nbformat.NotebookNode, given: dict) -> dict:
@@ -354,6 +382,7 @@ def annotate_notebook(path: Path, *, chapter: str, parameters: dict, data_dir: P
     path = Path(path)
     nb = nbformat.read(str(path), as_version=4)
     strip_annotations(nb)
+    present_injected_parameters(nb)
     record = run_record(nb, chapter=chapter, parameters=parameters, data_dir=data_dir, commit=commit,
                         data_files=data_files)
     for number, cell in enumerate(nb.cells, start=1):

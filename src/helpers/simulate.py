@@ -64,11 +64,9 @@ def write_example_data(out_dir: str | Path, seed: int = DEFAULT_SEED) -> list[Pa
 
 def generator_fingerprint() -> str:
     """Return the SHA-256 of the helper package's sources (the generator, its true values, its table specs)."""
-    package = Path(__file__).resolve().parent
-    digest = hashlib.sha256()
-    for path in sorted(package.rglob("*.py")):
-        digest.update(path.relative_to(package).as_posix().encode() + b"\0" + path.read_bytes())
-    return digest.hexdigest()
+    from .paths import package_fingerprint
+
+    return package_fingerprint()
 
 
 def example_data_dir(seed: int) -> Path:
