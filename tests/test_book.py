@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 
 import pandas as pd
@@ -75,3 +76,13 @@ def test_the_built_book_reproduces_the_committed_reference_ledger(built_book):
     assert diffs == [], format_differences(diffs, reference, new)
     assert incomplete_rows(new) == []
     assert set(new["chapter"]) == {nb.stem for nb in chapter_notebooks()}
+
+
+def test_every_chapter_page_has_cite_and_reproduce_boxes_and_figure_provenance(built_book):
+    for name, page in _pages(built_book / "html").items():
+        text = page.read_text(encoding="utf-8")
+        shown = html.unescape(re.sub(r"<[^>]+>", "", text))
+        assert "Cite this chapter" in shown and "@incollection{" in shown, name
+        assert "Reproduce this chapter" in shown and f"papermill chapters/{name}.ipynb" in shown, name
+        figures = len(re.findall(r'<img[^>]+src="\.\./_images/', text))
+        assert text.count("Provenance of this figure") == figures, name
