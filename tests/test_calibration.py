@@ -98,3 +98,105 @@ def test_reference_table_holds_every_book_estimator_with_enough_replicates():
         assert set(rows["kind"]) == {"coverage", "type_I"}, name
         if est.role == "book":
             assert rows["inside_band"].all(), rows
+
+
+# --------------------------------------------------------------------------
+# The dose-response EC50 and the random-effects synthesis designs
+# --------------------------------------------------------------------------
+NEW_ESTIMATORS = {"ec50_log_ratio": ("arsenite_cells", "book"), "ec50_log_ratio_z": ("arsenite_cells", "naive"),
+                  "meta_knapp_hartung": ("meta_synthesis", "book"), "meta_dl_wald": ("meta_synthesis", "naive")}
+
+
+def test_registry_holds_the_ec50_and_synthesis_estimators_with_reference_replicates():
+    for name, (design, role) in NEW_ESTIMATORS.items():
+        est = cal.ESTIMATORS[name]
+        assert (est.design, est.role) == (design, role)
+        assert cal.REFERENCE_REPS[design] == 2000
+    assert set(cal.REFERENCE_REPS) == set(cal.DESIGNS)
+
+
+def test_ec50_design_targets_the_true_log_ratio_and_its_null_equal_ec50s():
+    from helpers.truths import DOSE_RESPONSE
+
+    design = cal.DESIGNS["arsenite_cells"]
+    assert design.truth(False) == pytest.approx(math.log(14.0 / 30.0))
+    assert design.truth(True) == 0.0
+    cells = design.simulate(0, False)
+    assert cells["culture_id"].nunique() == len(DOSE_RESPONSE.genotypes) * DOSE_RESPONSE.cultures_per_genotype
+    assert cells.groupby("culture_id")["dose_um"].count().eq(len(DOSE_RESPONSE.doses_um)).all()
+    # The same seed gives the same data; the null changes only the Sigmar1-/- cultures.
+    null = design.simulate(0, True)
+    pd.testing.assert_frame_equal(design.simulate(0, True), null)
+    other = cells["genotype"] != cal.EC50_GENOTYPE
+    pd.testing.assert_frame_equal(cells[other], null[other])
+    est = cal.ESTIMATORS["ec50_log_ratio"]
+    seeds = range(8)
+    for is_null in (False, True):
+        fits = [est.fit(design.simulate(s, is_null), 0.05) for s in seeds]
+        estimates = np.array([f.estimate for f in fits])
+        # The t interval's half-width over the t quantile (df 9) is the SE of one estimate.
+        ses = np.array([(f.ci_high - f.ci_low) / (2 * stats.t.ppf(0.975, 9)) for f in fits])
+        assert ses.mean() == pytest.approx(0.14, abs=0.04)
+        tolerance = 4 * math.sqrt(np.mean(ses**2) / len(seeds))
+        assert abs(estimates.mean() - design.truth(is_null)) < tolerance, (is_null, estimates)
+
+
+def test_ec50_estimator_reproduces_the_chapter_ratio_on_the_example_data():
+    from helpers import dose_response as dr
+    from helpers.paths import resolve_data_dir
+    from helpers.validate import load_table
+
+    cells = load_table("arsenite_cells", resolve_data_dir("data"))
+    table = dr.summarise_ec50(dr.fit_per_unit(cells, "viability"), reference="WT", alpha=0.05)
+    row = table.set_index("genotype").loc[cal.EC50_GENOTYPE]
+    fit = cal.ESTIMATORS["ec50_log_ratio"].fit(cells, 0.05)
+    assert math.exp(fit.estimate) == pytest.approx(row["ratio"], rel=1e-12)
+    assert (math.exp(fit.ci_low), math.exp(fit.ci_high)) == pytest.approx((row["ratio_ci_low"], row["ratio_ci_high"]))
+    assert fit.p_value == pytest.approx(row["ratio_p_value"])
+
+
+def test_synthesis_design_pools_as_many_strata_as_the_chapter_default_and_draws_the_model():
+    from helpers import meta
+    from helpers.truths import HUMAN_BLOT, MOUSE_COHORT, MOUSE_TISSUES
+
+    # The chapter's default pool ("motor" strata): human motor regions and mouse motor tissues x mutants.
+    human = sum(meta.MOTOR_TISSUES[r] for r in HUMAN_BLOT.regions)
+    mouse = sum(meta.MOTOR_TISSUES[t] for t in MOUSE_TISSUES) * (len(MOUSE_COHORT.genotypes) - 1)
+    assert len(cal.META_SES) == human + mouse == 8
+    design = cal.DESIGNS["meta_synthesis"]
+    n = 500
+    draws = np.array([design.simulate(s, False)[0] for s in range(n)])
+    nulls = np.array([design.simulate(s, True)[0] for s in range(n)])
+    np.testing.assert_allclose(draws - nulls, cal.META_MU)  # paired: only mu differs
+    ses = np.asarray(cal.META_SES)
+    np.testing.assert_array_equal(design.simulate(3, False)[1], ses)
+    total_var = cal.META_TAU**2 + ses**2  # marginal variance of each stratum's estimate
+    se_mean = math.sqrt(total_var.sum() / len(ses) ** 2 / n)
+    assert abs(draws.mean() - cal.META_MU) < 4 * se_mean
+    assert abs(nulls.mean()) < 4 * se_mean
+    # Per stratum, the sample variance over n draws is within 4 SEs (sqrt(2/(n-1)) relative) of tau^2 + s_i^2.
+    ratio = draws.var(axis=0, ddof=1) / total_var
+    assert np.all(np.abs(ratio - 1) < 4 * math.sqrt(2 / (n - 1))), ratio
+
+
+def test_knapp_hartung_holds_its_level_where_the_wald_pool_does_not():
+    reps = 600
+    table = cal.calibrate(["meta_knapp_hartung", "meta_dl_wald"], n_reps=reps, seed=3).set_index(["estimator", "kind"])
+    limit = 3.5 * math.sqrt(0.95 * 0.05 / reps)
+    assert abs(table.loc[("meta_knapp_hartung", "coverage"), "value"] - 0.95) < limit
+    assert abs(table.loc[("meta_knapp_hartung", "type_I"), "value"] - 0.05) < limit
+    assert table.loc[("meta_dl_wald", "type_I"), "value"] > 0.07
+    assert table.loc[("meta_dl_wald", "coverage"), "value"] < 0.93
+
+
+def test_reference_rows_match_the_registry_and_the_replicates_of_each_design():
+    table = cal.read_reference()
+    assert set(table["estimator"]) == set(cal.ESTIMATORS)
+    assert not table.duplicated(["estimator", "kind"]).any()
+    for row in table.itertuples():
+        design = cal.ESTIMATORS[row.estimator].design
+        assert row.replicates + row.failed == cal.REFERENCE_REPS[design], row
+        low, high = cal.acceptance_band(row.kind, row.alpha)
+        assert (row.lower_band, row.upper_band) == pytest.approx((low, high))
+        assert bool(row.inside_band) == (low <= row.value <= high)
+        assert row.mc_se == pytest.approx(cal.monte_carlo_se(row.value, row.replicates), rel=1e-5)

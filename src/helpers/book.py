@@ -59,7 +59,7 @@ from pathlib import Path
 import yaml
 
 from . import params as P
-from .paths import BUILD_DIR, ROOT, package_fingerprint, resolve_data_dir
+from .paths import BUILD_DIR, ROOT, git_commit, package_fingerprint, resolve_data_dir
 
 #: Bump when the cache entry format or what is stored in a cached notebook changes.
 ENGINE_VERSION = "4"
@@ -424,18 +424,6 @@ def notebook_bytes(nb: dict) -> bytes:
 def cell_source(cell: dict) -> str:
     source = cell.get("source", "")
     return "".join(source) if isinstance(source, list) else source
-
-
-def git_commit(root: Path) -> str:
-    """Return ``HEAD``'s sha, with ``-dirty`` if the tree has uncommitted changes (``""`` outside git)."""
-    try:
-        sha = subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True,
-                             check=True).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain"], cwd=root, capture_output=True, text=True,
-                               check=True).stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
-        return ""
-    return f"{sha}-dirty" if dirty else sha
 
 
 def display_path(path: Path | str, root: Path) -> str:

@@ -533,12 +533,108 @@ def _cox_fit(table, alpha: float) -> Interval:
                     float(row["p_value"]))
 
 
+# --------------------------------------------------------------------------
+# Arsenite dose series in cultures: viability EC50, Sigmar1-/- / WT (log ratio)
+# --------------------------------------------------------------------------
+EC50_GENOTYPE = "Sigmar1_KO"
+
+
+def _ec50_truth(null: bool) -> float:
+    from .truths import DOSE_RESPONSE
+
+    return 0.0 if null else DOSE_RESPONSE.log_ec50(EC50_GENOTYPE) - DOSE_RESPONSE.log_ec50("WT")
+
+
+def _ec50_simulate(seed: int, null: bool):
+    from .tables.arsenite_cells import simulate
+    from .truths import DOSE_RESPONSE
+
+    truth = DOSE_RESPONSE
+    if null:  # the Sigmar1-/- cultures as sensitive to arsenite as WT's (equal EC50s)
+        ec50 = {**DOSE_RESPONSE.viability_ec50_um, EC50_GENOTYPE: DOSE_RESPONSE.viability_ec50_um["WT"]}
+        truth = replace(DOSE_RESPONSE, viability_ec50_um=ec50)
+    return simulate(seed, truth)
+
+
+def _ec50_summary(cells, alpha: float) -> pd.DataFrame:
+    """The chapter's analysis: a 4PL per culture, then OLS of log EC50 on genotype (t, cultures - genotypes df)."""
+    from .dose_response import fit_per_unit, summarise_ec50
+
+    return _shared_fit("ec50", cells, alpha, lambda: summarise_ec50(
+        fit_per_unit(cells, "viability"), reference="WT", alpha=alpha))
+
+
+def _ec50_row(cells, alpha: float) -> pd.Series:
+    table = _ec50_summary(cells, alpha)
+    row = table[table["genotype"] == EC50_GENOTYPE]
+    if len(row) != 1:
+        raise ValueError(f"expected one {EC50_GENOTYPE} row, found {len(row)}")
+    return row.iloc[0]
+
+
+def _ec50_fit(cells, alpha: float) -> Interval:
+    row = _ec50_row(cells, alpha)
+    return Interval(float(row["log_ratio"]), float(np.log(row["ratio_ci_low"])), float(np.log(row["ratio_ci_high"])),
+                    float(row["ratio_p_value"]))
+
+
+def _ec50_fit_z(cells, alpha: float) -> Interval:
+    row = _ec50_row(cells, alpha)
+    return wald_interval(row["log_ratio"], row["log_ratio_se"], alpha)
+
+
+# --------------------------------------------------------------------------
+# Synthesis: random-effects pool of the motor TBK1 strata, Knapp-Hartung CI
+# --------------------------------------------------------------------------
+#: Within-stratum SEs (log pTBK1/TBK1) of the synthesis chapter's default pool on the example
+#: data: the eight motor strata at end stage (two human regions, two mouse tissues x three models).
+META_SES = (0.159, 0.132, 0.132, 0.134, 0.139, 0.133, 0.133, 0.131)
+#: Pooled mean and between-stratum SD: near the average true motor effect (-0.47) and the tau
+#: that the chapter estimates on the example data (REML, 0.25).
+META_MU = -0.47
+META_TAU = 0.25
+
+
+def _meta_truth(null: bool) -> float:
+    return 0.0 if null else META_MU
+
+
+def _meta_simulate(seed: int, null: bool) -> tuple[np.ndarray, np.ndarray]:
+    """Draw the k stratum estimates ``y_i = theta_i + e_i``, ``theta_i ~ N(mu, tau^2)``, ``e_i ~ N(0, s_i^2)``.
+
+    The SEs are the known ``s_i``, as the meta-analysis assumes; the real and
+    null datasets of a seed share their draws (only ``mu`` differs).
+    """
+    from .cohorts import rng_for
+
+    rng = rng_for(seed, "meta_synthesis")
+    ses = np.asarray(META_SES, dtype=float)
+    theta = rng.normal(0.0 if null else META_MU, META_TAU, size=len(ses))
+    return theta + rng.normal(0.0, ses), ses
+
+
+def _meta_fit(data, alpha: float) -> Interval:
+    from .meta import meta_analyze
+
+    res = meta_analyze(*data, method="REML", alpha=alpha)
+    return Interval(res.estimate, res.ci_low, res.ci_high, res.p_value)
+
+
+def _meta_fit_dl_wald(data, alpha: float) -> Interval:
+    from .meta import meta_analyze
+
+    res = meta_analyze(*data, method="DL", alpha=alpha)
+    return Interval(res.estimate, res.ci_wald_low, res.ci_wald_high, res.p_wald)
+
+
 DESIGNS: dict[str, Design] = {
     "human_blot": Design("human_blot", _human_simulate, _human_truth),
     "mouse_blot": Design("mouse_blot", _mouse_tbk1_simulate, _mouse_tbk1_truth),
     "pla_cells": Design("pla_cells", _pla_simulate, _pla_truth),
     "arsenite_motor": Design("arsenite_motor", _arsenite_simulate, _arsenite_truth),
     "disease_course": Design("disease_course", _cox_simulate, _cox_truth),
+    "arsenite_cells": Design("arsenite_cells", _ec50_simulate, _ec50_truth),
+    "meta_synthesis": Design("meta_synthesis", _meta_simulate, _meta_truth),
 }
 
 ESTIMATORS: dict[str, Estimator] = {
@@ -582,6 +678,22 @@ ESTIMATORS: dict[str, Estimator] = {
         "cox_log_hr", "disease_course", _cox_fit,
         "End stage, SOD1;Sigmar1-/- vs SOD1-G85R: Cox log HR, Wald interval",
     ),
+    "ec50_log_ratio": Estimator(
+        "ec50_log_ratio", "arsenite_cells", _ec50_fit,
+        "Viability EC50, Sigmar1-/- / WT: 4PL per culture, OLS of log EC50, t with cultures - genotypes df",
+    ),
+    "ec50_log_ratio_z": Estimator(
+        "ec50_log_ratio_z", "arsenite_cells", _ec50_fit_z,
+        "Viability EC50 ratio: the same OLS with a z interval", role="naive",
+    ),
+    "meta_knapp_hartung": Estimator(
+        "meta_knapp_hartung", "meta_synthesis", _meta_fit,
+        "Synthesis, 8 motor strata: random effects (REML), Knapp-Hartung t interval (factor truncated at 1)",
+    ),
+    "meta_dl_wald": Estimator(
+        "meta_dl_wald", "meta_synthesis", _meta_fit_dl_wald,
+        "Synthesis: DerSimonian-Laird random effects with the normal (Wald) interval", role="naive",
+    ),
 }
 
 
@@ -589,7 +701,7 @@ ESTIMATORS: dict[str, Estimator] = {
 #: of a 95% coverage 0.0049, a third of the band's half-width), 1000 for the PLA cells (four
 #: count models per dataset), where the SE is 0.0069.
 REFERENCE_REPS = {"human_blot": 2000, "mouse_blot": 2000, "pla_cells": 1000, "arsenite_motor": 2000,
-                  "disease_course": 2000}
+                  "disease_course": 2000, "arsenite_cells": 2000, "meta_synthesis": 2000}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -36,7 +36,6 @@ import json
 import posixpath
 import re
 import shlex
-import subprocess
 from pathlib import Path
 
 import nbformat
@@ -51,7 +50,7 @@ from .citation import (
     load_book_meta,
     source_url,
 )
-from .paths import ROOT, TOC_FILE, resolve_data_dir
+from .paths import ROOT, TOC_FILE, git_commit, resolve_data_dir
 from .results import (
     LEDGER_COLUMNS,
     LEDGER_KEY,
@@ -71,18 +70,6 @@ FOOTER_SOURCE = "# Added by the book's build (helpers.provenance): how to reprod
 
 
 # --- What a chapter run used ----------------------------------------------------------
-
-
-def git_commit(root: Path = ROOT) -> str:
-    """Return the commit of *root* (``<sha>-dirty`` with uncommitted changes; ``""`` outside git)."""
-    try:
-        sha = subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True,
-                             check=True).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain"], cwd=root, capture_output=True, text=True,
-                               check=True).stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
-        return ""
-    return f"{sha}-dirty" if dirty else sha
 
 
 def assigned_literals(source: str) -> dict:

@@ -46,6 +46,12 @@ from .tables import TableSpec, get_spec, get_specs
 UNIT_ATTRIBUTES: dict[str, str] = {"mouse_id": "genotype", "donor_id": "group"}
 
 
+def _where(file: str, row: int | None, column: str | None) -> str:
+    """Return "file, row N, column 'c'" with the parts that are known."""
+    parts = [file] + ([f"row {row}"] if row is not None else []) + ([f"column '{column}'"] if column else [])
+    return ", ".join(parts)
+
+
 @dataclass(frozen=True)
 class Problem:
     """One thing wrong with a data file."""
@@ -57,13 +63,8 @@ class Problem:
     expected: str
 
     def __str__(self) -> str:
-        where = [self.file]
-        if self.row is not None:
-            where.append(f"row {self.row}")
-        if self.column is not None:
-            where.append(f"column '{self.column}'")
         got = "" if self.value is None else f"found {self.value!r}; "
-        return f"{', '.join(where)}: {got}expected {self.expected}"
+        return f"{_where(self.file, self.row, self.column)}: {got}expected {self.expected}"
 
 
 @dataclass(frozen=True)
@@ -77,13 +78,8 @@ class Correction:
     action: str
 
     def __str__(self) -> str:
-        where = [self.file]
-        if self.row is not None:
-            where.append(f"row {self.row}")
-        if self.column is not None:
-            where.append(f"column '{self.column}'")
         got = "" if self.value is None else f"{self.value!r}: "
-        return f"{', '.join(where)}: {got}{self.action}"
+        return f"{_where(self.file, self.row, self.column)}: {got}{self.action}"
 
 
 @dataclass
