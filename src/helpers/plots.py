@@ -103,7 +103,7 @@ def plot_effects(
         One row per estimate with columns *label*, *estimate*, *low*, *high*
         (and *truth* if given), on the ratio scale.
     """
-    fig, ax = plt.subplots(figsize=(5.6, 0.6 + 0.5 * len(effects)))
+    fig, ax = plt.subplots(figsize=(5.6, 1.3 + 0.45 * len(effects)))
     ys = np.arange(len(effects))[::-1]
     ax.errorbar(effects[estimate], ys,
                 xerr=[effects[estimate] - effects[low], effects[high] - effects[estimate]],
@@ -116,7 +116,7 @@ def plot_effects(
     ax.set_yticks(ys, effects[label])
     ax.set_xlabel(xlabel)
     ax.set_title(title, fontsize=10)
-    ax.legend(fontsize=7, frameon=False, loc="upper center", bbox_to_anchor=(0.5, -0.35 - 0.1 / max(len(effects), 1)))
+    ax.legend(fontsize=7, frameon=False, loc="upper left", bbox_to_anchor=(1.02, 1.0))
     sns.despine(fig)
     fig.tight_layout()
     return mark_simulated(fig, simulated)

@@ -35,6 +35,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import nbformat
+import numpy as np
 import pandas as pd
 import yaml
 
@@ -151,6 +152,21 @@ class ResultsLedger:
             self._glue(result, digits)
         return result
 
+    def truth_check(self, key: str, low, truth, high, units: str, description: str) -> int:
+        """Record and return how many intervals ``[low, high]`` contain the *truth* put into the simulation.
+
+        >>> ledger = ResultsLedger("ch", glue=False)
+        >>> ledger.truth_check("inside", [0.1, 0.5], [0.2, 0.9], [0.3, 0.8], "regions", "d")
+        1
+        >>> row = ledger.results[-1]; (row.value, row.n, row.n_unit)
+        (1.0, 2, 'regions')
+        """
+        low, truth, high = (np.asarray(v, dtype=float) for v in (low, truth, high))
+        inside = int(((low <= truth) & (truth <= high)).sum())
+        self.report(key, inside, n=len(truth), n_unit=units, unit=units, digits=0, description=description,
+                    method="count of confidence intervals that contain the value put into the simulation")
+        return inside
+
     def _glue(self, result: Result, digits: int) -> None:
         from IPython.display import Markdown
         from myst_nb import glue
@@ -170,13 +186,18 @@ class ResultsLedger:
         return pd.DataFrame([asdict(r) for r in self.results], columns=RESULT_COLUMNS)
 
     def publish(self):
-        """Store the results in the notebook (glue key ``results_ledger``) and return the table for display."""
+        """Store the results in the notebook (glue key ``results_ledger``) and return them for display.
+
+        The page shows each number with its interval, n, unit and method (the
+        data checksums, parameters and commit of every row are in ``results.csv``).
+        """
         frame = self.table()
         if self.glue:
             from myst_nb import glue
 
             glue(LEDGER_KEY, json.dumps([asdict(r) for r in self.results], sort_keys=True), display=False)
-        return frame
+        shown = frame[["key", "value", "ci_low", "ci_high", "n", "n_unit", "unit", "method"]]
+        return shown.set_index("key").astype({"n": "Int64"}).round(4)
 
 
 def read_notebook_results(path: str | Path) -> list[dict]:
