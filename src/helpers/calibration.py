@@ -680,7 +680,7 @@ ESTIMATORS: dict[str, Estimator] = {
     ),
     "ec50_log_ratio": Estimator(
         "ec50_log_ratio", "arsenite_cells", _ec50_fit,
-        "Viability EC50, Sigmar1-/- / WT: 4PL per culture, OLS of log EC50, t with cultures - genotypes df",
+        "Viability EC50, Sigmar1-/- vs WT: 4PL per culture, OLS, t interval",
     ),
     "ec50_log_ratio_z": Estimator(
         "ec50_log_ratio_z", "arsenite_cells", _ec50_fit_z,
@@ -688,11 +688,11 @@ ESTIMATORS: dict[str, Estimator] = {
     ),
     "meta_knapp_hartung": Estimator(
         "meta_knapp_hartung", "meta_synthesis", _meta_fit,
-        "Synthesis, 8 motor strata: random effects (REML), Knapp-Hartung t interval (factor truncated at 1)",
+        "Synthesis, 8 motor strata: REML random effects, Knapp-Hartung interval",
     ),
     "meta_dl_wald": Estimator(
         "meta_dl_wald", "meta_synthesis", _meta_fit_dl_wald,
-        "Synthesis: DerSimonian-Laird random effects with the normal (Wald) interval", role="naive",
+        "Synthesis: DerSimonian-Laird random effects, normal (Wald) interval", role="naive",
     ),
 }
 
