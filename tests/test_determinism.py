@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import re
 
 import nbformat
 import papermill as pm
@@ -73,3 +74,18 @@ def test_alt_text_formatter_keeps_the_png_bytes(tmp_path):
     assert plain["data"]["image/png"] == with_alt["data"]["image/png"]
     assert "alt" not in plain.get("metadata", {}).get("image/png", {})
     assert with_alt["metadata"]["image/png"]["alt"] == "Figure: A line (y against x)."
+
+
+def test_two_clean_book_builds_give_identical_ledgers_and_figures(built_book, tmp_path):
+    """A second build with its own empty cache publishes the same results.csv and the same figure files."""
+    from helpers.book import build
+
+    build(None, out_dir=tmp_path / "book", cache_dir=tmp_path / "cache")
+    first, second = built_book / "html", tmp_path / "book" / "html"
+    # Byte-identical but for the commit column: a cached chapter keeps the commit it was executed at.
+    ledgers = [re.sub(r",[0-9a-f]{40}(-dirty)?$", ",<commit>", (d / "results.csv").read_text(), flags=re.M)
+               for d in (first, second)]
+    assert ledgers[0] == ledgers[1]
+    figures = {p.name: p.read_bytes() for p in (first / "_images").glob("*.png")}
+    assert len(figures) >= 12, "every chapter's figures are published"
+    assert figures == {p.name: p.read_bytes() for p in (second / "_images").glob("*.png")}
