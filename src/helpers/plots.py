@@ -19,6 +19,15 @@ def mark_simulated(fig: plt.Figure, simulated: bool = True) -> plt.Figure:
     return fig
 
 
+def _finish(fig: plt.Figure, simulated: bool, suptitle: str | None = None) -> plt.Figure:
+    """Give *fig* the book's finish: optional suptitle, no top/right spines, tight layout, simulated stamp."""
+    if suptitle is not None:
+        fig.suptitle(suptitle, fontsize=10)
+    sns.despine(fig)
+    fig.tight_layout()
+    return mark_simulated(fig, simulated)
+
+
 def _log_axis(axis) -> None:
     """Put *axis* on a log scale labelled with plain numbers (0.5, 1, 2), not powers of ten."""
     from matplotlib.ticker import FuncFormatter, LogLocator
@@ -77,9 +86,7 @@ def plot_unit_points(
     ax.set_title(title, fontsize=10)
     ax.legend(title=batch, fontsize=7, title_fontsize=7, frameon=False, loc="center left",
               bbox_to_anchor=(1.0, 0.5))
-    sns.despine(fig)
-    fig.tight_layout()
-    return mark_simulated(fig, simulated)
+    return _finish(fig, simulated)
 
 
 def plot_effects(
@@ -117,9 +124,7 @@ def plot_effects(
     ax.set_xlabel(xlabel)
     ax.set_title(title, fontsize=10)
     ax.legend(fontsize=7, frameon=False, loc="upper left", bbox_to_anchor=(1.02, 1.0))
-    sns.despine(fig)
-    fig.tight_layout()
-    return mark_simulated(fig, simulated)
+    return _finish(fig, simulated)
 
 
 def plot_forest(
@@ -238,9 +243,7 @@ def plot_specification_curve(
     bottom.set_yticks(ys, [f"{c}: {o}" for c, o in options], fontsize=7)
     bottom.set_ylim(-0.7, len(options) - 0.3)
     bottom.set_xlabel("specification (sorted by estimate)")
-    sns.despine(fig)
-    fig.tight_layout()
-    return mark_simulated(fig, simulated)
+    return _finish(fig, simulated)
 
 
 def plot_superplot(
@@ -292,9 +295,7 @@ def plot_superplot(
     ax.set_ylabel(ylabel)
     ax.set_ylim(bottom=0)
     ax.set_title(title, fontsize=10)
-    sns.despine(fig)
-    fig.tight_layout()
-    return mark_simulated(fig, simulated)
+    return _finish(fig, simulated)
 
 
 def plot_fraction_distribution(
@@ -340,10 +341,7 @@ def plot_fraction_distribution(
         ax.set_title(level.replace("_", " "), fontsize=8)
     axes[0][0].set_ylabel("share of the sample's signal\n(equal protein per lane)")
     axes[0][-1].legend(fontsize=7, frameon=False, loc="upper left", bbox_to_anchor=(1.0, 1.0))
-    fig.suptitle(title, fontsize=10)
-    sns.despine(fig)
-    fig.tight_layout()
-    return mark_simulated(fig, simulated)
+    return _finish(fig, simulated, suptitle=title)
 
 
 def plot_coupling(
@@ -388,10 +386,7 @@ def plot_coupling(
         ax.set_xlabel(xlabel, fontsize=8)
     axes[0][0].set_ylabel(ylabel)
     axes[0][-1].legend(fontsize=7, frameon=False, loc="upper left", bbox_to_anchor=(1.0, 1.0))
-    fig.suptitle(title, fontsize=10)
-    sns.despine(fig)
-    fig.tight_layout()
-    return mark_simulated(fig, simulated)
+    return _finish(fig, simulated, suptitle=title)
 
 
 # --------------------------------------------------------------------------
@@ -435,10 +430,7 @@ def plot_trajectories(
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     axes[0][0].set_ylabel(ylabel)
     axes[0][-1].legend(fontsize=7, frameon=False, loc="center left", bbox_to_anchor=(1.0, 0.5))
-    fig.suptitle(title, fontsize=10)
-    sns.despine(fig)
-    fig.tight_layout()
-    return mark_simulated(fig, simulated)
+    return _finish(fig, simulated, suptitle=title)
 
 
 def plot_differences(
@@ -541,9 +533,7 @@ def plot_dose_response(
     if summary is not None:
         ax.text(ticks[-1], -0.06, summary_label, fontsize=7, ha="right", va="center")
     ax.legend(fontsize=7, frameon=False, loc="center left", bbox_to_anchor=(1.0, 0.5))
-    sns.despine(fig)
-    fig.tight_layout()
-    return mark_simulated(fig, simulated)
+    return _finish(fig, simulated)
 
 
 def plot_survival(
@@ -641,9 +631,7 @@ def plot_calibration(
     axes[0].set_yticks(list(ys.values()), [labels.get(n, n) for n in ys], fontsize=7)
     axes[0].legend(fontsize=7, frameon=False, loc="lower left")
     fig.suptitle(title + " (bars: 95% Monte Carlo interval; open red: naive variants)", fontsize=9)
-    sns.despine(fig)
-    fig.tight_layout()
-    return mark_simulated(fig, simulated)
+    return _finish(fig, simulated)
 
 
 def plot_power_curves(
@@ -687,10 +675,7 @@ def plot_power_curves(
     axes[0][0].set_ylabel("power (simulated)")
     if line is not None:
         axes[0][-1].legend(fontsize=7, frameon=False, loc="lower right")
-    fig.suptitle(title, fontsize=10)
-    sns.despine(fig)
-    fig.tight_layout()
-    return mark_simulated(fig, simulated)
+    return _finish(fig, simulated, suptitle=title)
 
 
 # Every figure displayed in a notebook kernel carries alt text taken from its titles and labels.
