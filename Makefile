@@ -10,7 +10,7 @@ DATA ?= data
 VARIANT ?=
 PYTEST_ARGS ?=
 
-.PHONY: help setup book test validate data lock lint browser-deps clean
+.PHONY: help setup book test validate data lock lint contracts browser-deps clean
 
 help: ## List every target with one line each
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | sort | \
@@ -32,27 +32,31 @@ browser-deps: ## Install Debian's chromium and chromedriver if missing (browser 
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium chromium-driver >/dev/null; }
 
 book: $(STAMP) ## Build the book (cached, parallel) into _build/html; DATA=dir or VARIANT=name build their own folder
-	$(BIN)/python -m helpers.book build --data $(DATA) $(if $(VARIANT),--variant $(VARIANT))
+	$(BIN)/python -m helpers book --data $(DATA) $(if $(VARIANT),--variant $(VARIANT))
 
 .PHONY: bench
 bench: $(STAMP) ## Time cold / no-op / one-table builds of this engine against Jupyter Book's force and cache modes
-	$(BIN)/python -m helpers.bench
+	$(BIN)/python -m helpers bench
 
-test: $(STAMP) browser-deps ## Run the test suite (schemas, models, chapters, book, browser)
+test: $(STAMP) browser-deps ## Run the test suite (schemas, models, contracts, chapters, book, browser; ~7 min)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
+.PHONY: test-fast
+test-fast: $(STAMP) ## Quick iteration: every test but the chapter runs, book builds and browser (~2 min)
+	$(BIN)/python -m pytest -m "not slow and not browser" $(PYTEST_ARGS)
+
 validate: $(STAMP) ## Check every table in DATA=dir against its schema; non-zero exit on any problem
-	$(BIN)/python -m helpers.validate $(DATA)
+	$(BIN)/python -m helpers validate $(DATA)
 
 data: $(STAMP) ## Regenerate the simulated example data in data/ (byte-identical for the same seed)
-	$(BIN)/python -m helpers.simulate data
+	$(BIN)/python -m helpers simulate data
 
 .PHONY: templates convert
 templates: $(STAMP) ## Write templates/<table>.csv (header + one example row) from the table specs
-	$(BIN)/python -m helpers.converters templates
+	$(BIN)/python -m helpers templates
 
 convert: $(STAMP) ## Instrument export -> book table, e.g. make convert ARGS="pla-fiji --summary S.csv --samples I.csv --out mydata"
-	$(BIN)/python -m helpers.converters $(ARGS)
+	$(BIN)/python -m helpers convert $(ARGS)
 
 lock: ## Re-resolve requirements.in into requirements.txt in a scratch venv
 	rm -rf .lockvenv && $(PYTHON) -m venv .lockvenv && .lockvenv/bin/pip install --quiet -r requirements.in
@@ -63,19 +67,22 @@ lock: ## Re-resolve requirements.in into requirements.txt in a scratch venv
 
 .PHONY: calibrate
 calibrate: $(STAMP) ## Coverage and type I error of the estimators, >=1000 simulations each (~30-60 min) -> reference/calibration.csv
-	nice -n 19 $(BIN)/python -m helpers.calibration --workers 2
+	nice -n 19 $(BIN)/python -m helpers calibrate --workers 2
 
 lint: $(STAMP) ## Ruff on code and notebooks
 	$(BIN)/ruff check src tests chapters
 
+contracts: $(STAMP) ## Check the package's layers with import-linter (also run by make test)
+	$(BIN)/lint-imports pyproject.toml
+
 .PHONY: check-results update-reference
 check-results: ## Rebuild the book (cached) and compare every result with reference/results_reference.csv
 	$(MAKE) book
-	$(BIN)/python -m helpers.results check --new _build/html/results.csv
+	$(BIN)/python -m helpers results check --new _build/html/results.csv
 
 update-reference: ## Rebuild, show the differences from the reference, then write the new reference
 	$(MAKE) book
-	$(BIN)/python -m helpers.results update --new _build/html/results.csv
+	$(BIN)/python -m helpers results update --new _build/html/results.csv
 
 clean: ## Remove build products (keeps .venv)
 	rm -rf _build .pytest_cache

@@ -11,9 +11,9 @@ import pytest
 
 matplotlib.use("Agg")
 
-from helpers.paths import DATA_DIR, ROOT  # noqa: E402
-from helpers.simulate import write_example_data  # noqa: E402
-from helpers.truths import DEFAULT_SEED  # noqa: E402
+from helpers.core.paths import DATA_DIR, ROOT  # noqa: E402
+from helpers.data.simulate import write_example_data  # noqa: E402
+from helpers.data.truths import DEFAULT_SEED  # noqa: E402
 
 
 @pytest.fixture
@@ -35,7 +35,7 @@ def fresh_data(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 def built_book(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The whole book built once per test session into a temporary output folder."""
-    from helpers.book import build
+    from helpers.build.engine import build
 
     out = tmp_path_factory.mktemp("book")
     build(None, out_dir=out)

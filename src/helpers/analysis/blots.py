@@ -1,0 +1,118 @@
+"""Immunoblot ratios and their models: TBK1 activation as log(pTBK1/TBK1).
+
+Blot ratios are analysed on the log scale; differences of log ratios are
+reported back as ratios of geometric means. The gel is a batch: it enters the
+models as a fixed effect (each gel carries both groups by design, and with
+three to five gels a random-effect variance would be poorly estimated).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import statsmodels.formula.api as smf
+
+from helpers.stats.intervals import Effect
+
+NORMALIZATIONS = ("loading_control", "total_protein", "none")
+
+
+def add_log_ratio(table: pd.DataFrame, normalization: str = "loading_control") -> pd.DataFrame:
+    """Return a copy of *table* with ``log_ratio`` = log(pTBK1/TBK1) after normalization.
+
+    Parameters
+    ----------
+    table : DataFrame
+        A blot table with the band columns of :mod:`helpers.data.tables.blot_columns`.
+    normalization : {"loading_control", "total_protein", "none"}
+        Each band divided by its membrane's loading control, by its membrane's
+        total-protein stain, or not at all.
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"ptbk1": [2.0], "ptbk1_loading": [1.0], "tbk1": [4.0],
+    ...                   "tbk1_loading": [4.0], "ptbk1_total_protein": [1.0],
+    ...                   "tbk1_total_protein": [1.0]})
+    >>> float(np.exp(add_log_ratio(t)["log_ratio"].iloc[0]))
+    2.0
+    >>> float(np.exp(add_log_ratio(t, "none")["log_ratio"].iloc[0]))
+    0.5
+    """
+    if normalization not in NORMALIZATIONS:
+        raise ValueError(f"normalization must be one of {NORMALIZATIONS}, got {normalization!r}")
+    ptbk1 = np.log(table["ptbk1"])
+    tbk1 = np.log(table["tbk1"])
+    if normalization == "loading_control":
+        ptbk1 = ptbk1 - np.log(table["ptbk1_loading"])
+        tbk1 = tbk1 - np.log(table["tbk1_loading"])
+    elif normalization == "total_protein":
+        ptbk1 = ptbk1 - np.log(table["ptbk1_total_protein"])
+        tbk1 = tbk1 - np.log(table["tbk1_total_protein"])
+    return table.assign(log_ratio=ptbk1 - tbk1)
+
+
+def fit_region_effect(
+    table: pd.DataFrame,
+    region: str,
+    covariates: tuple[str, ...] = ("age", "sex", "pmi"),
+    alpha: float = 0.05,
+) -> Effect:
+    """Estimate sALS minus control in log(pTBK1/TBK1) for one region of the human table.
+
+    The model is ordinary least squares of ``log_ratio`` on diagnosis, the
+    chosen covariates (age and PMI centred) and the gel as a fixed batch
+    effect. One lane per donor and region, so the donor is the unit.
+
+    Parameters
+    ----------
+    table : DataFrame
+        Human blot table with ``log_ratio`` (see :func:`add_log_ratio`).
+    region : str
+        Region to analyse.
+    covariates : tuple of {"age", "sex", "pmi"}
+        Adjustment set.
+    alpha : float
+        1 - confidence level of the interval.
+
+    Returns
+    -------
+    Effect
+        Term ``sALS``; ``n_units`` is the number of donors.
+    """
+    data = table[table["region"] == region].copy()
+    if data.empty:
+        raise ValueError(f"no lanes for region {region!r}; regions present: {sorted(table['region'].unique())}")
+    terms = {"age": "age_c", "sex": "C(sex)", "pmi": "pmi_c"}
+    unknown = set(covariates) - set(terms)
+    if unknown:
+        raise ValueError(f"unknown covariates {sorted(unknown)}; allowed: {sorted(terms)}")
+    data["age_c"] = data["age_years"] - data["age_years"].mean()
+    data["pmi_c"] = data["pmi_hours"] - data["pmi_hours"].mean()
+    rhs = ["C(group, Treatment('control'))"] + [terms[c] for c in covariates]
+    if data["gel_id"].nunique() > 1:
+        rhs.append("C(gel_id)")
+    fit = smf.ols("log_ratio ~ " + " + ".join(rhs), data=data).fit()
+    name = "C(group, Treatment('control'))[T.sALS]"
+    low, high = fit.conf_int(alpha=alpha).loc[name]
+    return Effect(
+        term="sALS",
+        estimate=float(fit.params[name]),
+        se=float(fit.bse[name]),
+        ci_low=float(low),
+        ci_high=float(high),
+        p_value=float(fit.pvalues[name]),
+        df_resid=float(fit.df_resid),
+        n_units=int(data["donor_id"].nunique()),
+    )
+
+
+def summarise_by_unit(table: pd.DataFrame, unit: str, by: list[str]) -> pd.DataFrame:
+    """Return the geometric-mean ratio per experimental *unit* within groups *by*.
+
+    >>> t = pd.DataFrame({"m": ["a", "a", "b"], "g": ["x", "x", "y"],
+    ...                   "log_ratio": [0.0, np.log(4.0), 0.0]})
+    >>> summarise_by_unit(t, "m", ["g"])["ratio"].round(6).tolist()
+    [2.0, 1.0]
+    """
+    out = table.groupby([*by, unit], as_index=False, observed=True)["log_ratio"].mean()
+    return out.assign(ratio=np.exp(out["log_ratio"]))

@@ -1,0 +1,309 @@
+"""Coupling of MAM integrity and TBK1 activation, animal by animal.
+
+For each mouse and tissue two measures exist: MAM integrity, the log of the
+mean PLA puncta per motor neuron (``pla_cells``), and TBK1 activation,
+log(pTBK1/TBK1) (``mouse_blot``). The mouse is the unit: one row per mouse x
+tissue, cells are only averaged.
+
+Models (ordinary least squares, the blot gel as a fixed batch; gels are
+tissue-specific, so the gel also absorbs the tissue):
+
+* **pooled slope** ``log_ratio ~ log_mam + gel``: uses differences between
+  groups and between mice;
+* **within-group slope** ``log_ratio ~ log_mam + gel + genotype x stage (x
+  tissue) cells``: uses only mouse-to-mouse differences inside a group.
+
+**Proportion of a genotype effect accounted for** by the MAM measure (the
+difference method): the genotype-vs-WT contrast of log(pTBK1/TBK1) in the
+within-group design without (``total``) and with (``direct``) the MAM term;
+``proportion = 1 - direct / total``. By the Frisch-Waugh-Lovell identity
+``total - direct = slope x (the same contrast of log_mam)``.
+
+**Measurement error.** A mouse's mean PLA count is a noisy measure of its
+latent MAM integrity (few sections, few cells), so the slope is attenuated by
+the reliability ``lambda = 1 - mean error variance / residual variance of
+log_mam`` given the other terms. The error variance of each mouse's log mean
+is estimated from its sections (variance of section means / number of
+sections / mean squared; delta method). ``slope / lambda`` is the
+regression-calibration correction, and the proportion is reported both naive
+and corrected. Confidence intervals come from a bootstrap over mice,
+stratified by genotype x stage so every group keeps its size.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+import pandas as pd
+import statsmodels.api as sm
+
+from helpers.analysis.blots import add_log_ratio
+from helpers.stats.intervals import Effect
+
+#: Tether pairs whose antibodies need Sig1R: without it the PLA shows background only.
+PAIRS_NEEDING_SIG1R = ("IP3R3_Sig1R",)
+REFERENCE = "WT"
+
+
+def pair_measures_mam(pair: str, genotype: str) -> bool:
+    """True if the PLA *pair* can report MAM integrity in *genotype*.
+
+    >>> pair_measures_mam("IP3R3_Sig1R", "SOD1_G85R_Sigmar1_KO")
+    False
+    >>> pair_measures_mam("VAPB_PTPIP51", "Sigmar1_KO")
+    True
+    """
+    return not (pair in PAIRS_NEEDING_SIG1R and "Sigmar1_KO" in genotype)
+
+
+def mouse_mam_integrity(cells: pd.DataFrame, pair: str = "VAPB_PTPIP51", cell_type: str = "motor_neuron") -> pd.DataFrame:
+    """Return MAM integrity per mouse x tissue: log mean puncta per cell and its error variance.
+
+    Parameters
+    ----------
+    cells : DataFrame
+        The ``pla_cells`` table.
+    pair, cell_type : str
+        Tether pair and cell type to average.
+
+    Returns
+    -------
+    DataFrame
+        ``mouse_id, genotype, stage, tissue, n_cells, n_sections, mean_puncta,
+        log_mam, error_var``. ``error_var`` estimates the sampling variance of
+        ``log_mam`` from the spread of the section means (from the cells when
+        a mouse has a single section).
+
+    Examples
+    --------
+    >>> c = pd.DataFrame({"mouse_id": "M1", "genotype": "WT", "stage": "onset", "tissue": "t",
+    ...                   "section_id": ["s1", "s1", "s2", "s2"], "cell_type": "motor_neuron",
+    ...                   "tether_pair": "VAPB_PTPIP51", "puncta": [8, 12, 18, 22]})
+    >>> row = mouse_mam_integrity(c).iloc[0]
+    >>> float(row["mean_puncta"]), round(float(row["error_var"]), 4)
+    (15.0, 0.1111)
+    """
+    sel = cells[(cells["tether_pair"] == pair) & (cells["cell_type"] == cell_type)]
+    if sel.empty:
+        raise ValueError(f"no {cell_type} cells probed with {pair}")
+    keys = ["mouse_id", "genotype", "stage", "tissue"]
+    sections = sel.groupby([*keys, "section_id"], observed=True)["puncta"].mean().rename("section_mean").reset_index()
+    per_section = sections.groupby(keys, observed=True)["section_mean"].agg(section_var="var", n_sections="size")
+    per_cell = sel.groupby(keys, observed=True)["puncta"].agg(mean_puncta="mean", cell_var="var", n_cells="size")
+    out = per_cell.join(per_section).reset_index()
+    # Variance of the mean: from the section means when there are several sections.
+    var_mean = np.where(out["n_sections"] > 1, out["section_var"] / out["n_sections"], out["cell_var"] / out["n_cells"])
+    if (out["mean_puncta"] <= 0).any():
+        raise ValueError("a mouse has no puncta at all in its cells; its log MAM integrity is undefined")
+    out["log_mam"] = np.log(out["mean_puncta"])
+    out["error_var"] = var_mean / out["mean_puncta"] ** 2
+    return out[[*keys, "n_cells", "n_sections", "mean_puncta", "log_mam", "error_var"]]
+
+
+def animal_table(
+    cells: pd.DataFrame,
+    blot: pd.DataFrame,
+    pair: str = "VAPB_PTPIP51",
+    tissue: str = "all",
+    normalization: str = "loading_control",
+) -> pd.DataFrame:
+    """Return one row per mouse x tissue with ``log_mam`` (PLA) and ``log_ratio`` (blot).
+
+    Mice of genotypes the *pair* cannot measure (see :func:`pair_measures_mam`)
+    are left out; *tissue* ``"all"`` keeps every tissue.
+    """
+    mam = mouse_mam_integrity(cells, pair)
+    lanes = add_log_ratio(blot, normalization)[["mouse_id", "tissue", "gel_id", "log_ratio"]]
+    animals = mam.merge(lanes, on=["mouse_id", "tissue"], how="inner", validate="one_to_one")
+    animals = animals[[pair_measures_mam(pair, g) for g in animals["genotype"]]]
+    if tissue != "all":
+        animals = animals[animals["tissue"] == tissue]
+    if animals.empty:
+        raise ValueError(f"no mouse has both measures for pair {pair!r} and tissue {tissue!r}")
+    return animals.reset_index(drop=True)
+
+
+def design_matrix(animals: pd.DataFrame, groups: bool) -> tuple[np.ndarray, list[str]]:
+    """Return the nuisance design: gel dummies (tissue-absorbing) and, if *groups*, the group cells.
+
+    Without *groups*: one column per gel (gel means). With *groups*: one column
+    per genotype|stage|tissue cell plus one per gel except the first gel of
+    each tissue (the cells already span the tissues).
+    """
+    gels = sorted(animals["gel_id"].unique())
+    gel_cols = pd.get_dummies(animals["gel_id"]).reindex(columns=gels).to_numpy(float)
+    if not groups:
+        return gel_cols, [f"gel[{g}]" for g in gels]
+    first_gel = set(animals.sort_values("gel_id").groupby("tissue")["gel_id"].first())
+    keep = [i for i, g in enumerate(gels) if g not in first_gel]
+    cell = animals["genotype"] + "|" + animals["stage"] + "|" + animals["tissue"]
+    cell_names = sorted(cell.unique())
+    cell_cols = pd.get_dummies(cell).reindex(columns=cell_names).to_numpy(float)
+    return np.column_stack([cell_cols, gel_cols[:, keep]]), [f"cell[{c}]" for c in cell_names] + [
+        f"gel[{gels[i]}]" for i in keep
+    ]
+
+
+def fit_slope(animals: pd.DataFrame, groups: bool, alpha: float = 0.05) -> Effect:
+    """Estimate the slope of log(pTBK1/TBK1) on log MAM integrity (mouse = unit; t-based CI).
+
+    Parameters
+    ----------
+    animals : DataFrame
+        Output of :func:`animal_table`.
+    groups : bool
+        Adjust for the genotype x stage (x tissue) cells (within-group slope).
+    """
+    nuisance, _ = design_matrix(animals, groups)
+    exog = np.column_stack([animals["log_mam"].to_numpy(float), nuisance])
+    fit = sm.OLS(animals["log_ratio"].to_numpy(float), exog).fit()
+    low, high = fit.conf_int(alpha=alpha)[0]
+    return Effect(term="log_mam", estimate=float(fit.params[0]), se=float(fit.bse[0]), ci_low=float(low),
+                  ci_high=float(high), p_value=float(fit.pvalues[0]), df_resid=float(fit.df_resid),
+                  n_units=int(animals["mouse_id"].nunique()))
+
+
+def contrast_vector(names: list[str], genotype: str, stage: str, tissues: list[str]) -> np.ndarray:
+    """Return weights for *genotype* minus WT at *stage*, averaged over *tissues* (cell columns)."""
+    weights = np.zeros(len(names))
+    for tissue in tissues:
+        for g, w in ((genotype, 1.0), (REFERENCE, -1.0)):
+            name = f"cell[{g}|{stage}|{tissue}]"
+            if name not in names:
+                raise ValueError(f"no mice of {g} at {stage} in {tissue}")
+            weights[names.index(name)] += w / len(tissues)
+    return weights
+
+
+def decompose(
+    nuisance: np.ndarray,
+    y: np.ndarray,
+    x: np.ndarray,
+    error_var: np.ndarray,
+    contrast: np.ndarray,
+    row_scale: np.ndarray | None = None,
+) -> dict:
+    """Return the difference-method decomposition of a contrast (plain arrays; used by the bootstrap).
+
+    *row_scale* multiplies each squared residual of x in the residual
+    variance (the bootstrap passes ``n_h / (n_h - 1)`` for a row of a stratum
+    of ``n_h`` units: resampling shrinks within-stratum sums of squares by
+    ``(n_h - 1) / n_h`` on average, which would bias the reliability down).
+
+    Returns
+    -------
+    dict
+        ``total`` (contrast of y without the MAM term), ``mam_contrast`` (same
+        contrast of x), ``slope`` (within-design slope), ``direct`` (= total -
+        slope x mam_contrast, the contrast with the MAM term), ``reliability``,
+        ``slope_corrected``, ``proportion`` (1 - direct/total) and
+        ``proportion_corrected`` (with the corrected slope). The corrected
+        values are infinite (signed) when the reliability is not positive:
+        the data cannot then tell real variation from noise, and no finite
+        correction is supported.
+    """
+    coef, _, rank, _ = np.linalg.lstsq(nuisance, np.column_stack([y, x]), rcond=None)
+    resid = np.column_stack([y, x]) - nuisance @ coef
+    ry, rx = resid[:, 0], resid[:, 1]
+    slope = float(rx @ ry / (rx @ rx))
+    total, mam_contrast = float(contrast @ coef[:, 0]), float(contrast @ coef[:, 1])
+    scale = np.ones(len(x)) if row_scale is None else row_scale
+    resid_var_x = float(scale @ rx**2) / (len(x) - rank)
+    reliability = 1.0 - float(np.mean(error_var)) / resid_var_x
+    direct = total - slope * mam_contrast
+    with np.errstate(divide="ignore", invalid="ignore"):
+        slope_corrected = slope / reliability if reliability > 0 else np.copysign(np.inf, slope)
+        proportion_corrected = (
+            slope_corrected * mam_contrast / total if reliability > 0
+            else np.copysign(np.inf, slope * mam_contrast / total)
+        )
+    return {
+        "total": total, "mam_contrast": mam_contrast, "slope": slope, "direct": direct,
+        "reliability": reliability, "slope_corrected": float(slope_corrected),
+        "proportion": 1.0 - direct / total, "proportion_corrected": float(proportion_corrected),
+    }
+
+
+def explain_genotype_effect(animals: pd.DataFrame, genotype: str, stage: str) -> dict:
+    """Decompose the *genotype* vs WT effect at *stage* on TBK1 activation (averaged over tissues present)."""
+    nuisance, names = design_matrix(animals, groups=True)
+    contrast = contrast_vector(names, genotype, stage, sorted(animals["tissue"].unique()))
+    return decompose(nuisance, animals["log_ratio"].to_numpy(float), animals["log_mam"].to_numpy(float),
+                     animals["error_var"].to_numpy(float), contrast)
+
+
+def bootstrap_units(
+    statistic: Callable[[np.ndarray], np.ndarray],
+    units: pd.Series,
+    strata: pd.Series | None = None,
+    n_boot: int = 1000,
+    seed: int = 0,
+) -> np.ndarray:
+    """Return *n_boot* bootstrap replicates of *statistic*, resampling units (within strata).
+
+    Parameters
+    ----------
+    statistic : callable
+        Takes an integer array of row positions and returns a 1-d array.
+    units : Series
+        Unit of each row (e.g. ``mouse_id``); all rows of a drawn unit enter.
+    strata : Series, optional
+        Stratum of each row (constant within a unit); units are drawn within it.
+    n_boot, seed : int
+        Replicates and seed (``numpy.random.default_rng(seed)``).
+
+    Returns
+    -------
+    ndarray
+        Shape ``(n_boot, k)``.
+    """
+    rng = np.random.default_rng(seed)
+    units = pd.Series(np.asarray(units))
+    strata = pd.Series(np.zeros(len(units), int) if strata is None else np.asarray(strata))
+    rows_of = {u: np.flatnonzero(units.to_numpy() == u) for u in units.unique()}
+    pools = [np.asarray(pd.unique(units[strata == s])) for s in pd.unique(strata)]
+    out = []
+    for _ in range(n_boot):
+        drawn = np.concatenate([rng.choice(pool, size=len(pool), replace=True) for pool in pools])
+        out.append(np.atleast_1d(statistic(np.concatenate([rows_of[u] for u in drawn]))))
+    return np.asarray(out, dtype=float)
+
+
+def bootstrap_decomposition(animals: pd.DataFrame, genotype: str, stage: str, n_boot: int, seed: int) -> pd.DataFrame:
+    """Return bootstrap replicates of :func:`explain_genotype_effect`, resampling mice within genotype x stage."""
+    nuisance, names = design_matrix(animals, groups=True)
+    contrast = contrast_vector(names, genotype, stage, sorted(animals["tissue"].unique()))
+    y, x = animals["log_ratio"].to_numpy(float), animals["log_mam"].to_numpy(float)
+    err = animals["error_var"].to_numpy(float)
+    keys = list(decompose(nuisance, y, x, err, contrast))
+    strata = animals["genotype"] + "|" + animals["stage"]
+    n_units = animals.groupby(strata)["mouse_id"].transform("nunique").to_numpy(float)
+    scale = n_units / (n_units - 1.0)
+
+    def statistic(rows: np.ndarray) -> np.ndarray:
+        result = decompose(nuisance[rows], y[rows], x[rows], err[rows], contrast, scale[rows])
+        return np.array([result[k] for k in keys])
+
+    reps = bootstrap_units(statistic, animals["mouse_id"], strata, n_boot, seed)
+    return pd.DataFrame(reps, columns=keys)
+
+
+def attenuation_from_latent(animals: pd.DataFrame, latent: pd.DataFrame, groups: bool = True) -> float:
+    """Return the attenuation factor of the slope in these data, from the true latent MAM values.
+
+    The slope of latent on observed log MAM integrity after removing the
+    nuisance design: a naive slope is expected to be the true slope times
+    this factor. Only for simulated data, whose latent values are known
+    (*latent* is :func:`helpers.data.cohorts.simulate_mouse_cohort` of the data's seed).
+    """
+    merged = animals.merge(latent[["mouse_id", "tissue", "log_mam"]].rename(columns={"log_mam": "latent_mam"}),
+                           on=["mouse_id", "tissue"], how="left", validate="one_to_one")
+    if merged["latent_mam"].isna().any():
+        raise ValueError("the latent cohort does not hold every mouse of the table")
+    nuisance, _ = design_matrix(merged, groups)
+    both = merged[["log_mam", "latent_mam"]].to_numpy(float)
+    resid = both - nuisance @ np.linalg.lstsq(nuisance, both, rcond=None)[0]
+    return float(resid[:, 0] @ resid[:, 1] / (resid[:, 0] @ resid[:, 0]))
+
+

@@ -1,0 +1,186 @@
+"""Subcellular fractions: where each protein sits, and its enrichment in the MAM.
+
+Each lane's band is divided by the lane's total-protein stain (equal protein is
+loaded, the stain catches unequal loading). Two summaries follow:
+
+* the **distribution** of a protein over the fractions: each fraction's
+  normalized signal as a share of the sample's summed signal over the five
+  lanes. With equal protein per lane this is a share of *concentration* (per
+  microgram), not of the protein's mass, which would also need each fraction's
+  yield;
+* the **MAM enrichment**: ``log(MAM / homogenate)`` per sample and protein.
+  Both lanes of a sample sit on the same gel, so the gel's exposure cancels.
+  Enrichment is modelled on the log scale with the sample (one fractionation of
+  pooled cords) as the unit: OLS on genotype x treatment cell means plus the gel
+  (fractionation batch) as a sum-coded fixed effect where the design identifies
+  it. Estimates are reported back as ratios with t-based confidence intervals.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import statsmodels.formula.api as smf
+from statsmodels.stats.multitest import multipletests
+
+UNIT = "sample_id"
+
+
+def add_log_signal(table: pd.DataFrame) -> pd.DataFrame:
+    """Return a copy of *table* with ``log_signal`` = log(signal / total-protein stain).
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"signal": [20.0], "total_protein": [10.0]})
+    >>> round(float(np.exp(add_log_signal(t)["log_signal"].iloc[0])), 6)
+    2.0
+    """
+    return table.assign(log_signal=np.log(table["signal"]) - np.log(table["total_protein"]))
+
+
+def fraction_shares(table: pd.DataFrame) -> pd.DataFrame:
+    """Return each fraction's share of a sample's summed normalized signal, per protein.
+
+    Parameters
+    ----------
+    table : DataFrame
+        The ``mam_fraction`` table.
+
+    Returns
+    -------
+    DataFrame
+        One row per sample x protein x fraction with ``share`` (0-1; the five
+        shares of a sample and protein sum to 1).
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"sample_id": ["a", "a"], "genotype": "WT", "stress": "vehicle",
+    ...                   "protein": "TBK1", "fraction": ["MAM", "cytosol"],
+    ...                   "signal": [3.0, 1.0], "total_protein": [1.0, 1.0]})
+    >>> fraction_shares(t)["share"].round(6).tolist()
+    [0.75, 0.25]
+    """
+    data = add_log_signal(table)
+    data = data.assign(normalized=np.exp(data["log_signal"]))
+    total = data.groupby([UNIT, "protein"], observed=True)["normalized"].transform("sum")
+    data = data.assign(share=data["normalized"] / total)
+    return data[[UNIT, "genotype", "stress", "protein", "fraction", "share"]].reset_index(drop=True)
+
+
+def mam_enrichment(table: pd.DataFrame, numerator: str = "MAM", denominator: str = "homogenate") -> pd.DataFrame:
+    """Return ``log_enrichment`` = log(numerator / denominator) per sample and protein.
+
+    Raises
+    ------
+    ValueError
+        If a sample lacks one of the two lanes for a protein, or the two lanes
+        ran on different gels (then the gel no longer cancels).
+    """
+    data = add_log_signal(table)
+    wide = data.pivot_table(index=[UNIT, "genotype", "stress", "protein"], columns="fraction",
+                            values="log_signal", observed=True)
+    gels = data.pivot_table(index=[UNIT, "genotype", "stress", "protein"], columns="fraction",
+                            values="gel_id", aggfunc="first", observed=True)
+    for fraction in (numerator, denominator):
+        if fraction not in wide.columns or wide[fraction].isna().any():
+            raise ValueError(f"every sample and protein needs a {fraction!r} lane")
+    if (gels[numerator] != gels[denominator]).any():
+        raise ValueError(f"the {numerator} and {denominator} lanes of a sample must share a gel")
+    out = pd.DataFrame({"log_enrichment": wide[numerator] - wide[denominator], "gel_id": gels[numerator]})
+    return out.reset_index()
+
+
+def _gel_identifiable(data: pd.DataFrame, groups: list[str]) -> bool:
+    """True if adding the gel to the cell-means model keeps it of full rank with residual df left."""
+    cells = pd.get_dummies(data["group"]).to_numpy(float)
+    gels = pd.get_dummies(data["gel_id"]).to_numpy(float)[:, 1:]
+    design = np.column_stack([cells, gels])
+    rank = np.linalg.matrix_rank(design)
+    return gels.shape[1] > 0 and rank == design.shape[1] and len(data) - rank >= 2
+
+
+def fit_enrichment_model(
+    enrichment: pd.DataFrame,
+    protein: str,
+    genotypes: tuple[str, ...],
+    stresses: tuple[str, str] = ("vehicle", "arsenite"),
+    alpha: float = 0.05,
+) -> pd.DataFrame:
+    """Estimate MAM enrichment of *protein* by genotype x treatment, its stress effects and interactions.
+
+    The model is OLS of ``log_enrichment`` on the genotype x treatment cell
+    means plus the gel as a sum-coded fixed effect (so cell means are averaged
+    over gels), if the gels are identifiable; one value per sample, so the
+    sample is the unit.
+
+    Parameters
+    ----------
+    enrichment : DataFrame
+        Output of :func:`mam_enrichment`.
+    protein : str
+        Protein to model.
+    genotypes : tuple of str
+        Genotypes, reference (e.g. WT) first.
+    stresses : (str, str)
+        Control and stress treatment.
+    alpha : float
+        1 - confidence level.
+
+    Returns
+    -------
+    DataFrame
+        One row per estimate: ``kind`` is ``level`` (enrichment of a cell,
+        ``genotype`` and ``stress`` set), ``stress_effect`` (stress minus
+        control within a genotype) or ``interaction`` (stress effect in a
+        genotype minus that in the reference genotype). Columns ``estimate, se,
+        ci_low, ci_high, p_value`` (log scale), ``ratio, ratio_ci_low,
+        ratio_ci_high``, ``p_holm`` (Holm within kind), ``df_resid``,
+        ``n_units`` and ``gel_adjusted``.
+    """
+    data = enrichment[enrichment["protein"] == protein].copy()
+    if data.empty:
+        raise ValueError(f"no samples for protein {protein!r}")
+    control, stress = stresses
+    cells = [f"{g}|{s}" for g in genotypes for s in stresses]
+    data["group"] = pd.Categorical(data["genotype"] + "|" + data["stress"], categories=cells)
+    missing = [c for c in cells if not (data["group"] == c).any()]
+    if missing:
+        raise ValueError(f"no samples of {protein} in group(s) {missing}")
+    gel_adjusted = _gel_identifiable(data, cells)
+    formula = "log_enrichment ~ 0 + C(group)" + (" + C(gel_id, Sum)" if gel_adjusted else "")
+    fit = smf.ols(formula, data=data).fit()
+    names = list(fit.params.index)
+
+    def vector(weights: dict[str, float]) -> np.ndarray:
+        row = np.zeros(len(names))
+        for cell, w in weights.items():
+            row[names.index(f"C(group)[{cell}]")] = w
+        return row
+
+    rows = []
+    for g in genotypes:
+        for s in stresses:
+            rows.append(("level", g, s, vector({f"{g}|{s}": 1.0})))
+    for g in genotypes:
+        rows.append(("stress_effect", g, stress, vector({f"{g}|{stress}": 1.0, f"{g}|{control}": -1.0})))
+    ref = genotypes[0]
+    for g in genotypes[1:]:
+        rows.append(("interaction", g, stress, vector({f"{g}|{stress}": 1.0, f"{g}|{control}": -1.0,
+                                                        f"{ref}|{stress}": -1.0, f"{ref}|{control}": 1.0})))
+    out = []
+    for kind, g, s, weights in rows:
+        test = fit.t_test(weights[None, :])
+        low, high = np.asarray(test.conf_int(alpha=alpha)).ravel()
+        est = float(np.asarray(test.effect).ravel()[0])
+        out.append({"protein": protein, "kind": kind, "genotype": g, "stress": s, "estimate": est,
+                    "se": float(np.asarray(test.sd).ravel()[0]), "ci_low": float(low), "ci_high": float(high),
+                    "p_value": float(np.asarray(test.pvalue).ravel()[0])})
+    result = pd.DataFrame(out)
+    result["ratio"] = np.exp(result["estimate"])
+    result["ratio_ci_low"] = np.exp(result["ci_low"])
+    result["ratio_ci_high"] = np.exp(result["ci_high"])
+    result["p_holm"] = result.groupby("kind")["p_value"].transform(lambda p: multipletests(p, method="holm")[1])
+    result["df_resid"] = float(fit.df_resid)
+    result["n_units"] = int(data[UNIT].nunique())
+    result["gel_adjusted"] = gel_adjusted
+    return result

@@ -1,0 +1,250 @@
+"""TBK1 activation in the mouse models: genotype x stage contrasts of log(pTBK1/TBK1).
+
+Each mouse gives one lane per tissue, so within a tissue the mouse is the
+experimental unit. Per tissue the model is ordinary least squares of the log
+ratio on ``genotype * stage`` plus the gel as a fixed batch effect; every
+mutant genotype is compared with WT mice of the same stage (a difference of
+model-based cell means, gel effects cancelling), with t-based confidence
+intervals and Holm's adjustment across the comparisons of the tissue.
+
+The contrast machinery (:func:`genotype_stage_contrasts`) is shared with the
+mouse-level PLA analysis in :mod:`helpers.analysis.pla`.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import patsy
+import statsmodels.formula.api as smf
+from scipy import stats
+from statsmodels.stats.multitest import multipletests
+
+from helpers.analysis.blots import add_log_ratio
+from helpers.data.vocabulary import GENOTYPE_LABELS, GENOTYPES_TISSUE, REFERENCE_GENOTYPE, STAGES
+
+REFERENCE = REFERENCE_GENOTYPE
+MUTANTS = tuple(g for g in GENOTYPES_TISSUE if g != REFERENCE)
+__all__ = ["GENOTYPE_LABELS", "MUTANTS", "REFERENCE"]  # re-exported for the chapters' labels
+CONTRAST_COLUMNS = [
+    "tissue", "genotype", "stage", "estimate", "se", "ci_low", "ci_high", "p_value", "p_holm", "n_mice",
+]
+INTERACTION_COLUMNS = ["tissue", "stage", "estimate", "se", "ci_low", "ci_high", "p_value", "p_holm", "n_mice"]
+GROUP_RHS = f"C(genotype, Treatment('{REFERENCE}')) * C(stage)"
+
+
+def group_formula(response: str, data: pd.DataFrame, batch: str | None = None) -> str:
+    """Return the model formula ``response ~ genotype * stage [+ batch]``.
+
+    The batch enters only when *data* holds more than one batch level.
+
+    >>> group_formula("y", pd.DataFrame({"gel_id": ["G1", "G2"]}), batch="gel_id")
+    "y ~ C(genotype, Treatment('WT')) * C(stage) + C(gel_id)"
+    """
+    rhs = GROUP_RHS
+    if batch is not None and data[batch].nunique() > 1:
+        rhs += f" + C({batch})"
+    return f"{response} ~ {rhs}"
+
+
+def _design_spec(fit):
+    """Return the formula design of a fitted model (patsy or formulaic, by statsmodels version)."""
+    data = fit.model.data
+    return getattr(data, "model_spec", None) or data.design_info
+
+
+def _cell_row(spec, data: pd.DataFrame, genotype: str, stage: str) -> np.ndarray:
+    """Design-matrix row of the cell mean (genotype, stage), other factors at their first level."""
+    new = data.iloc[[0]].copy()
+    new["genotype"] = genotype
+    new["stage"] = stage
+    if isinstance(spec, patsy.DesignInfo):
+        (row,) = patsy.build_design_matrices([spec], new, return_type="matrix")
+    else:  # formulaic ModelSpec
+        row = spec.get_model_matrix(new)
+    return np.asarray(row, dtype=float)[0]
+
+
+def contrast_vectors(spec, data: pd.DataFrame, weights: dict[tuple[str, str], float]) -> np.ndarray:
+    """Return the parameter weights of a linear combination of cell means.
+
+    Parameters
+    ----------
+    spec : patsy.DesignInfo or formulaic ModelSpec
+        Design of the fitted model (see ``_design_spec``).
+    data : DataFrame
+        The data the model was fitted to (one row supplies the other factors,
+        whose effects cancel in a contrast whose weights sum to zero).
+    weights : dict
+        ``{(genotype, stage): weight}``.
+    """
+    return sum(w * _cell_row(spec, data, g, s) for (g, s), w in weights.items())
+
+
+def estimate_linear(params: pd.Series, cov: pd.DataFrame, vector: np.ndarray, alpha: float,
+                    df: float | None) -> dict:
+    """Return estimate, SE, CI and two-sided p of ``vector @ params`` (t with *df*, normal if None)."""
+    estimate = float(vector @ params.to_numpy())
+    se = float(np.sqrt(vector @ cov.to_numpy() @ vector))
+    dist = stats.norm if df is None else stats.t(df)
+    crit = dist.ppf(1 - alpha / 2)
+    return {
+        "estimate": estimate,
+        "se": se,
+        "ci_low": estimate - crit * se,
+        "ci_high": estimate + crit * se,
+        "p_value": float(2 * dist.sf(abs(estimate) / se)),
+    }
+
+
+def _present_stages(data: pd.DataFrame) -> list[str]:
+    present = set(data["stage"])
+    order = [s for s in STAGES if s in present]
+    return order + sorted(present - set(order))
+
+
+def genotype_stage_contrasts(fit, data: pd.DataFrame, unit: str, alpha: float, df: float | None) -> pd.DataFrame:
+    """Return every mutant-vs-WT contrast within each stage of a fitted ``genotype * stage`` model.
+
+    Parameters
+    ----------
+    fit : statsmodels results
+        Fitted from a formula containing ``C(genotype, Treatment('WT')) * C(stage)``.
+    data : DataFrame
+        The data the model was fitted to.
+    unit : str
+        Column identifying the experimental unit (counted in ``n_mice``).
+    alpha : float
+        1 - confidence level.
+    df : float or None
+        Residual degrees of freedom for t-based intervals; None for normal ones.
+
+    Returns
+    -------
+    DataFrame
+        Columns ``genotype, stage, estimate, se, ci_low, ci_high, p_value,
+        p_holm, n_mice``; Holm's adjustment is across all rows.
+    """
+    spec = _design_spec(fit)
+    params, cov = fit.params, fit.cov_params()
+    present = set(zip(data["genotype"], data["stage"], strict=True))
+    rows = []
+    for stage in _present_stages(data):
+        if (REFERENCE, stage) not in present:
+            continue
+        for genotype in MUTANTS:
+            if (genotype, stage) not in present:
+                continue
+            vector = contrast_vectors(spec, data, {(genotype, stage): 1.0, (REFERENCE, stage): -1.0})
+            in_contrast = data["stage"].eq(stage) & data["genotype"].isin([genotype, REFERENCE])
+            rows.append({"genotype": genotype, "stage": stage,
+                         **estimate_linear(params, cov, vector, alpha, df),
+                         "n_mice": int(data.loc[in_contrast, unit].nunique())})
+    if not rows:
+        raise ValueError("no mutant genotype shares a stage with WT mice; nothing to compare")
+    table = pd.DataFrame(rows)
+    table.insert(table.columns.get_loc("n_mice"), "p_holm", multipletests(table["p_value"], method="holm")[1])
+    return table
+
+
+def _tissue_lanes(lanes: pd.DataFrame, tissue: str) -> pd.DataFrame:
+    data = lanes[lanes["tissue"] == tissue].copy()
+    if data.empty:
+        raise ValueError(f"no lanes for tissue {tissue!r}; tissues present: {sorted(lanes['tissue'].unique())}")
+    if "log_ratio" not in data:
+        data = add_log_ratio(data)
+    return data
+
+
+def fit_tissue_model(lanes: pd.DataFrame, tissue: str):
+    """Return the OLS fit ``log_ratio ~ genotype * stage + C(gel_id)`` and its data for one tissue.
+
+    *lanes* is the mouse blot table; without a ``log_ratio`` column the ratio
+    is computed with the loading-control normalization.
+    """
+    data = _tissue_lanes(lanes, tissue)
+    return smf.ols(group_formula("log_ratio", data, batch="gel_id"), data=data).fit(), data
+
+
+def fit_genotype_contrasts(lanes: pd.DataFrame, tissue: str, alpha: float = 0.05) -> pd.DataFrame:
+    """Estimate each mutant genotype vs WT of the same stage in log(pTBK1/TBK1), one tissue.
+
+    Parameters
+    ----------
+    lanes : DataFrame
+        Mouse blot table (``mouse_blot``), with ``log_ratio`` from
+        :func:`helpers.analysis.blots.add_log_ratio` (computed with the loading control
+        if absent).
+    tissue : str
+        Tissue to analyse.
+    alpha : float
+        1 - confidence level of the intervals.
+
+    Returns
+    -------
+    DataFrame
+        One row per mutant genotype x stage: ``tissue, genotype, stage,
+        estimate, se, ci_low, ci_high, p_value, p_holm, n_mice`` (log scale,
+        vs WT of the same stage; t-based CI from the OLS fit; Holm across the
+        rows of the tissue; ``n_mice`` counts the mice of both groups).
+    """
+    fit, data = fit_tissue_model(lanes, tissue)
+    table = genotype_stage_contrasts(fit, data, "mouse_id", alpha, df=fit.df_resid)
+    table.insert(0, "tissue", tissue)
+    return table[CONTRAST_COLUMNS]
+
+
+def fit_interaction_contrasts(lanes: pd.DataFrame, tissue: str, alpha: float = 0.05) -> pd.DataFrame:
+    """Estimate, per stage, whether Sig1R loss deepens the SOD1 effect on log(pTBK1/TBK1).
+
+    The contrast is ``(SOD1;Sigmar1-/- − SOD1) − (Sigmar1-/- − WT)``: negative
+    when losing Sig1R lowers TBK1 activation more in SOD1 mice than in WT
+    mice. Same model as :func:`fit_genotype_contrasts`; Holm across stages.
+
+    Returns
+    -------
+    DataFrame
+        Columns ``tissue, stage, estimate, se, ci_low, ci_high, p_value,
+        p_holm, n_mice``.
+    """
+    fit, data = fit_tissue_model(lanes, tissue)
+    weights = {"SOD1_G85R_Sigmar1_KO": 1.0, "SOD1_G85R": -1.0, "Sigmar1_KO": -1.0, "WT": 1.0}
+    rows = []
+    present = set(zip(data["genotype"], data["stage"], strict=True))
+    for stage in _present_stages(data):
+        if not all((g, stage) in present for g in weights):
+            continue
+        vector = contrast_vectors(_design_spec(fit), data, {(g, stage): w for g, w in weights.items()})
+        rows.append({"tissue": tissue, "stage": stage,
+                     **estimate_linear(fit.params, fit.cov_params(), vector, alpha, fit.df_resid),
+                     "n_mice": int(data.loc[data["stage"] == stage, "mouse_id"].nunique())})
+    if not rows:
+        raise ValueError(f"no stage of {tissue!r} holds all four genotypes")
+    table = pd.DataFrame(rows)
+    table["p_holm"] = multipletests(table["p_value"], method="holm")[1]
+    return table[INTERACTION_COLUMNS]
+
+
+def with_ratios(table: pd.DataFrame, truth=None) -> pd.DataFrame:
+    """Return *table* with ``ratio, ratio_ci_low, ratio_ci_high`` (exp of the log-scale columns).
+
+    *truth*, a function of a row returning the true log effect, adds
+    ``true_ratio``.
+
+    >>> with_ratios(pd.DataFrame({"estimate": [0.0], "ci_low": [-1.0], "ci_high": [1.0]}))["ratio"].tolist()
+    [1.0]
+    """
+    out = table.assign(ratio=np.exp(table["estimate"]), ratio_ci_low=np.exp(table["ci_low"]),
+                       ratio_ci_high=np.exp(table["ci_high"]))
+    if truth is not None:
+        out["true_ratio"] = np.exp([truth(row) for row in out.itertuples()])
+    return out
+
+
+def per_mouse_ratios(lanes: pd.DataFrame, tissue: str, stage: str) -> pd.DataFrame:
+    """Return the lanes of one tissue and stage, with display labels, for a one-point-per-mouse plot."""
+    data = _tissue_lanes(lanes, tissue)
+    data = data[data["stage"] == stage]
+    if data.empty:
+        raise ValueError(f"no lanes for stage {stage!r} in {tissue!r}")
+    return data.assign(genotype_label=data["genotype"].map(GENOTYPE_LABELS).fillna(data["genotype"]))

@@ -1,0 +1,211 @@
+"""MAM integrity from proximity-ligation (PLA) puncta: the mouse, not the cell, is the unit.
+
+Cells are nested in sections nested in mice. The primary analysis works on
+one number per mouse — the log of its mean puncta per cell — with ordinary
+least squares on ``genotype * stage`` and mutant-vs-WT contrasts within each
+stage (:func:`fit_mouse_level_contrasts`): a log rate ratio with a t-based
+interval and Holm's adjustment. A second view models the counts of every
+cell with a Poisson GEE clustered on the mouse (exchangeable working
+correlation, Pearson-estimated scale, bias-reduced sandwich standard errors;
+:func:`fit_cell_level_contrasts` with ``method="gee"``). The naive cell-level
+Poisson and quasi-Poisson GLMs, which treat cells as independent, are there
+only to show how much they overstate certainty (:func:`compare_inference`).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import statsmodels.api as sm
+import statsmodels.formula.api as smf
+
+from helpers.analysis.mouse_blots import (
+    CONTRAST_COLUMNS,
+    GENOTYPE_LABELS,
+    genotype_stage_contrasts,
+    group_formula,
+)
+
+UNIT = "mouse_id"
+SUMMARY_KEYS = [UNIT, "genotype", "stage", "sex", "tissue", "tether_pair", "cell_type"]
+CELL_METHODS = {
+    "gee": "Poisson GEE clustered on the mouse (exchangeable, bias-reduced robust SE)",
+    "quasipoisson": "quasi-Poisson GLM of cells as independent (Pearson scale)",
+    "poisson": "Poisson GLM of cells as independent",
+}
+
+
+def summarise_mice(cells: pd.DataFrame) -> pd.DataFrame:
+    """Return one row per mouse x tissue x tether pair x cell type with the mean puncta per cell.
+
+    Parameters
+    ----------
+    cells : DataFrame
+        The ``pla_cells`` table.
+
+    Returns
+    -------
+    DataFrame
+        ``mouse_id, genotype, stage, sex, tissue, tether_pair, cell_type,
+        n_cells, n_sections, mean_puncta, log_mean`` (``log_mean`` is the
+        natural log of ``mean_puncta``; minus infinity when a mouse shows no
+        punctum at all).
+
+    Examples
+    --------
+    >>> cells = pd.DataFrame({"mouse_id": ["a", "a"], "genotype": "WT", "stage": "onset", "sex": "F",
+    ...                       "tissue": "spinal_cord", "tether_pair": "VAPB_PTPIP51",
+    ...                       "cell_type": "motor_neuron", "section_id": ["s1", "s2"], "puncta": [2, 6]})
+    >>> out = summarise_mice(cells)
+    >>> int(out.at[0, "n_cells"]), int(out.at[0, "n_sections"]), float(out.at[0, "mean_puncta"])
+    (2, 2, 4.0)
+    """
+    out = cells.groupby(SUMMARY_KEYS, as_index=False, observed=True, sort=True).agg(
+        n_cells=("puncta", "size"), n_sections=("section_id", "nunique"), mean_puncta=("puncta", "mean")
+    )
+    with np.errstate(divide="ignore"):
+        return out.assign(log_mean=np.log(out["mean_puncta"]))
+
+
+def select_cells(cells: pd.DataFrame, tissue: str, pair: str, cell_type: str) -> pd.DataFrame:
+    """Return the cells of one tissue, tether pair and cell type; raise if there are none."""
+    chosen = cells[(cells["tissue"] == tissue) & (cells["tether_pair"] == pair) & (cells["cell_type"] == cell_type)]
+    if chosen.empty:
+        raise ValueError(
+            f"no cells for tissue {tissue!r}, pair {pair!r}, cell type {cell_type!r}; present: "
+            f"tissues {sorted(cells['tissue'].unique())}, pairs {sorted(cells['tether_pair'].unique())}, "
+            f"cell types {sorted(cells['cell_type'].unique())}"
+        )
+    return chosen
+
+
+def fit_mouse_level_contrasts(
+    cells: pd.DataFrame,
+    tissue: str,
+    pair: str = "VAPB_PTPIP51",
+    cell_type: str = "motor_neuron",
+    alpha: float = 0.05,
+) -> pd.DataFrame:
+    """Estimate mutant vs WT log rate ratios of PLA puncta per cell, one number per mouse.
+
+    Ordinary least squares of each mouse's log mean puncta on
+    ``genotype * stage``; each mutant genotype is compared with WT mice of the
+    same stage. The mouse is the unit, so the residual degrees of freedom are
+    mice minus groups.
+
+    Parameters
+    ----------
+    cells : DataFrame
+        The ``pla_cells`` table.
+    tissue, pair, cell_type : str
+        Which cells to analyse.
+    alpha : float
+        1 - confidence level.
+
+    Returns
+    -------
+    DataFrame
+        ``tissue, genotype, stage, estimate, se, ci_low, ci_high, p_value,
+        p_holm, n_mice``: log rate ratios vs WT (exp gives the ratio of
+        geometric means of the per-mouse mean puncta), t-based CI, Holm
+        across the rows.
+
+    Raises
+    ------
+    ValueError
+        If a mouse has no punctum in any cell (its log mean is undefined).
+    """
+    mice = summarise_mice(select_cells(cells, tissue, pair, cell_type))
+    empty = mice.loc[~np.isfinite(mice["log_mean"]), UNIT].tolist()
+    if empty:
+        raise ValueError(f"mice {empty} have no puncta at all in {tissue}/{pair}/{cell_type}; "
+                         "the log of their mean is undefined — use the GEE view instead")
+    fit = smf.ols(group_formula("log_mean", mice), data=mice).fit()
+    table = genotype_stage_contrasts(fit, mice, UNIT, alpha, df=fit.df_resid)
+    table.insert(0, "tissue", tissue)
+    return table[CONTRAST_COLUMNS]
+
+
+def fit_count_model(data: pd.DataFrame, method: str = "gee", cov_type: str = "bias_reduced"):
+    """Fit ``puncta ~ genotype * stage`` to the cells in *data* by *method* (see :data:`CELL_METHODS`).
+
+    ``"gee"``: Poisson GEE with the mouse as cluster, exchangeable working
+    correlation, scale estimated from Pearson residuals and *cov_type*
+    sandwich covariance (``"bias_reduced"``, Mancl-DeRouen, or ``"robust"``).
+    ``"poisson"`` and ``"quasipoisson"``: GLMs that treat cells as independent.
+    """
+    formula = group_formula("puncta", data)
+    if method == "gee":
+        model = smf.gee(formula, groups=UNIT, data=data, family=sm.families.Poisson(),
+                        cov_struct=sm.cov_struct.Exchangeable())
+        return model.fit(cov_type=cov_type, scale="X2")
+    if method == "poisson":
+        return smf.glm(formula, data=data, family=sm.families.Poisson()).fit()
+    if method == "quasipoisson":
+        return smf.glm(formula, data=data, family=sm.families.Poisson()).fit(scale="X2")
+    raise ValueError(f"method must be one of {sorted(CELL_METHODS)}, got {method!r}")
+
+
+def fit_cell_level_contrasts(
+    cells: pd.DataFrame,
+    tissue: str,
+    pair: str = "VAPB_PTPIP51",
+    cell_type: str = "motor_neuron",
+    alpha: float = 0.05,
+    method: str = "gee",
+    cov_type: str = "bias_reduced",
+) -> pd.DataFrame:
+    """Estimate mutant vs WT log rate ratios from a count model of every cell.
+
+    Same contrasts as :func:`fit_mouse_level_contrasts`, from
+    :func:`fit_count_model`; normal-based intervals. With ``method="gee"`` the
+    mouse is the cluster; the other methods are the naive analyses.
+
+    Returns
+    -------
+    DataFrame
+        The columns of :func:`fit_mouse_level_contrasts` plus ``n_cells``.
+    """
+    data = select_cells(cells, tissue, pair, cell_type)
+    fit = fit_count_model(data, method, cov_type)
+    table = genotype_stage_contrasts(fit, data, UNIT, alpha, df=None)
+    table.insert(0, "tissue", tissue)
+    counts = data.groupby(["genotype", "stage"]).size()
+    table["n_cells"] = [int(counts[(g, s)] + counts[("WT", s)]) for g, s in zip(table["genotype"], table["stage"], strict=True)]
+    return table[[*CONTRAST_COLUMNS, "n_cells"]]
+
+
+def compare_inference(
+    cells: pd.DataFrame,
+    tissue: str,
+    pair: str = "VAPB_PTPIP51",
+    cell_type: str = "motor_neuron",
+    alpha: float = 0.05,
+) -> pd.DataFrame:
+    """Return every contrast by every method, with its SE relative to the mouse-level SE.
+
+    Methods: ``mouse`` (primary), ``gee``, ``quasipoisson`` and ``poisson``.
+    ``se_ratio`` is the method's SE over the mouse-level SE (below 1: the
+    method claims more certainty than the mouse-level design supports);
+    ``design_effect`` is the mouse-level variance over the method's variance.
+    """
+    frames = [fit_mouse_level_contrasts(cells, tissue, pair, cell_type, alpha).assign(method="mouse")]
+    for method in CELL_METHODS:
+        frames.append(fit_cell_level_contrasts(cells, tissue, pair, cell_type, alpha, method).assign(method=method))
+    table = pd.concat(frames, ignore_index=True)
+    mouse_se = table[table["method"] == "mouse"].set_index(["genotype", "stage"])["se"]
+    reference = mouse_se.reindex(pd.MultiIndex.from_frame(table[["genotype", "stage"]])).to_numpy()
+    return table.assign(se_ratio=table["se"] / reference, design_effect=(reference / table["se"]) ** 2,
+                        ci_width=table["ci_high"] - table["ci_low"])
+
+
+def superplot_data(cells: pd.DataFrame, tissue: str, pair: str, cell_type: str, stage: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Return (cells, per-mouse means) of one tissue, pair, cell type and stage, with genotype labels."""
+    chosen = select_cells(cells, tissue, pair, cell_type)
+    chosen = chosen[chosen["stage"] == stage]
+    if chosen.empty:
+        raise ValueError(f"no cells at stage {stage!r}; stages present: {sorted(cells['stage'].unique())}")
+    chosen = chosen.assign(genotype_label=chosen["genotype"].map(GENOTYPE_LABELS).fillna(chosen["genotype"]))
+    means = summarise_mice(chosen)
+    means = means.assign(genotype_label=means["genotype"].map(GENOTYPE_LABELS).fillna(means["genotype"]))
+    return chosen, means

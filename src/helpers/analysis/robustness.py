@@ -1,0 +1,467 @@
+"""Specification curves: one effect estimated under every defensible set of analysis choices.
+
+A specification is one combination of choices (normalization, outlier rule,
+covariates, how the gel or the animal enters the model). Each headline effect
+of the book is re-estimated under the full grid of its choices; the curve
+shows how much the estimate moves and whether its sign and significance
+survive (Simonsohn, Simmons & Nelson 2020, *Nat Hum Behav* 4:1208).
+
+The experimental unit carries the inference in every specification: donors
+and mice contribute one value each, or, for the cell-level PLA data, cells
+enter only through a model that clusters them on the mouse (GEE).
+
+Every fitting function returns a dictionary with ``estimate, se, ci_low,
+ci_high, p_value, n_units, note`` on the log scale; a specification table
+adds one column per choice and a boolean ``primary``.
+"""
+
+from __future__ import annotations
+
+import itertools
+import warnings
+from collections.abc import Callable, Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+import statsmodels.formula.api as smf
+from scipy import stats
+
+from helpers.analysis import blots
+
+#: Outlier rules: keep every unit, or drop units with |robust z| above the threshold.
+OUTLIER_RULES = ("none", "drop")
+#: How the gel (membrane pair, a batch) enters a blot model.
+GEL_MODELS = ("fixed", "random", "ignored")
+#: Adjustment sets of the human model.
+HUMAN_COVARIATES = {"none": (), "age+sex": ("age", "sex"), "age+sex+pmi": ("age", "sex", "pmi")}
+#: Scale of 1.4826 makes the MAD a consistent estimate of the SD under normality.
+MAD_SCALE = 1.4826
+DEFAULT_OUTLIER_Z = 3.5  # Iglewicz & Hoaglin (1993) cut-off for the modified z-score
+
+EFFECT_COLUMNS = ["estimate", "se", "ci_low", "ci_high", "p_value", "n_units", "note"]
+
+
+def robust_z(values) -> np.ndarray:
+    """Return ``(x - median) / (1.4826 * MAD)``; zeros if the MAD is 0.
+
+    Examples
+    --------
+    >>> robust_z([1.0, 2.0, 3.0, 4.0, 100.0]).round(2).tolist()
+    [-1.35, -0.67, 0.0, 0.67, 65.43]
+    """
+    x = np.asarray(values, dtype=float)
+    centre = np.median(x)
+    mad = MAD_SCALE * np.median(np.abs(x - centre))
+    if mad == 0:
+        return np.zeros_like(x)
+    return (x - centre) / mad
+
+
+def drop_outliers(table: pd.DataFrame, value: str, by: Sequence[str], threshold: float) -> pd.DataFrame:
+    """Return *table* without rows whose |robust z| of *value* within groups *by* exceeds *threshold*.
+
+    Outliers are judged within each group (for example within diagnosis), so
+    that the group difference itself never makes a unit an outlier.
+
+    >>> t = pd.DataFrame({"g": ["a"] * 5, "v": [1.0, 1.1, 0.9, 1.0, 9.0]})
+    >>> drop_outliers(t, "v", ["g"], 3.5)["v"].tolist()
+    [1.0, 1.1, 0.9, 1.0]
+    """
+    z = table.groupby(list(by), observed=True)[value].transform(lambda s: robust_z(s.to_numpy()))
+    return table[np.abs(z.to_numpy()) <= threshold]
+
+
+def specification_grid(choices: Mapping[str, Sequence]) -> pd.DataFrame:
+    """Return every combination of *choices* (a dict of dimension -> options), one row each.
+
+    >>> specification_grid({"a": [1, 2], "b": ["x"]}).to_dict("list")
+    {'a': [1, 2], 'b': ['x', 'x']}
+    """
+    names = list(choices)
+    return pd.DataFrame(list(itertools.product(*(choices[n] for n in names))), columns=names)
+
+
+def run_specifications(
+    choices: Mapping[str, Sequence], fit: Callable[..., dict], primary: Mapping[str, object]
+) -> pd.DataFrame:
+    """Fit every specification of the grid of *choices* with ``fit(**row)``.
+
+    Parameters
+    ----------
+    choices : mapping
+        Dimension name -> options; the grid is their Cartesian product.
+    fit : callable
+        Takes one keyword per dimension and returns a dict with
+        :data:`EFFECT_COLUMNS`.
+    primary : mapping
+        The choices of the primary specification; it must lie on the grid.
+
+    Returns
+    -------
+    DataFrame
+        One row per specification: the choices, the effect columns and ``primary``.
+    """
+    grid = specification_grid(choices)
+    is_primary = np.logical_and.reduce([grid[k] == v for k, v in primary.items()])
+    if is_primary.sum() != 1:
+        raise ValueError(f"the primary specification {dict(primary)} is not exactly one point of the grid")
+    rows = [fit(**row) for row in grid.to_dict("records")]
+    effects = pd.DataFrame(rows, columns=EFFECT_COLUMNS)
+    return pd.concat([grid, effects], axis=1).assign(primary=is_primary)
+
+
+def agreement_shares(specs: pd.DataFrame, alpha: float = 0.05) -> dict[str, float]:
+    """Return how many of the non-primary specifications agree with the primary one.
+
+    A specification agrees *in sign* when its estimate has the primary
+    estimate's sign. It agrees *in significance* when it reaches the same
+    verdict at level *alpha*: significant in the same direction if the primary
+    is significant, not significant if the primary is not.
+
+    Returns
+    -------
+    dict
+        ``n_specs`` (all, primary included), ``n_alternatives``,
+        ``share_same_sign``, ``share_same_significance`` (fractions of the
+        alternatives), and ``primary_estimate``.
+
+    Examples
+    --------
+    >>> specs = pd.DataFrame({"estimate": [-0.5, -0.2, 0.1, -0.4],
+    ...                       "p_value": [0.01, 0.20, 0.50, 0.03],
+    ...                       "primary": [True, False, False, False]})
+    >>> shares = agreement_shares(specs)
+    >>> round(shares["share_same_sign"], 3), round(shares["share_same_significance"], 3)
+    (0.667, 0.333)
+    """
+    if specs["primary"].sum() != 1:
+        raise ValueError("the specification table must hold exactly one primary specification")
+    primary = specs[specs["primary"]].iloc[0]
+    others = specs[~specs["primary"]]
+    if others.empty:
+        raise ValueError("there are no alternative specifications to compare with")
+    same_sign = np.sign(others["estimate"]) == np.sign(primary["estimate"])
+    significant = others["p_value"] < alpha
+    if primary["p_value"] < alpha:
+        same_verdict = significant & same_sign
+    else:
+        same_verdict = ~significant
+    return {
+        "n_specs": int(len(specs)),
+        "n_alternatives": int(len(others)),
+        "share_same_sign": float(same_sign.mean()),
+        "share_same_significance": float(same_verdict.mean()),
+        "primary_estimate": float(primary["estimate"]),
+    }
+
+
+def rank_specifications(specs: pd.DataFrame) -> pd.DataFrame:
+    """Return *specs* sorted by estimate with a ``rank`` column (0 = smallest) and ``significant``."""
+    out = specs.sort_values("estimate", kind="stable").reset_index(drop=True)
+    return out.assign(rank=np.arange(len(out)))
+
+
+def _effect(estimate, se, low, high, p_value, n_units, note="") -> dict:
+    return {"estimate": float(estimate), "se": float(se), "ci_low": float(low), "ci_high": float(high),
+            "p_value": float(p_value), "n_units": int(n_units), "note": note}
+
+
+def fit_mixed_term(data: pd.DataFrame, formula: str, groups: str, term: str, alpha: float, n_units: int) -> dict:
+    """Fit a linear mixed model with a random intercept per *groups* and return *term*'s effect.
+
+    REML with statsmodels ``MixedLM`` (Powell's method first: with three to
+    five gels the gel variance often sits on the boundary at 0, where the
+    gradient methods fail). Convergence and boundary warnings are expected
+    here, caught, and reported in ``note`` rather than printed. The interval
+    and p-value use ``t`` with ``n - p`` degrees of freedom (observations
+    minus fixed-effect parameters): statsmodels offers no Satterthwaite or
+    Kenward-Roger correction, and the normal reference would be too
+    optimistic with about twenty units. The standard error is the GLS one,
+    ``(X' V^-1 X)^-1`` at the REML variance estimates.
+    """
+    numeric = data.copy()
+    for col in numeric.columns:
+        if pd.api.types.is_float_dtype(numeric[col]):
+            numeric[col] = numeric[col].astype("float64")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        fit = smf.mixedlm(formula, numeric, groups=numeric[groups]).fit(reml=True, method=["powell", "lbfgs"])
+    model = fit.model
+    gel_var = float(fit.cov_re.iloc[0, 0])
+    # GLS covariance of the fixed effects at the REML variances, (X' V^-1 X)^-1: defined
+    # also when the group variance sits on the boundary, where the Hessian is singular.
+    info = sum(
+        x.T @ np.linalg.solve(fit.scale * np.eye(len(x)) + gel_var * np.ones((len(x), len(x))), x)
+        for x in (model.exog_li[i] for i in range(model.n_groups))
+    )
+    cov = np.linalg.inv(info)
+    position = list(fit.fe_params.index).index(term)
+    estimate, se = float(fit.fe_params[term]), float(np.sqrt(cov[position, position]))
+    df = fit.nobs - len(fit.fe_params)
+    quantile = stats.t.ppf(1 - alpha / 2, df)
+    notes = []
+    if not fit.converged:
+        notes.append("not converged")
+    if gel_var < 1e-6 * fit.scale:
+        notes.append(f"{groups} variance at 0")
+    if not notes and caught:
+        notes.append("optimizer warning")
+    return _effect(estimate, se, estimate - quantile * se, estimate + quantile * se,
+                   2 * stats.t.sf(abs(estimate / se), df), n_units, "; ".join(notes))
+
+
+# --------------------------------------------------------------------------
+# Human autopsy tissue: sALS vs control in one region
+# --------------------------------------------------------------------------
+HUMAN_CHOICES = {
+    "normalization": blots.NORMALIZATIONS,
+    "outliers": OUTLIER_RULES,
+    "covariates": tuple(HUMAN_COVARIATES),
+    "gel": GEL_MODELS,
+}
+HUMAN_PRIMARY = {"normalization": "loading_control", "outliers": "none", "covariates": "age+sex+pmi", "gel": "fixed"}
+
+
+def fit_human_specification(
+    lanes: pd.DataFrame,
+    region: str,
+    *,
+    normalization: str,
+    outliers: str,
+    covariates: str,
+    gel: str,
+    alpha: float = 0.05,
+    threshold: float = DEFAULT_OUTLIER_Z,
+) -> dict:
+    """Estimate sALS minus control in log(pTBK1/TBK1) in *region* under one specification.
+
+    Parameters
+    ----------
+    lanes : DataFrame
+        The raw human blot table (one lane per donor and region).
+    normalization : {"loading_control", "total_protein", "none"}
+    outliers : {"none", "drop"}
+        ``"drop"`` removes donors whose log ratio has |robust z| > *threshold*
+        within their diagnosis group.
+    covariates : {"none", "age+sex", "age+sex+pmi"}
+    gel : {"fixed", "random", "ignored"}
+        Gel as a fixed effect (OLS; the primary model, :func:`helpers.analysis.blots.fit_region_effect`),
+        as a random intercept (mixed model), or left out (OLS).
+    """
+    data = blots.add_log_ratio(lanes[lanes["region"] == region], normalization)
+    if outliers == "drop":
+        data = drop_outliers(data, "log_ratio", ["group"], threshold)
+    elif outliers != "none":
+        raise ValueError(f"outliers must be one of {OUTLIER_RULES}, got {outliers!r}")
+    adjust = HUMAN_COVARIATES[covariates]
+    if gel == "fixed":
+        return _from_effect(blots.fit_region_effect(data, region, adjust, alpha))
+    if gel == "ignored":
+        return _from_effect(blots.fit_region_effect(data.assign(gel_id="one"), region, adjust, alpha))
+    if gel != "random":
+        raise ValueError(f"gel must be one of {GEL_MODELS}, got {gel!r}")
+    data = data.assign(age_c=data["age_years"] - data["age_years"].mean(),
+                       pmi_c=data["pmi_hours"] - data["pmi_hours"].mean(),
+                       sals=(data["group"] == "sALS").astype(float))
+    terms = {"age": "age_c", "sex": "C(sex)", "pmi": "pmi_c"}
+    formula = "log_ratio ~ " + " + ".join(["sals"] + [terms[c] for c in adjust])
+    return fit_mixed_term(data, formula, "gel_id", "sals", alpha, data["donor_id"].nunique())
+
+
+def _from_effect(effect: blots.Effect) -> dict:
+    return _effect(effect.estimate, effect.se, effect.ci_low, effect.ci_high, effect.p_value, effect.n_units)
+
+
+def human_specification_curve(
+    lanes: pd.DataFrame, region: str = "lumbar_spinal_cord", alpha: float = 0.05,
+    threshold: float = DEFAULT_OUTLIER_Z,
+) -> pd.DataFrame:
+    """Return every specification of the human sALS-vs-control effect in *region* (see :data:`HUMAN_CHOICES`)."""
+    def fit(**choice):
+        return fit_human_specification(lanes, region, alpha=alpha, threshold=threshold, **choice)
+
+    return run_specifications(HUMAN_CHOICES, fit, HUMAN_PRIMARY)
+
+
+# --------------------------------------------------------------------------
+# Mouse models: one mutant genotype vs WT at one stage, in one tissue
+# --------------------------------------------------------------------------
+GROUP_SETS = ("all", "pair")  # every genotype x stage in the model, or only the two compared groups
+MOUSE_BLOT_CHOICES = {
+    "normalization": blots.NORMALIZATIONS,
+    "outliers": OUTLIER_RULES,
+    "covariates": ("none", "sex"),
+    "gel": GEL_MODELS,
+    "groups": GROUP_SETS,
+}
+MOUSE_BLOT_PRIMARY = {"normalization": "loading_control", "outliers": "none", "covariates": "none",
+                      "gel": "fixed", "groups": "all"}
+PLA_CHOICES = {
+    "outcome": ("per_cell", "per_area"),
+    "outliers": OUTLIER_RULES,
+    "model": ("mouse_ols", "cell_gee"),
+    "groups": GROUP_SETS,
+}
+PLA_PRIMARY = {"outcome": "per_cell", "outliers": "none", "model": "mouse_ols", "groups": "all"}
+
+
+def _cell_coded(data: pd.DataFrame, genotype: str, stage: str, groups: str) -> tuple[pd.DataFrame, str, str]:
+    """Return the data, a cell-means factor term and the name of the *genotype* vs WT coefficient.
+
+    Coding each genotype x stage cell against ``WT|stage`` makes the contrast
+    of :func:`helpers.analysis.mouse_blots.fit_genotype_contrasts` (a difference of two
+    cell means of the saturated ``genotype * stage`` model) a single coefficient.
+    """
+    if groups == "pair":
+        data = data[(data["stage"] == stage) & data["genotype"].isin([genotype, "WT"])]
+    elif groups != "all":
+        raise ValueError(f"groups must be one of {GROUP_SETS}, got {groups!r}")
+    if data[(data["genotype"] == genotype) & (data["stage"] == stage)].empty:
+        raise ValueError(f"no {genotype} at stage {stage!r} in the data")
+    data = data.assign(cell=data["genotype"].astype(str) + "|" + data["stage"].astype(str))
+    factor = f"C(cell, Treatment('WT|{stage}'))"
+    return data, factor, f"{factor}[T.{genotype}|{stage}]"
+
+
+def _ols_term(formula: str, data: pd.DataFrame, term: str, alpha: float, n_units: int) -> dict:
+    fit = smf.ols(formula, data=data).fit()
+    low, high = fit.conf_int(alpha=alpha).loc[term]
+    return _effect(fit.params[term], fit.bse[term], low, high, fit.pvalues[term], n_units)
+
+
+def fit_mouse_blot_specification(
+    lanes: pd.DataFrame,
+    tissue: str,
+    genotype: str,
+    stage: str,
+    *,
+    normalization: str,
+    outliers: str,
+    covariates: str,
+    gel: str,
+    groups: str,
+    alpha: float = 0.05,
+    threshold: float = DEFAULT_OUTLIER_Z,
+) -> dict:
+    """Estimate *genotype* minus WT (same *stage*) in log(pTBK1/TBK1) in *tissue* under one specification.
+
+    The mouse is the unit (one lane per mouse and tissue). ``groups="all"``
+    fits every genotype x stage cell (residual variance pooled over 60
+    mice), ``"pair"`` only the two compared groups. ``covariates="sex"`` adds
+    sex; ``gel`` as in :func:`fit_human_specification`; ``outliers="drop"``
+    removes mice with |robust z| > *threshold* within their genotype x stage group.
+    """
+    data = blots.add_log_ratio(lanes[lanes["tissue"] == tissue], normalization)
+    if outliers == "drop":
+        data = drop_outliers(data, "log_ratio", ["genotype", "stage"], threshold)
+    elif outliers != "none":
+        raise ValueError(f"outliers must be one of {OUTLIER_RULES}, got {outliers!r}")
+    data, factor, term = _cell_coded(data, genotype, stage, groups)
+    rhs = [factor] + (["C(sex)"] if covariates == "sex" else [])
+    compared = data[(data["stage"] == stage) & data["genotype"].isin([genotype, "WT"])]
+    n_units = compared["mouse_id"].nunique()
+    if gel == "random":
+        return fit_mixed_term(data, "log_ratio ~ " + " + ".join(rhs), "gel_id", term, alpha, n_units)
+    if gel == "fixed" and data["gel_id"].nunique() > 1:
+        rhs.append("C(gel_id)")
+    elif gel not in GEL_MODELS:
+        raise ValueError(f"gel must be one of {GEL_MODELS}, got {gel!r}")
+    return _ols_term("log_ratio ~ " + " + ".join(rhs), data, term, alpha, n_units)
+
+
+def mouse_blot_specification_curve(
+    lanes: pd.DataFrame, tissue: str = "spinal_cord", genotype: str = "SOD1_G85R_Sigmar1_KO",
+    stage: str = "end_stage", alpha: float = 0.05, threshold: float = DEFAULT_OUTLIER_Z,
+) -> pd.DataFrame:
+    """Return every specification of a mouse TBK1 contrast (see :data:`MOUSE_BLOT_CHOICES`)."""
+    def fit(**choice):
+        return fit_mouse_blot_specification(lanes, tissue, genotype, stage, alpha=alpha,
+                                            threshold=threshold, **choice)
+
+    return run_specifications(MOUSE_BLOT_CHOICES, fit, MOUSE_BLOT_PRIMARY)
+
+
+def summarise_pla_mice(cells: pd.DataFrame, outcome: str) -> pd.DataFrame:
+    """Return one row per mouse with ``log_value``: log mean puncta per cell, or per 100 um^2 of soma.
+
+    ``"per_area"`` is the mouse's total puncta over its total soma area
+    (a ratio estimator), times 100.
+
+    >>> cells = pd.DataFrame({"mouse_id": ["a", "a"], "genotype": "WT", "stage": "onset", "sex": "F",
+    ...                       "puncta": [2, 6], "cell_area_um2": [100.0, 300.0]})
+    >>> np.exp(summarise_pla_mice(cells, "per_area")["log_value"]).round(6).tolist()
+    [2.0]
+    """
+    keys = ["mouse_id", "genotype", "stage", "sex"]
+    mice = cells.groupby(keys, as_index=False, observed=True).agg(
+        puncta=("puncta", "sum"), area=("cell_area_um2", "sum"), n_cells=("puncta", "size"))
+    if outcome == "per_cell":
+        value = mice["puncta"] / mice["n_cells"]
+    elif outcome == "per_area":
+        value = 100 * mice["puncta"] / mice["area"]
+    else:
+        raise ValueError(f"outcome must be 'per_cell' or 'per_area', got {outcome!r}")
+    if (value <= 0).any():
+        raise ValueError(f"mice {mice.loc[value <= 0, 'mouse_id'].tolist()} show no punctum; "
+                         "their log mean is undefined")
+    return mice.assign(log_value=np.log(value))
+
+
+def fit_pla_specification(
+    cells: pd.DataFrame,
+    tissue: str,
+    genotype: str,
+    stage: str,
+    *,
+    outcome: str,
+    outliers: str,
+    model: str,
+    groups: str,
+    pair: str = "VAPB_PTPIP51",
+    cell_type: str = "motor_neuron",
+    alpha: float = 0.05,
+    threshold: float = DEFAULT_OUTLIER_Z,
+) -> dict:
+    """Estimate the log PLA rate ratio *genotype* vs WT (same *stage*) under one specification.
+
+    ``model="mouse_ols"``: OLS of one log mean per mouse (the primary
+    analysis, :func:`helpers.analysis.pla.fit_mouse_level_contrasts`). ``"cell_gee"``:
+    Poisson GEE of every cell's count, clustered on the mouse (exchangeable,
+    Pearson scale, bias-reduced sandwich SE, normal interval), with
+    ``log(area / 100)`` as offset for ``outcome="per_area"``.
+    ``outliers="drop"`` removes whole mice whose mouse-level log value has
+    |robust z| > *threshold* within their genotype x stage group.
+    """
+    import statsmodels.api as sm
+
+    chosen = cells[(cells["tissue"] == tissue) & (cells["tether_pair"] == pair) & (cells["cell_type"] == cell_type)]
+    mice = summarise_pla_mice(chosen, outcome)
+    if outliers == "drop":
+        mice = drop_outliers(mice, "log_value", ["genotype", "stage"], threshold)
+        chosen = chosen[chosen["mouse_id"].isin(mice["mouse_id"])]
+    elif outliers != "none":
+        raise ValueError(f"outliers must be one of {OUTLIER_RULES}, got {outliers!r}")
+    mice, factor, term = _cell_coded(mice, genotype, stage, groups)
+    n_units = mice[(mice["stage"] == stage) & mice["genotype"].isin([genotype, "WT"])]["mouse_id"].nunique()
+    if model == "mouse_ols":
+        return _ols_term(f"log_value ~ {factor}", mice, term, alpha, n_units)
+    if model != "cell_gee":
+        raise ValueError(f"model must be 'mouse_ols' or 'cell_gee', got {model!r}")
+    chosen, _, _ = _cell_coded(chosen, genotype, stage, groups)
+    offset = np.log(chosen["cell_area_um2"] / 100) if outcome == "per_area" else None
+    fit = smf.gee(f"puncta ~ {factor}", groups="mouse_id", data=chosen, offset=offset,
+                  family=sm.families.Poisson(), cov_struct=sm.cov_struct.Exchangeable()
+                  ).fit(cov_type="bias_reduced", scale="X2")
+    low, high = fit.conf_int(alpha=alpha).loc[term]
+    return _effect(fit.params[term], fit.bse[term], low, high, fit.pvalues[term], n_units)
+
+
+def pla_specification_curve(
+    cells: pd.DataFrame, tissue: str = "spinal_cord", genotype: str = "SOD1_G85R_Sigmar1_KO",
+    stage: str = "end_stage", alpha: float = 0.05, threshold: float = DEFAULT_OUTLIER_Z,
+) -> pd.DataFrame:
+    """Return every specification of a mouse PLA (MAM) contrast (see :data:`PLA_CHOICES`)."""
+    def fit(**choice):
+        return fit_pla_specification(cells, tissue, genotype, stage, alpha=alpha, threshold=threshold, **choice)
+
+    return run_specifications(PLA_CHOICES, fit, PLA_PRIMARY)

@@ -1,0 +1,55 @@
+"""The one command-line entry of the project: ``python -m helpers <command> [options]``.
+
+Every Makefile target calls it. Each command is owned by the module that does the
+work (its ``main(argv)`` parses the command's own options); this table is the one
+place that names them, so ``python -m helpers --help`` lists everything.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+
+#: command -> (module, leading arguments, one-line help)
+COMMANDS: dict[str, tuple[str, tuple[str, ...], str]] = {
+    "book": ("helpers.build.engine", ("build",), "execute what changed and build the HTML book"),
+    "validate": ("helpers.data.validate", (), "check the tables of a data folder against their schemas"),
+    "simulate": ("helpers.data.simulate", (), "write the simulated example dataset (byte-identical per seed)"),
+    "templates": ("helpers.data.converters", ("templates",), "write templates/<table>.csv from the table specs"),
+    "convert": ("helpers.data.converters", (), "turn an instrument export into a book table"),
+    "calibrate": ("helpers.simstudies.calibration", (), "coverage and type I error of every estimator"),
+    "results": ("helpers.build.ledger_io", (), "compare the built ledger with the committed reference"),
+    "zenodo": ("helpers.build.citation", ("zenodo",), "rewrite .zenodo.json from CITATION.cff and the ToC"),
+    "bench": ("helpers.build.bench", (), "time this engine against Jupyter Book's own execution"),
+    "check-site": ("helpers.build.browser", (), "open every page of a built book in headless Chromium"),
+}
+
+
+def usage() -> str:
+    """Return the list of commands, one line each."""
+    width = max(map(len, COMMANDS))
+    lines = ["usage: python -m helpers <command> [options]   (python -m helpers <command> --help)", "", "commands:"]
+    lines += [f"  {name:<{width}}  {text}" for name, (_, _, text) in COMMANDS.items()]
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Dispatch ``argv`` to the command's module; return its exit status.
+
+    >>> main(["--help"])  # doctest: +ELLIPSIS
+    usage: python -m helpers <command> [options]...
+    0
+    >>> main(["nonsense"])
+    unknown command 'nonsense'; run `python -m helpers --help`
+    2
+    """
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if not argv or argv[0] in ("-h", "--help", "help"):
+        print(usage())
+        return 0
+    command, rest = argv[0], argv[1:]
+    if command not in COMMANDS:
+        print(f"unknown command {command!r}; run `python -m helpers --help`")
+        return 2
+    module, lead, _ = COMMANDS[command]
+    return int(importlib.import_module(module).main([*lead, *rest]) or 0)

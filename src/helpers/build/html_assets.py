@@ -1,0 +1,126 @@
+"""Sphinx extension for the book's HTML assets: math offline, and a clean browser console.
+
+**Math offline.**
+Jupyter Book 1.x (through ``sphinx.ext.mathjax``) loads MathJax 3 from a CDN by
+default; a book opened offline, or behind a firewall, then shows raw TeX. This
+extension points ``mathjax_path`` at ``_static/mathjax/tex-chtml.js`` and copies
+MathJax 3 (from the pinned PyPI package ``django-static-mathjax``, which ships
+the official ``es5`` build) into the HTML output: the combined TeX-to-CHTML
+component, the TeX extensions it may autoload, the accessibility and menu
+components and the web fonts. The speech-rule engine (``sre``, loaded only when
+a reader turns on the speech explorer in the MathJax menu) is left out to keep
+the book small.
+
+**Each inline script once.** With Sphinx 7.4, sphinx-thebe and
+sphinx-togglebutton register their inline configuration scripts twice (once in
+the registry, once on the already initialised builder), so every page
+declared ``const THEBE_JS_URL`` twice and the browser reported a SyntaxError.
+Exact duplicates are dropped from each page's script list.
+
+**Figure alt text.** Every image of a notebook page gets the alt text stored
+with its output by :func:`helpers.report.figure_alt.enable_alt_text` (matched by the
+SHA-256 of the image bytes, which myst-nb uses as the file name). Images
+without one keep Sphinx's default (the file name), which the browser test
+reports as missing.
+
+**A theme mode from the start.** pydata-sphinx-theme logs a console error on a
+reader's first visit when no colour mode is configured; ``default_mode`` is set
+to ``auto`` (the value the theme falls back to anyway) unless the book sets one.
+
+Enabled in ``_config.yml``::
+
+    sphinx:
+      extra_extensions: [helpers.build.html_assets]
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+#: Path of the MathJax script, relative to the HTML output's ``_static`` folder.
+MATHJAX_PATH = "mathjax/tex-chtml.js"
+#: What of MathJax's ``es5`` folder is copied (files and folders).
+MATHJAX_PARTS = ("tex-chtml.js", "input/tex/extensions", "output/chtml/fonts/woff-v2", "a11y", "ui", "adaptors")
+
+
+def mathjax_source() -> Path:
+    """Return the ``es5`` folder of the installed MathJax 3 distribution."""
+    import mathjax  # the package django-static-mathjax
+
+    return Path(mathjax.__file__).resolve().parent / "static" / "mathjax" / "es5"
+
+
+def copy_mathjax(static_dir: Path) -> Path:
+    """Copy the parts of MathJax the book needs into *static_dir*/mathjax; return that folder."""
+    source = mathjax_source()
+    target = Path(static_dir) / "mathjax"
+    for part in MATHJAX_PARTS:
+        src = source / part
+        if src.is_dir():
+            shutil.copytree(src, target / part, dirs_exist_ok=True)
+        else:
+            (target / part).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(src, target / part)
+    return target
+
+
+def _use_local_mathjax(app, config) -> None:
+    config.mathjax_path = MATHJAX_PATH
+    config.html_context = {"default_mode": "auto", **(config.html_context or {})}
+
+
+def unique_scripts(scripts: list) -> list:
+    """Return *scripts* without repeats (same file, or same inline body, and same attributes), order kept.
+
+    An inline script is registered once with the file name ``None`` and once
+    with ``""``; both count as the same script.
+
+    >>> unique_scripts(["a.js", "b.js", "a.js"])
+    ['a.js', 'b.js']
+    """
+    seen, kept = set(), []
+    for script in scripts:
+        name = getattr(script, "filename", script) or ""
+        attributes = tuple(sorted((k, str(v)) for k, v in getattr(script, "attributes", {}).items()))
+        if (str(name), attributes) not in seen:
+            seen.add((str(name), attributes))
+            kept.append(script)
+    return kept
+
+
+def _dedupe_scripts(app, pagename, templatename, context, doctree) -> None:
+    if "script_files" in context:
+        context["script_files"] = unique_scripts(context["script_files"])
+
+
+def _copy_on_finish(app, exception) -> None:
+    if exception is None and app.builder.format == "html":
+        copy_mathjax(Path(app.outdir) / "_static")
+
+
+def _figure_alt_text(app, doctree) -> None:
+    import json
+
+    from docutils import nodes
+
+    from helpers.report.figure_alt import alt_by_image_hash
+
+    source = Path(app.env.doc2path(app.env.docname))
+    if source.suffix != ".ipynb" or not source.is_file():
+        return
+    alts = alt_by_image_hash(json.loads(source.read_text(encoding="utf-8")))
+    for image in doctree.findall(nodes.image):
+        stem = Path(image.get("uri", "")).stem
+        if stem in alts and not image.get("alt"):
+            image["alt"] = alts[stem]
+
+
+def setup(app):
+    """Register the extension with Sphinx."""
+    app.setup_extension("sphinx.ext.mathjax")
+    app.connect("config-inited", _use_local_mathjax)
+    app.connect("build-finished", _copy_on_finish)
+    app.connect("html-page-context", _dedupe_scripts, priority=900)
+    app.connect("doctree-read", _figure_alt_text)
+    return {"parallel_read_safe": True, "parallel_write_safe": True}

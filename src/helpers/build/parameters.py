@@ -1,0 +1,284 @@
+"""Chapter parameters: declarations, defaults, checks and named variants.
+
+Every chapter declares its parameters in ``chapters/parameters.yml``::
+
+    human_tbk1:
+      parameters:
+        region: {type: str, allowed: [lumbar_spinal_cord, motor_cortex]}
+        alpha: {type: float, min: 0.001, max: 0.5}
+        seed: {type: int, nullable: true, min: 0}
+      test_variant: {region: motor_cortex}
+
+Types are ``str``, ``int``, ``float``, ``bool`` and ``path`` (a string naming a
+file or folder). ``allowed`` lists the values a parameter may take, ``min`` and
+``max`` bound numbers, ``nullable: true`` admits ``None``.
+
+The build engine (:mod:`helpers.build.engine`) checks every value it is about to pass
+*before any chapter executes*: an unknown name, a wrong type or a disallowed
+value raises :class:`ParameterError`, whose message names the chapter, the
+parameter and what is allowed. Values reach the kernel as Python literals
+(papermill writes ``name = "text"``); :func:`injected_source` re-parses what
+papermill would inject and refuses anything that is not a plain literal
+assignment of exactly the checked value, so a string is never executed as code.
+
+Named parameter sets for the whole book (``make book VARIANT=name``) live in
+``chapters/variants.yml``; see :func:`variant_overrides`.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import math
+from pathlib import Path
+
+import yaml
+
+TYPES = ("str", "int", "float", "bool", "path")
+RULE_KEYS = {"type", "allowed", "min", "max", "nullable", "description"}
+
+
+class ParameterError(ValueError):
+    """One or more chapter parameters are wrong; raised before anything executes."""
+
+    def __init__(self, problems: list[str]):
+        self.problems = list(problems)
+        listing = "\n  ".join(self.problems)
+        super().__init__(f"{len(self.problems)} parameter problem(s), nothing executed:\n  {listing}")
+
+
+# --------------------------------------------------------------------------- declarations
+
+
+def load_yaml(path: Path) -> dict:
+    """Return the mapping in a YAML file (empty if the file is absent or empty)."""
+    path = Path(path)
+    if not path.is_file():
+        return {}
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    if not isinstance(data, dict):
+        raise ParameterError([f"{path.name}: expected a mapping at the top level, found {type(data).__name__}"])
+    return data
+
+
+def load_declarations(path: Path) -> dict[str, dict]:
+    """Return ``{chapter: {parameter: rule}}`` from ``parameters.yml``, checking the rules themselves."""
+    raw = load_yaml(path)
+    problems = []
+    declarations: dict[str, dict] = {}
+    for chapter, entry in raw.items():
+        params = (entry or {}).get("parameters") or {}
+        for name, rule in params.items():
+            rule = rule or {}
+            unknown = set(rule) - RULE_KEYS
+            if rule.get("type") not in TYPES:
+                problems.append(f"{path.name}: chapter '{chapter}', parameter '{name}': type must be one of "
+                                f"{', '.join(TYPES)} (found {rule.get('type')!r})")
+            if unknown:
+                problems.append(f"{path.name}: chapter '{chapter}', parameter '{name}': unknown rule key(s) "
+                                f"{', '.join(sorted(unknown))}; rules are {', '.join(sorted(RULE_KEYS))}")
+        declarations[str(chapter)] = {str(k): dict(v or {}) for k, v in params.items()}
+    if problems:
+        raise ParameterError(problems)
+    return declarations
+
+
+def notebook_defaults(notebook: dict, chapter: str) -> dict:
+    """Return the literal assignments of the ``parameters``-tagged cell of a notebook (JSON dict)."""
+    cells = [c for c in notebook.get("cells", []) if "parameters" in c.get("metadata", {}).get("tags", [])]
+    if not cells:
+        return {}
+    if len(cells) > 1:
+        raise ParameterError([f"chapter '{chapter}': {len(cells)} cells are tagged 'parameters'; expected one"])
+    source = "".join(cells[0]["source"]) if isinstance(cells[0]["source"], list) else cells[0]["source"]
+    defaults = {}
+    try:
+        tree = ast.parse(source)
+    except SyntaxError as err:
+        raise ParameterError([f"chapter '{chapter}': the parameters cell is not valid Python ({err})"]) from err
+    for node in tree.body:
+        if not (isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name)):
+            raise ParameterError([f"chapter '{chapter}': the parameters cell may hold only `name = literal` lines "
+                                  f"(line {node.lineno} does not)"])
+        try:
+            defaults[node.targets[0].id] = ast.literal_eval(node.value)
+        except ValueError as err:
+            raise ParameterError([f"chapter '{chapter}': parameter '{node.targets[0].id}' has a default that is "
+                                  "not a literal"]) from err
+    return defaults
+
+
+# --------------------------------------------------------------------------- checks
+
+
+def describe_rule(rule: dict) -> str:
+    """Return what a rule admits, in words, e.g. ``a float between 0.001 and 0.5``."""
+    kind = rule.get("type")
+    if rule.get("allowed") is not None:
+        text = "one of " + ", ".join(repr(v) for v in rule["allowed"])
+    else:
+        text = {"str": "a string", "path": "a path (a string)", "int": "an integer", "float": "a number",
+                "bool": "true or false"}.get(kind, f"a {kind}")
+        if rule.get("min") is not None and rule.get("max") is not None:
+            text += f" between {rule['min']} and {rule['max']}"
+        elif rule.get("min") is not None:
+            text += f" >= {rule['min']}"
+        elif rule.get("max") is not None:
+            text += f" <= {rule['max']}"
+    if rule.get("nullable"):
+        text += ", or null (None)"
+    return text
+
+
+def check_value(chapter: str, name: str, value: object, rule: dict) -> tuple[object, str | None]:
+    """Return ``(normalized value, problem or None)`` for one parameter value against its rule."""
+    where = f"chapter '{chapter}', parameter '{name}'"
+    expected = describe_rule(rule)
+    if value is None:
+        return (None, None) if rule.get("nullable") else (None, f"{where}: got None; allowed: {expected}")
+    kind = rule["type"]
+    if kind in ("str", "path"):
+        ok = isinstance(value, str) and (kind == "str" or (value.strip() and "\x00" not in value))
+    elif kind == "int":
+        ok = isinstance(value, int) and not isinstance(value, bool)
+    elif kind == "float":
+        ok = isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+        value = float(value) if ok else value
+    else:
+        ok = isinstance(value, bool)
+    if not ok:
+        return value, f"{where}: got {value!r} ({type(value).__name__}); allowed: {expected}"
+    if rule.get("allowed") is not None and value not in rule["allowed"]:
+        return value, f"{where}: got {value!r}; allowed: {expected}"
+    if kind in ("int", "float"):
+        if (rule.get("min") is not None and value < rule["min"]) or (
+            rule.get("max") is not None and value > rule["max"]
+        ):
+            return value, f"{where}: got {value!r}; allowed: {expected}"
+    return value, None
+
+
+def check_parameters(chapter: str, values: dict, declared: dict, *, source: str = "") -> tuple[dict, list[str]]:
+    """Check *values* against the chapter's declarations; return (normalized values, problems)."""
+    problems = []
+    normalized = {}
+    origin = f" ({source})" if source else ""
+    for name, value in values.items():
+        if name not in declared:
+            names = ", ".join(sorted(declared)) or "(none declared)"
+            problems.append(f"chapter '{chapter}': unknown parameter '{name}'{origin}; declared parameters: {names}")
+            continue
+        normalized[name], problem = check_value(chapter, name, value, declared[name])
+        if problem:
+            problems.append(problem + origin)
+    return normalized, problems
+
+
+def effective_parameters(chapter: str, notebook: dict, declarations: dict, overrides: dict) -> dict:
+    """Return the checked defaults of *notebook* updated with *overrides*; raise :class:`ParameterError`."""
+    if chapter not in declarations:
+        raise ParameterError([f"chapter '{chapter}' has no entry in chapters/parameters.yml; declare its "
+                              "parameters (an empty `parameters: {}` if it has none)"])
+    declared = declarations[chapter]
+    defaults = notebook_defaults(notebook, chapter)
+    problems = []
+    missing = sorted(set(declared) - set(defaults))
+    extra = sorted(set(defaults) - set(declared))
+    if missing:
+        problems.append(f"chapter '{chapter}': declared parameter(s) {', '.join(missing)} missing from its "
+                        "parameters cell")
+    if extra:
+        problems.append(f"chapter '{chapter}': parameter(s) {', '.join(extra)} in its parameters cell are not "
+                        "declared in chapters/parameters.yml")
+    base, found = check_parameters(chapter, defaults, declared, source="default in the notebook")
+    problems += found
+    given, found = check_parameters(chapter, overrides, declared, source="requested for this build")
+    problems += found
+    if problems:
+        raise ParameterError(problems)
+    return {**base, **given}
+
+
+def parse_cli_value(text: str, rule: dict) -> object:
+    """Turn a command-line string into a value of the declared type (strings stay strings, never code)."""
+    if rule.get("nullable") and text in ("None", "null", "~"):
+        return None
+    kind = rule.get("type")
+    if kind in ("str", "path"):
+        return text
+    if kind == "bool":
+        lowered = text.lower()
+        return True if lowered in ("true", "1", "yes") else False if lowered in ("false", "0", "no") else text
+    try:
+        return int(text) if kind == "int" else float(text)
+    except ValueError:
+        return text
+
+
+# --------------------------------------------------------------------------- injection safety
+
+
+def injected_source(parameters: dict) -> str:
+    """Return the code papermill will inject for *parameters*, after proving it is literals only.
+
+    The source is produced by papermill's own Python translator, parsed back,
+    and every statement must be ``name = <literal>`` whose value equals the
+    value given (strings compare equal character for character). Anything else
+    raises :class:`ParameterError`.
+    """
+    from papermill.translators import translate_parameters
+
+    source = translate_parameters("python", "# Parameters", parameters, comment="# Parameters")
+    seen = {}
+    for node in ast.parse(source).body:
+        if not (isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name)):
+            raise ParameterError([f"injected parameters would contain a statement that is not an assignment: "
+                                  f"{ast.unparse(node)[:80]!r}"])
+        seen[node.targets[0].id] = ast.literal_eval(node.value)
+    if canonical(seen) != canonical(parameters):
+        raise ParameterError(["injected parameters would not reproduce the checked values exactly"])
+    return source
+
+
+def canonical(parameters: dict) -> str:
+    """Return a canonical JSON text of parameter values (for cache keys and comparisons)."""
+    return json.dumps(parameters, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+
+
+# --------------------------------------------------------------------------- variants
+
+
+def load_variants(path: Path) -> dict[str, dict]:
+    """Return ``{variant: {"description": str, "parameters": {chapter: {name: value}}}}``."""
+    raw = load_yaml(path)
+    variants = {}
+    for name, entry in raw.items():
+        entry = entry or {}
+        unknown = set(entry) - {"description", "parameters"}
+        if unknown:
+            raise ParameterError([f"{Path(path).name}: variant '{name}': unknown key(s) "
+                                  f"{', '.join(sorted(unknown))}; use `description` and `parameters`"])
+        variants[str(name)] = {"description": entry.get("description", ""),
+                               "parameters": {str(k): dict(v or {}) for k, v in (entry.get("parameters") or {}).items()}}
+    return variants
+
+
+def variant_overrides(name: str | None, path: Path, chapters: list[str], declared: list[str] = ()) -> dict[str, dict]:
+    """Return the per-chapter overrides of variant *name* (``{}`` for none); unknown names fail clearly.
+
+    A chapter named by the variant must be in the book (*chapters*) or at least
+    declared in ``parameters.yml`` (*declared*: a chapter not yet in the table of
+    contents is skipped); anything else is a typo and fails.
+    """
+    if not name:
+        return {}
+    variants = load_variants(path)
+    if name not in variants:
+        known = ", ".join(sorted(variants)) or "(none defined)"
+        raise ParameterError([f"unknown variant '{name}'; variants in {Path(path).name}: {known}"])
+    overrides = variants[name]["parameters"]
+    stray = sorted(set(overrides) - set(chapters) - set(declared))
+    if stray:
+        raise ParameterError([f"variant '{name}' sets parameters of chapter(s) {', '.join(stray)}, which neither "
+                              f"the table of contents nor parameters.yml lists; chapters: {', '.join(chapters)}"])
+    return {chapter: values for chapter, values in overrides.items() if chapter in chapters}

@@ -1,0 +1,33 @@
+"""Every project path, from one place (never from the current directory)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+#: Repository root (the folder holding ``_config.yml``).
+ROOT = Path(__file__).resolve().parents[3]
+DATA_DIR = ROOT / "data"
+CHAPTERS_DIR = ROOT / "chapters"
+BUILD_DIR = ROOT / "_build"
+HTML_DIR = BUILD_DIR / "html"
+CONFIG_FILE = ROOT / "_config.yml"
+TOC_FILE = ROOT / "_toc.yml"
+CITATION_FILE = ROOT / "CITATION.cff"
+
+
+def resolve_data_dir(data_dir: str | Path) -> Path:
+    """Return *data_dir* as an absolute path.
+
+    A relative path is taken from the repository root (so the chapters' default
+    ``"data"`` works wherever the kernel starts), unless it names an existing
+    folder relative to the current directory, as a user typing a path expects.
+
+    >>> resolve_data_dir("data") == DATA_DIR
+    True
+    """
+    path = Path(data_dir).expanduser()
+    if path.is_absolute():
+        return path
+    if path.is_dir() and path.resolve() != (ROOT / path).resolve():
+        return path.resolve()
+    return (ROOT / path).resolve()

@@ -1,0 +1,566 @@
+"""Read data tables and check them against their schema, at the boundary.
+
+Every problem names the file, the row as numbered in the file (the header is
+row 1), the column, the offending value and what was expected. Files are only
+read, never written. All problems of all tables are collected before anything
+is reported, so one run lists everything that needs fixing.
+
+A few harmless deviations are **corrected in memory and reported** as notes
+(never written back to the file):
+
+* a UTF-8 byte-order mark (Excel's "CSV UTF-8") is ignored;
+* empty lines, and lines holding only commas (empty spreadsheet rows), are skipped;
+* spaces around a header name or a value are removed (``" sALS "`` is ``sALS``).
+
+Quoted values (``"12.5"``) and Windows line ends are plain CSV and are read as
+such. Everything else that deviates is a problem: another encoding, another
+delimiter, decimal commas, units written into numeric cells, missing, extra or
+duplicated columns, values outside their allowed set or bounds, duplicated
+keys, a unit (donor, mouse) whose attributes change between rows or tables,
+and units whose defining attribute (a mouse's genotype) is given nowhere.
+
+Run ``python -m helpers validate DATA_DIR`` (or ``make validate DATA=dir``) to
+check a whole data directory; it lists every problem and exits non-zero if
+there is any.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import math
+import re
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+import pandera.pandas as pa
+
+from helpers.data.tables import TableSpec, get_spec, get_specs
+
+#: Columns that identify a unit shared between tables, and the attribute that
+#: defines the unit's group. A unit that appears in a table lacking that
+#: attribute must get it from another table of the same folder.
+UNIT_ATTRIBUTES: dict[str, str] = {"mouse_id": "genotype", "donor_id": "group"}
+
+
+def _where(file: str, row: int | None, column: str | None) -> str:
+    """Return "file, row N, column 'c'" with the parts that are known."""
+    parts = [file] + ([f"row {row}"] if row is not None else []) + ([f"column '{column}'"] if column else [])
+    return ", ".join(parts)
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with a data file."""
+
+    file: str
+    row: int | None
+    column: str | None
+    value: str | None
+    expected: str
+
+    def __str__(self) -> str:
+        got = "" if self.value is None else f"found {self.value!r}; "
+        return f"{_where(self.file, self.row, self.column)}: {got}expected {self.expected}"
+
+
+@dataclass(frozen=True)
+class Correction:
+    """A harmless deviation corrected in memory (the file itself is never changed)."""
+
+    file: str
+    row: int | None
+    column: str | None
+    value: str | None
+    action: str
+
+    def __str__(self) -> str:
+        got = "" if self.value is None else f"{self.value!r}: "
+        return f"{_where(self.file, self.row, self.column)}: {got}{self.action}"
+
+
+@dataclass
+class ValidationReport:
+    """Everything found in a data directory: problems (errors) and corrections (notes)."""
+
+    data_dir: str
+    tables: list[str]
+    problems: list[Problem] = field(default_factory=list)
+    corrections: list[Correction] = field(default_factory=list)
+    rows: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        """True when no problem was found (corrections alone are fine)."""
+        return not self.problems
+
+    def to_frame(self) -> pd.DataFrame:
+        """Return one row per problem and correction (kind, file, row, column, value, expected)."""
+        rows = [
+            {"kind": "problem", "file": Path(p.file).name, "row": p.row, "column": p.column,
+             "value": p.value, "expected or done": p.expected}
+            for p in self.problems
+        ] + [
+            {"kind": "corrected", "file": Path(c.file).name, "row": c.row, "column": c.column,
+             "value": c.value, "expected or done": c.action}
+            for c in self.corrections
+        ]
+        frame = pd.DataFrame(rows, columns=["kind", "file", "row", "column", "value", "expected or done"])
+        return frame.astype({"row": "Int64"})
+
+    def text(self) -> str:
+        """Return the report as console text: every problem, then every correction."""
+        lines = []
+        if self.problems:
+            lines.append(f"{len(self.problems)} problem(s) in {self.data_dir}:")
+            lines += [f"  {p}" for p in self.problems]
+        else:
+            lines.append(f"{self.data_dir}: every table matches its schema ({', '.join(self.tables)}).")
+        if self.corrections:
+            lines.append(f"{len(self.corrections)} correction(s) made in memory (files unchanged):")
+            lines += [f"  note: {c}" for c in self.corrections]
+        return "\n".join(lines)
+
+
+class DataValidationError(ValueError):
+    """Raised when a data table does not satisfy its schema; lists every problem."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = problems
+        shown = "\n  ".join(str(p) for p in problems[:50])
+        more = f"\n  ... and {len(problems) - 50} more" if len(problems) > 50 else ""
+        super().__init__(f"{len(problems)} problem(s) in the data:\n  {shown}{more}")
+
+
+# --------------------------------------------------------------------------- reading
+
+
+def _decode(raw: bytes, name: str) -> tuple[str | None, list[Problem], list[Correction]]:
+    """Decode file bytes as UTF-8; name the encoding problem when they are not."""
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return None, [Problem(name, None, None, None,
+                              "UTF-8 text (this file is UTF-16, as Excel's 'Unicode Text' writes; "
+                              "save it as 'CSV UTF-8')")], []
+    if raw.startswith(b"PK\x03\x04"):
+        return None, [Problem(name, None, None, None,
+                              "a CSV text file (this is a zip archive, e.g. an Excel .xlsx workbook; "
+                              "save it as 'CSV UTF-8')")], []
+    if b"\x00" in raw:
+        return None, [Problem(name, None, None, None,
+                              "UTF-8 text (the file holds NUL bytes: binary or UTF-16 without a "
+                              "byte-order mark)")], []
+    corrections = []
+    if raw.startswith(b"\xef\xbb\xbf"):
+        raw = raw[3:]
+        corrections.append(Correction(name, 1, None, None, "UTF-8 byte-order mark ignored"))
+    try:
+        return raw.decode("utf-8"), [], corrections
+    except UnicodeDecodeError as err:
+        line = raw[: err.start].count(b"\n") + 1
+        guess = raw[err.start : err.start + 1].decode("cp1252", errors="replace")
+        return None, [Problem(name, line, None, f"byte 0x{raw[err.start]:02x}",
+                              f"UTF-8 text (the byte reads as {guess!r} in Latin-1/Windows-1252: "
+                              "save the file as 'CSV UTF-8')")], corrections
+
+
+def _sniff_delimiter(header: str) -> str | None:
+    """Return ';' or a tab when the header line is clearly split by it and not by commas."""
+    for delimiter, _label in ((";", "semicolon"), ("\t", "tab")):
+        if header.count(delimiter) >= 1 and header.count(",") == 0:
+            return delimiter
+    return None
+
+
+def read_raw(path: Path) -> tuple[pd.DataFrame | None, list[Problem]]:
+    """Read *path* as text cells (no type guessing) and report file-level problems.
+
+    Returns a frame indexed by the row number in the file (header = row 1) and
+    the problems; use :func:`read_text_table` to also get the corrections.
+    """
+    frame, problems, _ = read_text_table(path)
+    return frame, problems
+
+
+def read_text_table(path: Path) -> tuple[pd.DataFrame | None, list[Problem], list[Correction]]:
+    """Read *path* as a table of stripped text cells; return (frame, problems, corrections).
+
+    The frame's index is the row number in the file (header = 1). The frame is
+    ``None`` when the file cannot be read as a table at all.
+    """
+    name = str(path)
+    if not path.is_file():
+        return None, [Problem(name, None, None, None, "the file to exist")], []
+    raw = path.read_bytes()
+    if not raw.strip():
+        return None, [Problem(name, None, None, None, "a header row and at least one data row (file is empty)")], []
+    text, problems, corrections = _decode(raw, name)
+    if text is None:
+        return None, problems, corrections
+    first_line = text.lstrip("\r\n").splitlines()[0]
+    delimiter = _sniff_delimiter(first_line)
+    if delimiter is not None:
+        label = "semicolons" if delimiter == ";" else "tabs"
+        return None, [Problem(name, 1, None, first_line[:60],
+                              f"comma-separated values (the header is split by {label}; save as CSV "
+                              "with commas between cells and decimal points in numbers)")], corrections
+    records: list[tuple[int, list[str]]] = []
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    try:
+        start = 1
+        for cells in reader:
+            records.append((start, cells))
+            start = reader.line_num + 1
+    except csv.Error as err:
+        return None, [Problem(name, reader.line_num, None, None, f"well-formed CSV quoting ({err})")], corrections
+    rows = []
+    for line, cells in records:
+        if not cells or all(not c.strip() for c in cells):
+            corrections.append(Correction(name, line, None, None, "empty line skipped"))
+            continue
+        rows.append((line, cells))
+    if not rows:
+        return None, [Problem(name, None, None, None, "a header row and at least one data row (file is empty)")], corrections
+    header_line, header = rows[0]
+    stripped = [h.strip() for h in header]
+    for col, (old, new) in enumerate(zip(header, stripped, strict=True)):
+        if old != new:
+            corrections.append(Correction(name, header_line, new, old, "spaces around the column name removed"))
+        if not new:
+            problems.append(Problem(name, header_line, None, old, f"a name for column {col + 1} of the header"))
+    if len(set(stripped)) != len(stripped):
+        dups = sorted({h for h in stripped if stripped.count(h) > 1})
+        problems.append(Problem(name, header_line, dups[0], ", ".join(dups), "each column name once in the header"))
+    if problems:
+        return None, problems, corrections
+    body = []
+    index = []
+    for line, cells in rows[1:]:
+        if len(cells) != len(stripped):
+            hint = " (a decimal comma, or a comma inside an unquoted text?)" if len(cells) > len(stripped) else ""
+            problems.append(Problem(name, line, None, f"{len(cells)} cells",
+                                    f"{len(stripped)} cells like the header{hint}"))
+            continue
+        body.append(cells)
+        index.append(line)
+    if not body and not problems:
+        return None, [Problem(name, header_line + 1, None, None, "at least one data row (file has only a header)")], corrections
+    frame = pd.DataFrame(body, columns=stripped, index=pd.Index(index, name="file_row"), dtype=object)
+    for col in stripped:
+        padded = frame[col] != frame[col].str.strip()
+        for idx in frame.index[padded]:
+            corrections.append(Correction(name, int(idx), col, frame.at[idx, col], "spaces around the value removed"))
+        frame[col] = frame[col].str.strip()
+    # Rows with a wrong number of cells are reported above; the others are still checked.
+    return frame, problems, corrections
+
+
+# --------------------------------------------------------------------------- checking
+
+_UNIT_RE = re.compile(r"^[-+]?\d+(?:[.,]\d+)?\s*([A-Za-zµ°%/]+[A-Za-z0-9µ°%/^.]*)$")
+_EXCEL_ERRORS = ("#DIV/0!", "#VALUE!", "#N/A", "#REF!", "#NAME?", "#NUM!", "#NULL!")
+
+
+def _number_hint(value: str, col) -> str:
+    """Say why a numeric cell could not be read (decimal comma, unit, Excel error, ...)."""
+    if value == "":
+        return " (the cell is empty)"
+    if value in _EXCEL_ERRORS:
+        return " (an Excel error value; fix the formula)"
+    if re.fullmatch(r"[-+]?\d+,\d+", value):
+        return " (use a decimal point, not a decimal comma)"
+    if re.fullmatch(r"[-+]?\d{1,3}(,\d{3})+(\.\d+)?", value):
+        return " (no thousands separators)"
+    match = _UNIT_RE.match(value)
+    if match:
+        unit = "" if col.unit in ("-", "") else f"; the unit, {col.unit}, is implied by the column"
+        return f" (a number without a unit{unit})"
+    if "\u2212" in value:
+        return " (write the minus sign as '-')"
+    return ""
+
+
+def _parse_columns(frame: pd.DataFrame, spec: TableSpec, name: str) -> tuple[pd.DataFrame, list[Problem], set]:
+    """Convert text cells to the declared types; report cells that cannot be converted."""
+    problems: list[Problem] = []
+    bad_cells: set[tuple[int, str]] = set()
+    parsed = pd.DataFrame(index=frame.index)
+    for col in spec.columns:
+        if col.name not in frame.columns:
+            continue
+        text = frame[col.name].astype(str)
+        if col.kind == "str":
+            parsed[col.name] = text
+            continue
+        numbers = pd.to_numeric(text.where(~text.str.lower().isin({"nan", "+nan", "-nan"})), errors="coerce")
+        if col.kind == "int":
+            finite = numbers.notna() & numbers.map(lambda v: math.isfinite(v) if pd.notna(v) else False)
+            not_whole = finite & (numbers != numbers.where(finite).round())
+            numbers = numbers.mask(not_whole)
+            numbers = numbers.where(finite)
+        for idx in frame.index[numbers.isna()]:
+            value = frame.at[idx, col.name]
+            problems.append(Problem(name, int(idx), col.name, value, col.expectation() + _number_hint(value, col)))
+            bad_cells.add((idx, col.name))
+        parsed[col.name] = numbers.astype("Int64") if col.kind == "int" else numbers.astype(float)
+    return parsed, problems, bad_cells
+
+
+def _suggest(value: str, allowed: tuple[str, ...] | None) -> str:
+    """Suggest the allowed level that differs from *value* only in case or separators."""
+    if not allowed:
+        return ""
+    key = re.sub(r"[\s_\-]", "", value).lower()
+    for level in allowed:
+        if re.sub(r"[\s_\-]", "", level).lower() == key:
+            return f" (did you mean {level!r}?)"
+    return ""
+
+
+def _check_header(frame: pd.DataFrame, spec: TableSpec, name: str) -> list[Problem]:
+    header = [str(c) for c in frame.columns]
+    problems = []
+    lowered = {h.lower(): h for h in header}
+    for col in spec.column_names:
+        if col not in header:
+            hint = f" (the header has {lowered[col.lower()]!r})" if col.lower() in lowered else ""
+            problems.append(Problem(name, 1, col, None, f"a column named '{col}' in the header{hint}"))
+    for col in header:
+        if col not in spec.column_names:
+            problems.append(Problem(name, 1, col, None, "only the columns " + ", ".join(spec.column_names)))
+    return problems
+
+
+def check_frame(frame: pd.DataFrame, spec: TableSpec, name: str) -> tuple[pd.DataFrame | None, list[Problem]]:
+    """Parse and validate a table of text cells against *spec*; return (table, problems).
+
+    *frame* holds text cells; its index is the row number in the file (as
+    :func:`read_text_table` returns it). Columns present are checked even when
+    others are missing or extra, so every problem is found in one pass.
+    """
+    problems = _check_header(frame, spec, name)
+    present = [c for c in spec.columns if c.name in frame.columns]
+    parsed, cell_problems, bad_cells = _parse_columns(frame, spec, name)
+    problems += cell_problems
+    if len(present) == len(spec.columns):
+        schema = spec.pandera_schema()  # may add a table's own row rules
+    else:  # some columns missing: check the others column by column
+        schema = pa.DataFrameSchema({c.name: c.pandera_column() for c in present}, strict=True)
+    try:
+        schema.validate(parsed, lazy=True)
+    except pa.errors.SchemaErrors as err:
+        for case in err.failure_cases.itertuples(index=False):
+            idx = case.index
+            column = case.column if isinstance(case.column, str) else None
+            if column is None or idx is None or pd.isna(idx) or (idx, column) in bad_cells:
+                continue
+            value = str(frame.at[idx, column])
+            col = spec.column(column)
+            problems.append(Problem(name, int(idx), column, value, col.expectation() + _suggest(value, col.allowed)))
+    if all(k in frame.columns for k in spec.key):
+        problems.extend(_check_keys(frame, spec, name))
+    problems.extend(_check_constant_within(frame, spec, name, bad_cells))
+    problems = sorted(set(problems), key=lambda p: (p.row or 0, p.column or "", p.expected))
+    if problems:
+        return None, problems
+    return parsed[spec.column_names].reset_index(drop=True), []
+
+
+def _check_keys(frame: pd.DataFrame, spec: TableSpec, name: str) -> list[Problem]:
+    dup = frame.duplicated(list(spec.key), keep="first")
+    key_text = " + ".join(spec.key)
+    return [
+        Problem(
+            name,
+            int(idx),
+            spec.key[-1],
+            " / ".join(str(frame.at[idx, k]) for k in spec.key),
+            f"a unique {key_text} (this combination already appears earlier)",
+        )
+        for idx in frame.index[dup]
+    ]
+
+
+def _check_constant_within(frame: pd.DataFrame, spec: TableSpec, name: str, skip: set | None = None) -> list[Problem]:
+    """Report rows whose unit attribute differs from the unit's most common value.
+
+    The reference is the value most rows of the unit agree on (the first one on a
+    tie), so one mistyped row is the one reported; cells in *skip* (already
+    reported as unreadable) are not reported again.
+    """
+    problems = []
+    skip = skip or set()
+    for unit, columns in spec.constant_within.items():
+        if unit not in frame.columns:
+            continue
+        for col in columns:
+            if col not in frame.columns:
+                continue
+            reference = frame.groupby(unit, sort=False)[col].agg(
+                lambda s: s.value_counts(sort=True).index[0] if s.nunique() > 1 else s.iloc[0])
+            expected = frame[unit].map(reference)
+            for idx in frame.index[frame[col] != expected]:
+                if (idx, col) in skip:
+                    continue
+                problems.append(
+                    Problem(
+                        name,
+                        int(idx),
+                        col,
+                        str(frame.at[idx, col]),
+                        f"the same {col} on every row of {unit} {frame.at[idx, unit]} "
+                        f"(its other rows have {expected[idx]!r})",
+                    )
+                )
+    return problems
+
+
+def inspect_table(name: str, data_dir: str | Path) -> tuple[pd.DataFrame | None, pd.DataFrame | None, list[Problem], list[Correction]]:
+    """Read and check table *name*; return (parsed table, text cells, problems, corrections)."""
+    spec = get_spec(name)
+    path = Path(data_dir) / spec.filename
+    frame, problems, corrections = read_text_table(path)
+    if frame is None:
+        return None, None, problems, corrections
+    table, more = check_frame(frame, spec, str(path))
+    problems = sorted(set(problems + more), key=lambda p: (p.row or 0, p.column or "", p.expected))
+    return (None if problems else table), frame, problems, corrections
+
+
+def check_table(name: str, data_dir: str | Path) -> tuple[pd.DataFrame | None, list[Problem]]:
+    """Read table *name* from *data_dir*; return (table or None, list of problems)."""
+    table, _, problems, _ = inspect_table(name, data_dir)
+    return table, problems
+
+
+def load_table(name: str, data_dir: str | Path) -> pd.DataFrame:
+    """Read and validate table *name* from *data_dir*.
+
+    Parameters
+    ----------
+    name : str
+        Table name, e.g. ``"human_blot"`` (see :mod:`helpers.data.tables`).
+    data_dir : str or Path
+        Directory holding the table's CSV file.
+
+    Returns
+    -------
+    DataFrame
+        The table with columns parsed to their declared types (corrections of
+        the module docstring applied in memory; the file is never changed).
+
+    Raises
+    ------
+    DataValidationError
+        Listing every problem with file, row, column, value and expectation.
+    """
+    table, problems = check_table(name, data_dir)
+    if problems:
+        raise DataValidationError(problems)
+    return table
+
+
+# --------------------------------------------------------------------------- documentation
+
+
+def schema_markdown(spec: TableSpec) -> str:
+    """Return the columns of *spec* as a Markdown table (name, type, unit, valid values, meaning).
+
+    >>> from helpers.data.tables import get_spec
+    >>> schema_markdown(get_spec("human_blot")).splitlines()[0]
+    '| column | type | unit | valid values | meaning |'
+    """
+    lines = ["| column | type | unit | valid values | meaning |", "| --- | --- | --- | --- | --- |"]
+    for col in spec.columns:
+        cells = [f"`{col.name}`", col.kind, col.unit, col.expectation(), col.description]
+        lines.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
+    return "\n".join(lines)
+
+
+# --------------------------------------------------------------------------- across tables
+
+
+def check_across_tables(frames: dict[str, pd.DataFrame], data_dir: Path) -> list[Problem]:
+    """Check units shared between tables (see :data:`UNIT_ATTRIBUTES`).
+
+    For every unit column (``mouse_id``, ``donor_id``): a unit's attributes
+    that two tables both record (genotype, sex, ...) must agree, and a unit in
+    a table that lacks the defining attribute (a mouse's genotype) must have it
+    in another table of the folder.
+    """
+    specs = get_specs()
+    problems: list[Problem] = []
+    for unit, attribute in UNIT_ATTRIBUTES.items():
+        holders = {t: f for t, f in frames.items() if unit in f.columns}
+        known: dict[str, tuple[str, str, dict]] = {}
+        for table, frame in holders.items():
+            attrs = [c for c in specs[table].constant_within.get(unit, ()) if c in frame.columns]
+            for idx, row in frame.drop_duplicates(unit).iterrows():
+                values = {a: row[a] for a in attrs}
+                if row[unit] not in known:
+                    known[row[unit]] = (table, idx, values)
+                    continue
+                first_table, first_row, first_values = known[row[unit]]
+                for a, v in values.items():
+                    if a in first_values and first_values[a] != v:
+                        problems.append(Problem(
+                            str(data_dir / specs[table].filename), int(idx), a, v,
+                            f"the {a} of {unit} {row[unit]} given in {specs[first_table].filename} "
+                            f"row {first_row} ({first_values[a]!r})"))
+                    elif a not in first_values:
+                        first_values[a] = v
+        for table, frame in holders.items():
+            if attribute in frame.columns:
+                continue
+            have = {u for t, f in holders.items() if attribute in f.columns for u in f[unit]}
+            sources = [specs[t].filename for t, f in holders.items() if attribute in f.columns]
+            for idx, row in frame.drop_duplicates(unit).iterrows():
+                if row[unit] not in have:
+                    where = ", ".join(sources) if sources else "no table of this folder has one"
+                    problems.append(Problem(
+                        str(data_dir / specs[table].filename), int(idx), unit, row[unit],
+                        f"a {unit} whose {attribute} is known (not found in {where})"))
+    return problems
+
+
+def validate_report(data_dir: str | Path, tables: list[str] | None = None) -> ValidationReport:
+    """Check every table (or *tables*) of *data_dir* and the units they share; return the report."""
+    data_dir = Path(data_dir)
+    names = list(tables or get_specs())
+    report = ValidationReport(str(data_dir), names)
+    if not data_dir.is_dir():
+        report.problems.append(Problem(str(data_dir), None, None, None, "a directory of data tables"))
+        return report
+    frames = {}
+    for name in names:
+        table, frame, problems, corrections = inspect_table(name, data_dir)
+        report.problems += problems
+        report.corrections += corrections
+        if frame is not None:
+            frames[name] = frame
+            report.rows[name] = len(frame)
+    report.problems += check_across_tables(frames, data_dir)
+    return report
+
+
+def validate_directory(data_dir: str | Path, tables: list[str] | None = None) -> list[Problem]:
+    """Check every table (or *tables*) present in *data_dir*; return all problems."""
+    return validate_report(data_dir, tables).problems
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Command line: validate a data directory, print every problem, exit 1 if any."""
+    parser = argparse.ArgumentParser(prog="python -m helpers validate", description=__doc__.splitlines()[0])
+    parser.add_argument("data_dir", help="directory holding the CSV tables")
+    parser.add_argument("--table", action="append", help="only this table (repeatable)")
+    args = parser.parse_args(argv)
+    unknown = [t for t in args.table or [] if t not in get_specs()]
+    if unknown:
+        print(f"unknown table(s) {', '.join(unknown)}; known: {', '.join(get_specs())}", file=sys.stderr)
+        return 2
+    report = validate_report(args.data_dir, args.table)
+    print(report.text(), file=sys.stdout if report.ok else sys.stderr)
+    return 0 if report.ok else 1
+

@@ -1,0 +1,1 @@
+"""simstudies layer."""

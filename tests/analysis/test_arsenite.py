@@ -1,0 +1,123 @@
+"""Motor slopes of the arsenite challenge: closed forms, agreement of the two analyses, simulated truths."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+
+from helpers.analysis import arsenite
+from helpers.data.tables.arsenite_motor import simulate
+from helpers.data.truths import ARSENITE
+from helpers.data.validate import DataValidationError, load_table
+
+
+def _truth(measure: str, contrasts: pd.DataFrame) -> np.ndarray:
+    return np.array([
+        ARSENITE.slope_effect(measure, g) if kind == "arsenite_effect" else ARSENITE.slope_interaction(measure, g)
+        for kind, g in zip(contrasts["contrast"], contrasts["genotype"], strict=True)
+    ])
+
+
+def _lines(slopes: dict[tuple[str, str], list[float]]) -> pd.DataFrame:
+    """Noise-free straight lines, one per mouse, with the given slopes per (genotype, treatment)."""
+    rows = []
+    for (genotype, treatment), values in slopes.items():
+        for i, slope in enumerate(values):
+            for week in range(5):
+                rows.append({"mouse_id": f"{genotype}-{treatment}-{i}", "genotype": genotype, "treatment": treatment,
+                             "week": week, "y": 10.0 + i + slope * week})
+    return pd.DataFrame(rows)
+
+
+def test_summary_measures_on_straight_lines_give_the_difference_of_mean_slopes():
+    lines = _lines({("WT", "vehicle"): [1.0, 2.0], ("WT", "arsenite"): [-1.0, -3.0],
+                    ("KO", "vehicle"): [0.0, 1.0], ("KO", "arsenite"): [-4.0, -6.0]})
+    slopes = arsenite.per_mouse_slopes(lines, "y")
+    assert sorted(slopes["slope"].round(12)) == [-6.0, -4.0, -3.0, -1.0, 0.0, 1.0, 1.0, 2.0]
+    out = arsenite.summary_measure_contrasts(lines, "y").set_index(["contrast", "genotype"])["estimate"]
+    assert out[("arsenite_effect", "WT")] == pytest.approx(-2.0 - 1.5)
+    assert out[("arsenite_effect", "KO")] == pytest.approx(-5.0 - 0.5)
+    assert out[("interaction", "KO")] == pytest.approx(-5.5 - -3.5)
+
+
+def test_intervals_are_t_based_with_between_mouse_degrees_of_freedom(fresh_data):
+    motor = load_table("arsenite_motor", fresh_data)
+    out = arsenite.mixed_model_contrasts(motor, "grip_g", alpha=0.1)
+    n_mice = motor["mouse_id"].nunique()
+    assert (out["df"] == n_mice - 6).all()
+    t = stats.t.ppf(0.95, n_mice - 6)
+    assert np.allclose(out["ci_high"] - out["estimate"], t * out["se"])
+    assert np.allclose(out["p_value"], 2 * stats.t.sf(np.abs(out["estimate"] / out["se"]), n_mice - 6))
+
+
+@pytest.mark.parametrize("measure", list(arsenite.MEASURES))
+def test_mixed_model_equals_summary_measures_in_a_balanced_design(measure, fresh_data):
+    motor = load_table("arsenite_motor", fresh_data)
+    mixed = arsenite.mixed_model_contrasts(motor, measure)
+    summary = arsenite.summary_measure_contrasts(motor, measure)
+    assert np.allclose(mixed["estimate"], summary["estimate"], atol=1e-8)
+    # REML and the per-mouse slope variance agree when the slope variance is positive.
+    assert np.allclose(mixed["se"], summary["se"], rtol=1e-3)
+    assert not mixed.attrs["notes"]
+
+
+@pytest.mark.parametrize("measure", list(arsenite.MEASURES))
+def test_slope_contrasts_recover_the_simulated_truth(measure, fresh_data):
+    motor = load_table("arsenite_motor", fresh_data)
+    out = arsenite.mixed_model_contrasts(motor, measure)
+    z = (out["estimate"] - _truth(measure, out)) / out["se"]
+    assert (z.abs() < 3).all(), out.assign(z=z)
+
+
+def test_slope_effects_are_unbiased_over_seeds():
+    """Over 40 seeds the mean estimate is within 3 Monte Carlo standard errors of each truth."""
+    estimates = np.array([arsenite.summary_measure_contrasts(simulate(s), "rotarod_s")["estimate"] for s in range(40)])
+    contrasts = arsenite.summary_measure_contrasts(simulate(0), "rotarod_s")
+    se_mean = estimates.std(axis=0, ddof=1) / np.sqrt(len(estimates))
+    assert (np.abs(estimates.mean(axis=0) - _truth("rotarod_s", contrasts)) < 3 * se_mean).all()
+
+
+def test_mixed_model_handles_missed_tests(fresh_data):
+    """With some weeks missing (unbalanced), the mixed model still fits and recovers the truth."""
+    motor = load_table("arsenite_motor", fresh_data)
+    keep = np.random.default_rng(3).uniform(size=len(motor)) > 0.15
+    out = arsenite.mixed_model_contrasts(motor[keep], "rotarod_s")
+    assert ((out["estimate"] - _truth("rotarod_s", out)).abs() < 3 * out["se"]).all()
+
+
+def test_variance_components_recover_the_simulated_truth(fresh_data):
+    motor = load_table("arsenite_motor", fresh_data)
+    parts = arsenite.mixed_model_contrasts(motor, "rotarod_s").attrs["variance_components"]
+    n_obs = len(motor)
+    # Residual SD: about sqrt(n) information, a 15% band is several SEs wide.
+    assert parts["sd_residual"] == pytest.approx(ARSENITE.sd_residual["rotarod_s"], rel=0.15)
+    assert parts["sd_slope"] == pytest.approx(ARSENITE.sd_slope["rotarod_s"], rel=0.6)
+    assert n_obs == ARSENITE.mice_per_group * 6 * len(ARSENITE.weeks)
+
+
+def test_unknown_measure_and_reference_raise(fresh_data):
+    motor = load_table("arsenite_motor", fresh_data)
+    with pytest.raises(ValueError, match="measure must be one of"):
+        arsenite.mixed_model_contrasts(motor, "speed")
+    with pytest.raises(ValueError, match="reference genotype"):
+        arsenite.summary_measure_contrasts(motor, "grip_g", reference="Sod1")
+
+
+def test_schema_rejects_a_rotarod_time_beyond_the_cap_and_a_changing_genotype(data_copy):
+    path = data_copy / "arsenite_motor.csv"
+    lines = path.read_text().splitlines()
+    header = lines[0].split(",")
+    cells = lines[4].split(",")
+    cells[header.index("rotarod_s")] = "350"
+    lines[4] = ",".join(cells)
+    cells = lines[6].split(",")
+    cells[header.index("genotype")] = "Tbk1_het" if cells[header.index("genotype")] != "Tbk1_het" else "WT"
+    lines[6] = ",".join(cells)
+    path.write_text("\n".join(lines) + "\n")
+    with pytest.raises(DataValidationError) as err:
+        load_table("arsenite_motor", data_copy)
+    message = str(err.value)
+    assert "arsenite_motor.csv, row 5, column 'rotarod_s': found '350'; expected a finite number between 0 and 300" in message
+    assert "row 7, column 'genotype'" in message and "the same genotype on every row" in message

@@ -1,0 +1,136 @@
+"""MAM-TBK1 coupling: recovery on latent values, measurement-error correction, bootstrap reference."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+import statsmodels.api as sm
+from scipy import stats
+
+from helpers.analysis import coupling
+from helpers.data import truths
+from helpers.data.cohorts import simulate_mouse_cohort
+from helpers.data.truths import DEFAULT_SEED, MOUSE_COHORT
+from helpers.data.validate import load_table
+from helpers.stats import intervals
+
+CONTRAST = ("SOD1_G85R_Sigmar1_KO", "end_stage")
+
+
+def _latent_animals(seed: int) -> pd.DataFrame:
+    """The cohort's true values as an animal table: no measurement error, one gel per tissue."""
+    cohort = simulate_mouse_cohort(seed)
+    return cohort.assign(log_ratio=cohort["log_tbk1"], gel_id=cohort["tissue"], error_var=0.0)
+
+
+def test_within_group_slope_on_latent_values_recovers_the_coupling_slope():
+    effect = coupling.fit_slope(_latent_animals(DEFAULT_SEED), groups=True)
+    assert abs(effect.estimate - MOUSE_COHORT.coupling_slope) < 3 * effect.se, effect
+    assert effect.n_units == 60
+
+
+def test_proportion_on_latent_values_recovers_the_truth_within_bootstrap_se():
+    animals = _latent_animals(DEFAULT_SEED)
+    result = coupling.explain_genotype_effect(animals, *CONTRAST)
+    truth = truths.true_decomposition(*CONTRAST, sorted(animals["tissue"].unique()))
+    reps = coupling.bootstrap_decomposition(animals, *CONTRAST, n_boot=300, seed=1)
+    assert result["reliability"] == pytest.approx(1.0)
+    assert result["proportion_corrected"] == pytest.approx(result["proportion"])
+    for key in ("proportion", "total", "mam_contrast", "slope"):
+        assert abs(result[key] - truth[key]) < 3 * reps[key].std(ddof=1), (key, result[key], truth[key])
+    assert truth["proportion"] == pytest.approx(0.8 / 0.9)
+
+
+def test_direct_effect_equals_the_full_regression_coefficient():
+    """Frisch-Waugh-Lovell: total - slope x MAM contrast is the contrast of the model with the MAM term."""
+    animals = _latent_animals(3)
+    rng = np.random.default_rng(0)
+    animals["log_mam"] += rng.normal(0, 0.1, len(animals))
+    nuisance, names = coupling.design_matrix(animals, groups=True)
+    contrast = coupling.contrast_vector(names, *CONTRAST, sorted(animals["tissue"].unique()))
+    fit = sm.OLS(animals["log_ratio"].to_numpy(), np.column_stack([nuisance, animals["log_mam"]])).fit()
+    result = coupling.explain_genotype_effect(animals, *CONTRAST)
+    assert result["direct"] == pytest.approx(contrast @ fit.params[:-1])
+    assert result["slope"] == pytest.approx(fit.params[-1])
+    assert result["slope"] == pytest.approx(coupling.fit_slope(animals, groups=True).estimate)
+
+
+def test_regression_calibration_recovers_the_slope_under_known_measurement_error():
+    rng = np.random.default_rng(11)
+    n, beta, sd_true, sd_err = 4000, 0.8, 0.2, 0.15
+    group = np.arange(n) % 2  # the second group has a lower true x; y follows only through x
+    true_x = rng.normal(0, sd_true, n) - 0.5 * group
+    y = beta * true_x + rng.normal(0, 0.1, n)
+    x = true_x + rng.normal(0, sd_err, n)
+    nuisance = np.column_stack([group == 0, group == 1]).astype(float)
+    result = coupling.decompose(nuisance, y, x, np.full(n, sd_err**2), np.array([-1.0, 1.0]))
+    assert result["total"] == pytest.approx(-0.4, abs=0.03)
+    assert result["proportion_corrected"] == pytest.approx(1.0, abs=0.1)
+    reliability = sd_true**2 / (sd_true**2 + sd_err**2)
+    se_naive = np.sqrt((0.1**2 + beta**2 * sd_true**2 * (1 - reliability)) / (n * (sd_true**2 + sd_err**2)))
+    assert abs(result["slope"] - beta * reliability) < 3 * se_naive
+    assert abs(result["reliability"] - reliability) < 0.03
+    assert abs(result["slope_corrected"] - beta) < 3 * se_naive / reliability + 0.03
+
+
+def test_error_variance_of_a_mouse_mean_from_its_sections():
+    cells = pd.DataFrame({
+        "mouse_id": "M1", "genotype": "WT", "stage": "onset", "tissue": "spinal_cord",
+        "section_id": ["a", "a", "b", "b", "c", "c"], "cell_type": "motor_neuron",
+        "tether_pair": "VAPB_PTPIP51", "puncta": [9, 11, 14, 16, 19, 21],
+    })
+    row = coupling.mouse_mam_integrity(cells).iloc[0]
+    assert row["mean_puncta"] == 15.0
+    assert row["error_var"] == pytest.approx(np.var([10, 15, 20], ddof=1) / 3 / 15**2)
+    assert row["n_sections"] == 3 and row["n_cells"] == 6
+
+
+def test_naive_slope_on_example_data_matches_the_attenuated_truth(fresh_data):
+    """Within-group naive slope within 3 SE of coupling slope x the attenuation present in the data."""
+    animals = coupling.animal_table(load_table("pla_cells", fresh_data), load_table("mouse_blot", fresh_data))
+    attenuation = coupling.attenuation_from_latent(animals, simulate_mouse_cohort(DEFAULT_SEED))
+    effect = coupling.fit_slope(animals, groups=True)
+    assert 0 < attenuation < 1
+    assert abs(effect.estimate - MOUSE_COHORT.coupling_slope * attenuation) < 3 * effect.se
+    estimated = coupling.explain_genotype_effect(animals, *CONTRAST)["reliability"]
+    assert abs(estimated - attenuation) < 0.15
+
+
+def test_ip3r3_sig1r_pair_drops_mice_without_sig1r(fresh_data):
+    animals = coupling.animal_table(load_table("pla_cells", fresh_data), load_table("mouse_blot", fresh_data),
+                                    pair="IP3R3_Sig1R", tissue="spinal_cord")
+    assert not animals["genotype"].str.contains("Sigmar1_KO").any()
+    assert set(animals["tissue"]) == {"spinal_cord"}
+    assert animals.set_index(["mouse_id", "tissue"]).index.is_unique
+
+
+def test_bootstrap_percentile_interval_agrees_with_scipy():
+    rng = np.random.default_rng(5)
+    data = rng.gamma(2.0, 1.0, 60)
+    reps = coupling.bootstrap_units(lambda rows: np.array([data[rows].mean()]), pd.Series(np.arange(60)),
+                                    n_boot=4000, seed=2)
+    ours = intervals.percentile_ci(reps[:, 0], 0.05)
+    ref = stats.bootstrap((data,), np.mean, n_resamples=4000, method="percentile", confidence_level=0.95,
+                          random_state=np.random.default_rng(3)).confidence_interval
+    se = data.std(ddof=1) / np.sqrt(len(data))
+    assert ours[0] == pytest.approx(ref.low, abs=0.1 * se)
+    assert ours[1] == pytest.approx(ref.high, abs=0.1 * se)
+
+
+def test_stratified_bootstrap_keeps_every_stratum_size():
+    units = pd.Series(["a", "a", "b", "c", "c", "d"])
+    strata = pd.Series(["x", "x", "x", "y", "y", "y"])
+    sizes = coupling.bootstrap_units(lambda rows: np.array([len(set(units[rows]) & {"a", "b"}) > 0,
+                                                            (strata[rows] == "y").sum()]),
+                                     units, strata, n_boot=200, seed=0)
+    assert sizes[:, 0].all()  # stratum x is always drawn from
+    assert set(sizes[:, 1]) <= {2.0, 3.0, 4.0}  # y: two units of 2 and 1 rows
+
+
+def test_percentile_interval_with_unbounded_replicates():
+    reps = np.r_[np.linspace(0, 1, 95), np.full(5, np.inf)]
+    assert intervals.percentile_ci(reps, 0.05)[1] == np.inf
+    assert np.isfinite(intervals.percentile_ci(reps, 0.2)[1])
+    with pytest.raises(ValueError, match="NaN"):
+        intervals.percentile_ci(np.array([0.0, np.nan]))

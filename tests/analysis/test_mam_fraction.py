@@ -1,0 +1,161 @@
+"""MAM-fraction table and enrichment models: analytic answers, simulated truths, schema."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+
+from helpers.analysis import mam_fraction
+from helpers.data import truths
+from helpers.data.tables.mam_fraction import SPEC, simulate
+from helpers.data.truths import MAM_FRACTION
+from helpers.data.validate import DataValidationError, load_table
+from helpers.data.vocabulary import RECRUITED_PROTEINS
+
+
+def _constructed(values: dict[tuple[str, str], list[float]]) -> pd.DataFrame:
+    """Enrichment rows with given log enrichments per (genotype, stress), one gel."""
+    rows = []
+    for (g, s), logs in values.items():
+        for i, v in enumerate(logs):
+            rows.append({"sample_id": f"{g}{s}{i}", "genotype": g, "stress": s, "protein": "TBK1",
+                         "log_enrichment": v, "gel_id": "G1"})
+    return pd.DataFrame(rows)
+
+
+def test_log_signal_and_enrichment_cancel_loading_and_gel():
+    lanes = pd.DataFrame({
+        "sample_id": "S1", "genotype": "WT", "stress": "vehicle", "protein": "TBK1", "gel_id": "G1",
+        "fraction": ["homogenate", "MAM"], "signal": [100.0, 600.0], "total_protein": [50.0, 100.0],
+    })
+    enrichment = mam_fraction.mam_enrichment(lanes)
+    assert enrichment["log_enrichment"].iloc[0] == pytest.approx(np.log((600 / 100) / (100 / 50)))
+    lanes.loc[1, "gel_id"] = "G2"
+    with pytest.raises(ValueError, match="share a gel"):
+        mam_fraction.mam_enrichment(lanes)
+
+
+def test_shares_sum_to_one_per_sample_and_protein(fresh_data):
+    shares = mam_fraction.fraction_shares(load_table("mam_fraction", fresh_data))
+    sums = shares.groupby(["sample_id", "protein"])["share"].sum()
+    assert np.allclose(sums, 1.0)
+    assert len(shares) == len(MAM_FRACTION.genotypes) * 2 * MAM_FRACTION.samples_per_group * 5 * 6
+
+
+def test_model_without_gels_reproduces_group_means_and_pooled_t_interval():
+    rng = np.random.default_rng(3)
+    genotypes = ("WT", "Sigmar1_KO")
+    values = {(g, s): list(rng.normal(0.5, 0.2, 4)) for g in genotypes for s in ("vehicle", "arsenite")}
+    result = mam_fraction.fit_enrichment_model(_constructed(values), "TBK1", genotypes)
+    assert not result["gel_adjusted"].any()
+    means = {k: np.mean(v) for k, v in values.items()}
+    stress_wt = result[(result["kind"] == "stress_effect") & (result["genotype"] == "WT")].iloc[0]
+    assert stress_wt["estimate"] == pytest.approx(means[("WT", "arsenite")] - means[("WT", "vehicle")])
+    pooled_var = np.mean([np.var(v, ddof=1) for v in values.values()])
+    assert stress_wt["se"] == pytest.approx(np.sqrt(pooled_var * (2 / 4)))
+    t = stats.t.ppf(0.975, 16 - 4)
+    assert stress_wt["ci_high"] == pytest.approx(stress_wt["estimate"] + t * stress_wt["se"])
+    inter = result[result["kind"] == "interaction"].iloc[0]
+    expected = (means[("Sigmar1_KO", "arsenite")] - means[("Sigmar1_KO", "vehicle")]) - (
+        means[("WT", "arsenite")] - means[("WT", "vehicle")])
+    assert inter["estimate"] == pytest.approx(expected)
+    assert inter["ratio"] == pytest.approx(np.exp(expected))
+
+
+def test_missing_group_raises():
+    values = {("WT", "vehicle"): [0.1, 0.2], ("WT", "arsenite"): [0.3, 0.4]}
+    with pytest.raises(ValueError, match="no samples"):
+        mam_fraction.fit_enrichment_model(_constructed(values), "TBK1", ("WT", "Sigmar1_KO"))
+
+
+def test_enrichment_contrasts_recover_the_truth_on_the_example_data(fresh_data):
+    """Every stress effect and interaction within a Bonferroni t band (family-wise 1%) of its true value."""
+    enrichment = mam_fraction.mam_enrichment(load_table("mam_fraction", fresh_data))
+    result = pd.concat([mam_fraction.fit_enrichment_model(enrichment, p, MAM_FRACTION.genotypes)
+                        for p in MAM_FRACTION.proteins])
+    result = result[result["kind"] != "level"].reset_index(drop=True)
+    result["truth"] = truths.true_enrichment_values(result, MAM_FRACTION)
+    assert result["gel_adjusted"].all()
+    limit = stats.t.ppf(1 - 0.01 / (2 * len(result)), result["df_resid"].iloc[0])
+    z = (result["estimate"] - result["truth"]) / result["se"]
+    assert (z.abs() < limit).all(), result.assign(z=z)[z.abs() >= limit]
+
+
+def test_stress_effect_and_interaction_unbiased_over_seeds():
+    """Mean over 20 datasets within 3 Monte Carlo SEs of the truth (pTBK1, WT and double mutant)."""
+    wt, inter = [], []
+    for seed in range(20):
+        res = mam_fraction.fit_enrichment_model(mam_fraction.mam_enrichment(simulate(seed)), "pTBK1", MAM_FRACTION.genotypes)
+        wt.append(res[(res["kind"] == "stress_effect") & (res["genotype"] == "WT")]["estimate"].iloc[0])
+        inter.append(res[(res["kind"] == "interaction") & (res["genotype"] == "SOD1_G85R_Sigmar1_KO")]["estimate"].iloc[0])
+    for values, truth in ((wt, MAM_FRACTION.stress_effect("pTBK1", "WT")),
+                          (inter, MAM_FRACTION.interaction("pTBK1", "SOD1_G85R_Sigmar1_KO"))):
+        assert abs(np.mean(values) - truth) < 3 * np.std(values, ddof=1) / np.sqrt(len(values))
+
+
+def test_truths_follow_the_mechanism():
+    for protein in RECRUITED_PROTEINS:
+        assert MAM_FRACTION.stress_effect(protein, "WT") > 0
+        for genotype in MAM_FRACTION.genotypes[1:]:
+            assert MAM_FRACTION.interaction(protein, genotype) < 0  # recruitment blunted
+    assert MAM_FRACTION.log_enrichment("Sig1R", "Sigmar1_KO", "vehicle") == 0.0
+
+
+def test_sig1r_knockout_is_a_flat_positive_background():
+    table = simulate(11)
+    ko = table[(table["protein"] == "Sig1R") & table["genotype"].str.contains("Sigmar1_KO")]
+    wt = table[(table["protein"] == "Sig1R") & (table["genotype"] == "WT")]
+    assert (table["signal"] > 0).all()
+    assert ko["signal"].median() < 0.1 * wt["signal"].median()
+    enrichment = mam_fraction.mam_enrichment(ko)
+    assert abs(enrichment["log_enrichment"].mean()) < 0.1
+
+
+def test_simulation_is_deterministic_and_matches_the_spec():
+    a, b = simulate(5), simulate(5)
+    pd.testing.assert_frame_equal(a, b)
+    assert list(a.columns) == SPEC.column_names
+    assert not a.duplicated(list(SPEC.key)).any()
+
+
+def _edit(path, row, column, value):
+    lines = path.read_text().splitlines()
+    header = lines[0].split(",")
+    cells = lines[row - 1].split(",")
+    cells[header.index(column)] = value
+    lines[row - 1] = ",".join(cells)
+    path.write_text("\n".join(lines) + "\n")
+
+
+@pytest.mark.parametrize(
+    ("row", "column", "value", "expected"),
+    [
+        (4, "signal", "-3", "greater than 0"),
+        (5, "total_protein", "0", "greater than 0"),
+        (6, "fraction", "nucleus", "one of homogenate"),
+        (7, "protein", "GAPDH", "one of TBK1"),
+        (8, "stress", "rotenone", "one of vehicle, arsenite"),
+    ],
+)
+def test_schema_rejects_bad_values(data_copy, row, column, value, expected):
+    path = data_copy / "mam_fraction.csv"
+    _edit(path, row, column, value)
+    with pytest.raises(DataValidationError) as err:
+        load_table("mam_fraction", data_copy)
+    assert f"mam_fraction.csv, row {row}, column '{column}'" in str(err.value)
+    assert expected in str(err.value)
+
+
+def test_schema_rejects_duplicate_lane_and_inconsistent_sample(data_copy):
+    path = data_copy / "mam_fraction.csv"
+    lines = path.read_text().splitlines()
+    lines.append(lines[1])
+    path.write_text("\n".join(lines) + "\n")
+    _edit(path, 3, "genotype", "Sigmar1_KO" if "WT" in lines[2] else "WT")
+    with pytest.raises(DataValidationError) as err:
+        load_table("mam_fraction", data_copy)
+    message = str(err.value)
+    assert "unique sample_id + fraction + protein" in message
+    assert "the same genotype on every row of sample_id" in message

@@ -1,0 +1,160 @@
+"""PLA analyses: mouse-level and GEE contrasts against closed forms, truths and the naive test."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+import statsmodels.api as sm
+import statsmodels.formula.api as smf
+from scipy import stats
+from statsmodels.stats.multitest import multipletests
+
+from helpers.analysis import pla
+from helpers.core.paths import DATA_DIR
+from helpers.data import truths
+from helpers.data.tables.pla_cells import simulate
+from helpers.data.truths import MOUSE_COHORT, PLA
+from helpers.data.validate import load_table
+
+
+@pytest.fixture(scope="module")
+def cells() -> pd.DataFrame:
+    return load_table("pla_cells", DATA_DIR)
+
+
+def _toy_cells(mice_per_group: int = 3, cells_per_mouse=(6,), seed: int = 0, genotypes=("WT", "SOD1_G85R"),
+               stages=("onset", "end_stage"), mouse_sd: float = 0.3) -> pd.DataFrame:
+    """Overdispersed, clustered counts for a few groups; cluster sizes cycle through *cells_per_mouse*."""
+    rng = np.random.default_rng(seed)
+    rows, number = [], 0
+    for g in genotypes:
+        for s in stages:
+            for _ in range(mice_per_group):
+                number += 1
+                n = cells_per_mouse[number % len(cells_per_mouse)]
+                rate = np.exp(np.log(10.0) - 0.4 * (g != "WT") + rng.normal(0, mouse_sd))
+                for j, y in enumerate(rng.poisson(rate, size=n)):
+                    rows.append({"mouse_id": f"M{number:02d}", "genotype": g, "stage": s, "sex": "F",
+                                 "tissue": "spinal_cord", "section_id": f"M{number:02d}-S{j % 2}",
+                                 "cell_id": f"M{number:02d}-{j}", "cell_type": "motor_neuron",
+                                 "tether_pair": "VAPB_PTPIP51", "puncta": int(y), "cell_area_um2": 900.0})
+    return pd.DataFrame(rows)
+
+
+def test_summarise_mice_counts_cells_sections_and_means():
+    toy = _toy_cells(cells_per_mouse=(4, 7))
+    out = pla.summarise_mice(toy)
+    assert len(out) == toy["mouse_id"].nunique()
+    first = toy[toy["mouse_id"] == "M01"]
+    row = out.set_index("mouse_id").loc["M01"]
+    assert row["n_cells"] == len(first) and row["n_sections"] == 2
+    assert row["mean_puncta"] == pytest.approx(first["puncta"].mean())
+    assert row["log_mean"] == pytest.approx(np.log(first["puncta"].mean()))
+
+
+def test_mouse_level_contrast_is_difference_of_mean_log_means_with_pooled_se():
+    n = 3
+    toy = _toy_cells(n, cells_per_mouse=(5, 8))
+    mice = pla.summarise_mice(toy)
+    table = pla.fit_mouse_level_contrasts(toy, "spinal_cord")
+    group = mice.groupby(["genotype", "stage"])["log_mean"]
+    df = len(mice) - 4
+    pooled = np.sqrt(((mice["log_mean"] - group.transform("mean")) ** 2).sum() / df)
+    for row in table.itertuples():
+        diff = group.mean()[(row.genotype, row.stage)] - group.mean()[("WT", row.stage)]
+        assert row.estimate == pytest.approx(diff)
+        assert row.se == pytest.approx(pooled * np.sqrt(2 / n))
+        assert row.ci_high == pytest.approx(diff + stats.t.ppf(0.975, df) * row.se)
+        assert row.n_mice == 2 * n
+
+
+def test_holm_adjustment_matches_statsmodels(cells):
+    table = pla.fit_mouse_level_contrasts(cells, "spinal_cord")
+    np.testing.assert_allclose(table["p_holm"], multipletests(table["p_value"], method="holm")[1])
+    gee = pla.fit_cell_level_contrasts(cells, "spinal_cord", method="gee")
+    np.testing.assert_allclose(gee["p_holm"], multipletests(gee["p_value"], method="holm")[1])
+
+
+def test_gee_with_equal_clusters_equals_poisson_glm_estimate():
+    """Cluster-level groups and equal cluster sizes: exchangeable GEE solves the GLM's equations."""
+    toy = _toy_cells(4, cells_per_mouse=(6,), seed=3)
+    gee = pla.fit_cell_level_contrasts(toy, "spinal_cord", method="gee")
+    glm = smf.glm(pla.group_formula("puncta", toy), data=toy, family=sm.families.Poisson()).fit()
+    naive = pla.fit_cell_level_contrasts(toy, "spinal_cord", method="poisson")
+    np.testing.assert_allclose(gee["estimate"], naive["estimate"], atol=1e-6)
+    means = toy.groupby(["genotype", "stage"])["puncta"].mean()
+    for row in naive.itertuples():
+        assert row.estimate == pytest.approx(np.log(means[(row.genotype, row.stage)] / means[("WT", row.stage)]))
+    assert naive["se"].iloc[0] == pytest.approx(np.sqrt(1 / toy.loc[toy.genotype.eq("SOD1_G85R") & toy.stage.eq("onset"), "puncta"].sum()
+                                                        + 1 / toy.loc[toy.genotype.eq("WT") & toy.stage.eq("onset"), "puncta"].sum()))
+    assert glm.converged
+
+
+def test_gee_robust_se_matches_the_cluster_sandwich_formula():
+    """Saturated model, equal clusters: var(log mean of a group) = sum_i (S_i - m*ybar)^2 / (sum y)^2."""
+    toy = _toy_cells(4, cells_per_mouse=(6,), seed=4)
+    robust = pla.fit_cell_level_contrasts(toy, "spinal_cord", method="gee", cov_type="robust")
+    totals = toy.groupby(["genotype", "stage", "mouse_id"])["puncta"].agg(["sum", "size"]).reset_index()
+
+    def var_log_mean(g, s):
+        sub = totals[(totals.genotype == g) & (totals.stage == s)]
+        ybar = sub["sum"].sum() / sub["size"].sum()
+        return ((sub["sum"] - sub["size"] * ybar) ** 2).sum() / sub["sum"].sum() ** 2
+
+    for row in robust.itertuples():
+        assert row.se == pytest.approx(np.sqrt(var_log_mean(row.genotype, row.stage) + var_log_mean("WT", row.stage)), rel=1e-5)
+    reduced = pla.fit_cell_level_contrasts(toy, "spinal_cord", method="gee")
+    assert (reduced["se"] > robust["se"]).all()  # Mancl-DeRouen inflates the small-sample sandwich
+
+
+@pytest.mark.parametrize(("pair", "cell_type"), [("VAPB_PTPIP51", "motor_neuron"), ("IP3R3_Sig1R", "motor_neuron"),
+                                                 ("VAPB_PTPIP51", "other")])
+def test_mouse_level_contrasts_recover_the_simulated_truth_within_3_se(cells, pair, cell_type):
+    table = pla.fit_mouse_level_contrasts(cells, "spinal_cord", pair, cell_type)
+    truth = np.array([truths.true_mam_effect(g, s, "spinal_cord", pair, cell_type)
+                      for g, s in zip(table["genotype"], table["stage"], strict=True)])
+    assert len(table) == 9
+    assert (np.abs(table["estimate"] - truth) < 3 * table["se"]).all(), table.assign(truth=truth)
+
+
+def test_naive_cell_level_tests_understate_the_standard_error(cells):
+    comparison = pla.compare_inference(cells, "spinal_cord")
+    for method in ("poisson", "quasipoisson"):
+        assert (comparison.loc[comparison["method"] == method, "se_ratio"] < 1).all(), method
+    poisson = comparison[comparison["method"] == "poisson"]
+    assert (poisson["design_effect"] > 2).all()
+    assert (comparison.loc[comparison["method"] == "mouse", "se_ratio"] == 1).all()
+
+
+def test_mouse_level_intervals_cover_and_naive_ones_do_not_over_seeds():
+    """Over 20 datasets the mouse-level 95% CI covers the truth about 95% of the time; the naive Poisson CI does not."""
+    mouse, naive = [], []
+    for seed in range(20):
+        data = simulate(seed)
+        for fit, store in ((pla.fit_mouse_level_contrasts(data, "spinal_cord"), mouse),
+                           (pla.fit_cell_level_contrasts(data, "spinal_cord", method="poisson"), naive)):
+            truth = np.array([truths.true_mam_effect(g, s, "spinal_cord") for g, s in zip(fit["genotype"], fit["stage"], strict=True)])
+            store.extend((fit["ci_low"] <= truth) & (truth <= fit["ci_high"]))
+    assert 0.88 <= np.mean(mouse) <= 1.0
+    assert np.mean(naive) < 0.75
+
+
+def test_true_effects():
+    assert truths.true_mam_effect("WT", "onset", "cerebellum") == 0.0
+    assert truths.true_mam_effect("SOD1_G85R", "onset", "motor_cortex") == pytest.approx(0.6 * -0.30)
+    assert truths.true_mam_effect("Sigmar1_KO", "onset", "spinal_cord", cell_type="other") == pytest.approx(PLA.other_effect_share * -0.35)
+    # Without Sig1R the IP3R3-Sig1R signal is background: log(background / WT rate)
+    expected = np.log(PLA.sig1r_null_background) - (MOUSE_COHORT.mam_baseline["spinal_cord"] + np.log(0.6))
+    assert truths.true_mam_effect("SOD1_G85R_Sigmar1_KO", "onset", "spinal_cord", "IP3R3_Sig1R") == pytest.approx(expected)
+
+
+def test_mouse_without_puncta_and_unknown_selection_raise():
+    toy = _toy_cells(2)
+    toy.loc[toy["mouse_id"] == "M01", "puncta"] = 0
+    with pytest.raises(ValueError, match="no puncta at all"):
+        pla.fit_mouse_level_contrasts(toy, "spinal_cord")
+    with pytest.raises(ValueError, match="no cells for tissue"):
+        pla.fit_mouse_level_contrasts(toy, "cerebellum")
+    with pytest.raises(ValueError, match="method must be one of"):
+        pla.fit_cell_level_contrasts(_toy_cells(2), "spinal_cord", method="anova")

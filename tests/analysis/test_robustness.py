@@ -1,0 +1,167 @@
+"""Specification curves: the primary specification is reproduced exactly; shares and rules on known examples."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+
+from helpers.analysis import blots, mouse_blots, pla, robustness
+from helpers.core.paths import DATA_DIR
+from helpers.data.validate import load_table
+
+
+@pytest.fixture(scope="module")
+def human_lanes():
+    return load_table("human_blot", DATA_DIR)
+
+
+@pytest.fixture(scope="module")
+def human_specs(human_lanes):
+    return robustness.human_specification_curve(human_lanes, "lumbar_spinal_cord")
+
+
+@pytest.fixture(scope="module")
+def mouse_lanes():
+    return load_table("mouse_blot", DATA_DIR)
+
+
+@pytest.fixture(scope="module")
+def pla_cells():
+    return load_table("pla_cells", DATA_DIR)
+
+
+def test_robust_z_is_distance_from_median_in_scaled_mads():
+    z = robustness.robust_z([0.0, 1.0, 2.0, 3.0, 4.0])  # median 2, MAD 1
+    assert z == pytest.approx((np.arange(5) - 2) / 1.4826)
+    assert robustness.robust_z([3.0, 3.0, 3.0]).tolist() == [0.0, 0.0, 0.0]
+
+
+def test_outliers_are_judged_within_groups():
+    """A control value far from the sALS values is no outlier among controls."""
+    table = pd.DataFrame({"group": ["c"] * 5 + ["s"] * 5,
+                          "v": [0.0, 0.1, -0.1, 0.05, -0.05, -1.0, -1.1, -0.9, -1.05, 3.0]})
+    kept = robustness.drop_outliers(table, "v", ["group"], 3.5)
+    assert len(kept) == 9 and 3.0 not in kept["v"].tolist()
+    assert len(robustness.drop_outliers(table, "v", ["group"], 1e6)) == 10
+
+
+def test_grid_is_the_cartesian_product_and_the_primary_must_lie_on_it():
+    grid = robustness.specification_grid(robustness.MOUSE_BLOT_CHOICES)
+    assert len(grid) == np.prod([len(v) for v in robustness.MOUSE_BLOT_CHOICES.values()]) == 72
+    assert not grid.duplicated().any()
+    with pytest.raises(ValueError, match="not exactly one point"):
+        robustness.run_specifications({"a": [1, 2]}, lambda a: {}, {"a": 3})
+
+
+def test_agreement_shares_on_a_constructed_curve():
+    specs = pd.DataFrame({
+        "estimate": [-0.5, -0.3, -0.1, 0.2, -0.4, -0.6],
+        "p_value": [0.001, 0.01, 0.30, 0.04, 0.02, 0.20],
+        "primary": [True, False, False, False, False, False],
+    })
+    shares = robustness.agreement_shares(specs, alpha=0.05)
+    # Alternatives: 4 of 5 negative; significant and negative: -0.3 and -0.4 (0.2 is significant but positive).
+    assert shares["n_specs"] == 6 and shares["n_alternatives"] == 5
+    assert shares["share_same_sign"] == pytest.approx(4 / 5)
+    assert shares["share_same_significance"] == pytest.approx(2 / 5)
+    # A non-significant primary agrees with the non-significant alternatives (-0.1 and -0.6).
+    flipped = specs.assign(p_value=[0.5, 0.01, 0.30, 0.04, 0.02, 0.20])
+    assert robustness.agreement_shares(flipped)["share_same_significance"] == pytest.approx(2 / 5)
+    with pytest.raises(ValueError, match="exactly one primary"):
+        robustness.agreement_shares(specs.assign(primary=False))
+
+
+def test_human_curve_contains_the_primary_and_reproduces_it_exactly(human_lanes, human_specs):
+    assert len(human_specs) == 54 and human_specs["primary"].sum() == 1
+    primary = human_specs[human_specs["primary"]].iloc[0]
+    assert (primary["normalization"], primary["covariates"], primary["gel"]) == ("loading_control", "age+sex+pmi", "fixed")
+    reference = blots.fit_region_effect(blots.add_log_ratio(human_lanes), "lumbar_spinal_cord")
+    assert primary["estimate"] == reference.estimate
+    assert (primary["ci_low"], primary["ci_high"], primary["p_value"]) == (reference.ci_low, reference.ci_high, reference.p_value)
+    assert np.isfinite(human_specs[["estimate", "se", "ci_low", "ci_high", "p_value"]].to_numpy()).all()
+
+
+def test_human_unadjusted_spec_without_gel_is_the_two_sample_t_test(human_lanes):
+    effect = robustness.fit_human_specification(
+        human_lanes, "motor_cortex", normalization="none", outliers="none", covariates="none", gel="ignored")
+    data = blots.add_log_ratio(human_lanes[human_lanes["region"] == "motor_cortex"], "none")
+    sals, control = (data.loc[data["group"] == g, "log_ratio"] for g in ("sALS", "control"))
+    t = stats.ttest_ind(sals, control)
+    assert effect["estimate"] == pytest.approx(sals.mean() - control.mean(), rel=1e-12)
+    assert effect["p_value"] == pytest.approx(t.pvalue, rel=1e-9)
+
+
+def test_outlier_rule_drops_a_planted_outlier(human_lanes):
+    lanes = human_lanes.copy()
+    row = lanes.index[(lanes["region"] == "lumbar_spinal_cord") & (lanes["group"] == "control")][0]
+    lanes.loc[row, "ptbk1"] *= 50.0  # one lane 50-fold too bright
+    choice = {"normalization": "loading_control", "covariates": "none", "gel": "fixed"}
+    kept = robustness.fit_human_specification(lanes, "lumbar_spinal_cord", outliers="none", **choice)
+    dropped = robustness.fit_human_specification(lanes, "lumbar_spinal_cord", outliers="drop", **choice)
+    assert kept["n_units"] == 22 and dropped["n_units"] == 21
+    clean = robustness.fit_human_specification(lanes.drop(index=row), "lumbar_spinal_cord", outliers="none", **choice)
+    assert dropped["estimate"] == pytest.approx(clean["estimate"], rel=1e-12)
+
+
+def test_mixed_model_on_a_balanced_design_gives_the_within_gel_difference():
+    """Each gel holds both groups equally: the group contrast is orthogonal to the gels,
+    so the GLS estimate is the difference of means and its SE the fixed-gel OLS SE."""
+    rng = np.random.default_rng(3)
+    gels, per_cell = 8, 3
+    rows = [{"gel_id": f"G{g}", "sals": float(s), "y": gel_effect - 0.5 * s + rng.normal(0, 0.2)}
+            for g, gel_effect in enumerate(rng.normal(0, 0.6, gels)) for s in (0, 1) for _ in range(per_cell)]
+    data = pd.DataFrame(rows)
+    effect = robustness.fit_mixed_term(data, "y ~ sals", "gel_id", "sals", 0.05, n_units=len(data))
+    diff = data.loc[data["sals"] == 1, "y"].mean() - data.loc[data["sals"] == 0, "y"].mean()
+    assert effect["estimate"] == pytest.approx(diff, rel=1e-6)
+    import statsmodels.formula.api as smf
+
+    ols = smf.ols("y ~ sals + C(gel_id)", data).fit()
+    assert effect["se"] == pytest.approx(ols.bse["sals"], rel=1e-3)
+    assert effect["note"] == ""
+
+
+def test_mouse_curve_reproduces_the_primary_contrast(mouse_lanes):
+    specs = robustness.mouse_blot_specification_curve(mouse_lanes)
+    assert len(specs) == 72 and specs["primary"].sum() == 1
+    primary = specs[specs["primary"]].iloc[0]
+    table = mouse_blots.fit_genotype_contrasts(blots.add_log_ratio(mouse_lanes), "spinal_cord")
+    reference = table[(table["genotype"] == "SOD1_G85R_Sigmar1_KO") & (table["stage"] == "end_stage")].iloc[0]
+    for column in ("estimate", "se", "ci_low", "ci_high", "p_value"):
+        assert primary[column] == pytest.approx(reference[column], rel=1e-10, abs=1e-14)
+    assert primary["n_units"] == reference["n_mice"] == 10
+
+
+def test_pla_curve_reproduces_the_primary_and_the_gee_of_the_pla_chapter(pla_cells):
+    specs = robustness.pla_specification_curve(pla_cells)
+    assert len(specs) == 16 and specs["primary"].sum() == 1
+
+    def pick(table):
+        return table[(table["genotype"] == "SOD1_G85R_Sigmar1_KO") & (table["stage"] == "end_stage")].iloc[0]
+
+    primary = specs[specs["primary"]].iloc[0]
+    reference = pick(pla.fit_mouse_level_contrasts(pla_cells, "spinal_cord"))
+    for column in ("estimate", "se", "ci_low", "ci_high", "p_value"):
+        assert primary[column] == pytest.approx(reference[column], rel=1e-10, abs=1e-14)
+    gee = specs[(specs["model"] == "cell_gee") & (specs["outcome"] == "per_cell") & (specs["outliers"] == "none")
+                & (specs["groups"] == "all")].iloc[0]
+    gee_reference = pick(pla.fit_cell_level_contrasts(pla_cells, "spinal_cord"))
+    assert gee["estimate"] == pytest.approx(gee_reference["estimate"], rel=1e-6)
+    assert gee["se"] == pytest.approx(gee_reference["se"], rel=1e-6)
+
+
+def test_specification_curve_figure_marks_every_option():
+    import matplotlib.pyplot as plt
+
+    from helpers.report import plots
+
+    specs = robustness.specification_grid({"a": ["x", "y"], "b": ["u", "v", "w"]}).assign(
+        estimate=np.linspace(-0.6, 0.1, 6), ci_low=np.linspace(-0.9, -0.2, 6), ci_high=np.linspace(-0.3, 0.4, 6),
+        p_value=[0.01, 0.02, 0.03, 0.2, 0.5, 0.9], primary=[True] + [False] * 5)
+    fig = plots.plot_specification_curve(specs, ["a", "b"], ylabel="ratio", title="t")
+    labels = [t.get_text() for t in fig.axes[1].get_yticklabels()]
+    assert labels == ["a: x", "a: y", "b: u", "b: v", "b: w"]  # grid order, top to bottom
+    assert any("SIMULATED" in t.get_text() for t in fig.texts)
+    plt.close(fig)

@@ -1,0 +1,352 @@
+"""The build engine (helpers.build.engine) on a tiny temporary book: exactly the chapters whose inputs changed re-run.
+
+The tiny book has three chapters that each start a kernel in about a second:
+
+* ``alpha`` imports ``tinyhelp.core`` (which imports ``tinyhelp.util``, and
+  ``tinyhelp.plugin`` through ``importlib``) and reads ``data/a.csv`` through it;
+* ``beta`` reads ``data/b.csv`` with ``open`` and prints its ``label`` parameter;
+* ``gamma`` imports ``tinyhelp.other`` and reads ``data/b.csv`` with ``pathlib``.
+
+A warm copy (every chapter executed once) is built once per session; each test
+copies it, changes one input and asserts which chapters executed.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import nbformat
+import pytest
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+
+from helpers.build import engine as B
+from helpers.build.parameters import ParameterError
+
+pytestmark = pytest.mark.slow
+
+PARAMETERS_YML = """\
+alpha:
+  parameters:
+    data_dir: {type: path}
+    scale: {type: float, min: 0, max: 10}
+  test_variant: {scale: 2.0}
+beta:
+  parameters:
+    data_dir: {type: path}
+    label: {type: str}
+  test_variant: {label: other}
+gamma:
+  parameters:
+    data_dir: {type: path}
+    mode: {type: str, allowed: [a, b]}
+    repeats: {type: int, min: 1, nullable: true}
+  test_variant: {mode: b}
+"""
+
+CONFIG_YML = """\
+title: Tiny book
+author: Tests
+only_build_toc_files: true
+exclude_patterns: [_build, data, src, "**.ipynb_checkpoints"]
+execute:
+  execute_notebooks: force
+sphinx:
+  config:
+    suppress_warnings: ["mystnb.unknown_mime_type"]
+"""
+
+
+def _notebook(title: str, params: str, code: list[str]) -> nbformat.NotebookNode:
+    nb = new_notebook()
+    nb.metadata = {"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"},
+                   "language_info": {"name": "python"}}
+    nb.cells.append(new_markdown_cell(f"# {title}\n\nTiny chapter."))
+    cell = new_code_cell(params)
+    cell.metadata["tags"] = ["parameters"]
+    nb.cells.append(cell)
+    for i, source in enumerate(code):
+        nb.cells.append(new_markdown_cell(f"Step {i}."))
+        nb.cells.append(new_code_cell(source))
+    return nb
+
+
+def make_tiny_book(root: Path) -> Path:
+    """Write the tiny book into *root*; return it."""
+    (root / "chapters").mkdir(parents=True)
+    (root / "data").mkdir()
+    pkg = root / "src" / "tinyhelp"
+    pkg.mkdir(parents=True)
+    (root / "_config.yml").write_text(CONFIG_YML)
+    (root / "_toc.yml").write_text("format: jb-book\nroot: intro\nchapters:\n"
+                                   "  - file: chapters/alpha\n  - file: chapters/beta\n  - file: chapters/gamma\n")
+    (root / "intro.md").write_text("# Tiny book\n\nThe introduction.\n")
+    (root / "requirements.txt").write_text("tinydep==1.0\n")
+    (root / "chapters" / "parameters.yml").write_text(PARAMETERS_YML)
+    (root / "chapters" / "variants.yml").write_text("mode_b:\n  description: gamma in mode b\n"
+                                                    "  parameters:\n    gamma: {mode: b}\n")
+    (root / "data" / "a.csv").write_text("x\n1\n2\n")
+    (root / "data" / "b.csv").write_text("y\n3\n")
+    (pkg / "__init__.py").write_text("")
+    (pkg / "util.py").write_text("FACTOR = 1\n")
+    (pkg / "plugin.py").write_text("OFFSET = 0\n")
+    (pkg / "core.py").write_text(textwrap.dedent("""\
+        import importlib
+        from pathlib import Path
+        from .util import FACTOR
+
+        def total(data_dir, name):
+            rows = Path(data_dir, name).read_text().split()[1:]
+            offset = importlib.import_module("tinyhelp.plugin").OFFSET  # imported by name at run time
+            return FACTOR * sum(int(r) for r in rows) + offset
+        """))
+    (pkg / "other.py").write_text("GREETING = 'hello'\n")
+    nbs = {
+        "alpha": _notebook("Alpha", 'data_dir = "data"\nscale = 1.0',
+                           ["from tinyhelp.core import total", "print('alpha total', scale * total(data_dir, 'a.csv'))"]),
+        "beta": _notebook("Beta", 'data_dir = "data"\nlabel = "plain"',
+                          ["import os\nwith open(os.path.join(data_dir, 'b.csv')) as f:\n    print(f.read())",
+                           "print('label is', label)"]),
+        "gamma": _notebook("Gamma", 'data_dir = "data"\nmode = "a"\nrepeats = None',
+                           ["from pathlib import Path\nfrom tinyhelp.other import GREETING",
+                            "print(GREETING, mode, Path(data_dir, 'b.csv').read_text())"]),
+    }
+    for name, nb in nbs.items():
+        nbformat.write(nb, str(root / "chapters" / f"{name}.ipynb"))
+    return root
+
+
+#: The tiny chapters import nothing heavy: the kernel zygote only preloads the kernel itself.
+TINY_PRELOAD = ("IPython", "ipykernel.kernelapp")
+
+
+def run(root: Path, **kwargs) -> B.BuildResult:
+    """Build the tiny book in *root* (no schema validation: its tables are not the book's)."""
+    kwargs.setdefault("render", False)
+    kwargs.setdefault("preload", TINY_PRELOAD)
+    return B.build(kwargs.pop("data_dir", None), kwargs.pop("out_dir", None), root=root,
+                   packages={"tinyhelp": root / "src" / "tinyhelp"}, validate=False, **kwargs)
+
+
+@pytest.fixture(scope="session")
+def warm_book(tmp_path_factory) -> Path:
+    """The tiny book with every chapter executed once (cache under its _build)."""
+    root = make_tiny_book(tmp_path_factory.mktemp("warm") / "book")
+    result = run(root)
+    assert result.executed == ["alpha", "beta", "gamma"]
+    return root
+
+
+@pytest.fixture
+def book(warm_book, tmp_path) -> Path:
+    """A private copy of the warm book (same cache, other place: the cache must still hit)."""
+    return Path(shutil.copytree(warm_book, tmp_path / "book", symlinks=True))
+
+
+def edit_notebook(path: Path, change) -> None:
+    nb = nbformat.read(str(path), as_version=4)
+    change(nb)
+    nbformat.write(nb, str(path))
+
+
+def test_nothing_changed_nothing_runs_even_after_moving_the_book(book):
+    assert run(book).executed == []
+
+
+def test_code_cell_edit_reruns_only_that_chapter(book):
+    edit_notebook(book / "chapters" / "alpha.ipynb",
+                  lambda nb: setattr(nb.cells[-1], "source", nb.cells[-1].source + "\nprint('more')"))
+    result = run(book)
+    assert result.executed == ["alpha"] and result.cached == ["beta", "gamma"]
+
+
+def test_markdown_edit_reruns_nothing_but_the_staged_page_has_the_new_prose(book):
+    edit_notebook(book / "chapters" / "beta.ipynb",
+                  lambda nb: setattr(nb.cells[0], "source", "# Beta\n\nRewritten prose, no new numbers."))
+    b = B.Book(root=book, packages={"tinyhelp": book / "src" / "tinyhelp"}, preload=TINY_PRELOAD)
+    chapters = b.chapters()
+    hasher = B.Hasher()
+    for c in chapters:
+        c.key = b.static_key(c, b.environment_key())
+        c.entry = b.lookup(c, hasher)
+    assert all(c.entry for c in chapters), "a Markdown edit must not invalidate the cache"
+    staged = json.loads(B.stage_sources(b, chapters, hasher)["chapters/beta.ipynb"])
+    sources = [B.cell_source(c) for c in staged["cells"]]
+    assert "# Beta\n\nRewritten prose, no new numbers." in sources
+    outputs = [o.get("text", "") for c in staged["cells"] for o in c.get("outputs", [])]
+    assert any("label is plain" in "".join(t) for t in outputs), "the cached outputs are kept"
+    assert run(book).executed == []
+
+
+def test_parameter_change_reruns_only_that_chapter(book):
+    result = run(book, parameters={"gamma": {"mode": "b"}})
+    assert result.executed == ["gamma"]
+    assert run(book, variant="mode_b").executed == []  # the same parameters through a variant: cached
+    assert run(book).executed == []  # and the default entry was kept
+
+
+def test_changed_data_file_reruns_exactly_its_readers(book):
+    (book / "data" / "a.csv").write_text("x\n1\n5\n")
+    assert run(book).executed == ["alpha"]
+    (book / "data" / "b.csv").write_text("y\n4\n")
+    assert run(book).executed == ["beta", "gamma"]
+    (book / "data" / "unread.csv").write_text("z\n1\n")
+    assert run(book).executed == []
+
+
+def test_helper_module_change_reruns_its_transitive_importers(book):
+    (book / "src" / "tinyhelp" / "util.py").write_text("FACTOR = 2\n")  # imported by core, imported by alpha
+    assert run(book).executed == ["alpha"]
+    (book / "src" / "tinyhelp" / "other.py").write_text("GREETING = 'hi'\n")
+    assert run(book).executed == ["gamma"]
+    (book / "src" / "tinyhelp" / "plugin.py").write_text("OFFSET = 1\n")  # reached through importlib only
+    assert run(book).executed == ["alpha"]
+    (book / "src" / "tinyhelp" / "unused.py").write_text("X = 1\n")
+    assert run(book).executed == []
+
+
+def test_plain_kernels_record_the_same_dependencies(book):
+    assert run(book, zygote=False).executed == ["alpha", "beta", "gamma"]  # another kernel set-up: new keys
+    (book / "data" / "a.csv").write_text("x\n1\n5\n")
+    (book / "src" / "tinyhelp" / "other.py").write_text("GREETING = 'hi'\n")
+    assert run(book, zygote=False).executed == ["alpha", "gamma"]
+
+
+def test_environment_change_reruns_everything(book):
+    (book / "requirements.txt").write_text("tinydep==1.1\n")
+    assert run(book).executed == ["alpha", "beta", "gamma"]
+
+
+def test_a_failed_chapter_is_reported_and_never_cached(book):
+    edit_notebook(book / "chapters" / "beta.ipynb",
+                  lambda nb: nb.cells.append(new_code_cell("raise ValueError('broken on purpose')")))
+    (book / "data" / "b.csv").write_text("y\n9\n")  # gamma must re-run too, and is cached despite beta failing
+    with pytest.raises(B.ChapterFailed, match="(?s)beta.*broken on purpose"):
+        run(book)
+    entries = list((book / "_build" / ".cache" / "chapters__beta").glob("*.json"))
+    keys = {json.loads(p.read_text())["key"] for p in entries}
+    b = B.Book(root=book, packages={"tinyhelp": book / "src" / "tinyhelp"}, preload=TINY_PRELOAD)
+    beta = next(c for c in b.chapters() if c.name == "beta")
+    assert b.static_key(beta, b.environment_key()) not in keys
+    with pytest.raises(B.ChapterFailed):
+        run(book)  # still failing: executed again, not served from a cache
+    edit_notebook(book / "chapters" / "beta.ipynb", lambda nb: nb.cells.pop())
+    assert run(book).executed == ["beta"]
+
+
+@pytest.mark.parametrize(
+    "overrides, words",
+    [
+        ({"alpha": {"scael": 2.0}}, ["alpha", "scael", "declared parameters: data_dir, scale"]),
+        ({"alpha": {"scale": "2"}}, ["alpha", "scale", "a number between 0 and 10"]),
+        ({"alpha": {"scale": 11}}, ["alpha", "scale", "between 0 and 10"]),
+        ({"gamma": {"mode": "c"}}, ["gamma", "mode", "one of 'a', 'b'"]),
+        ({"gamma": {"repeats": True}}, ["gamma", "repeats", "an integer >= 1, or null"]),
+        ({"delta": {"x": 1}}, ["delta", "does not list"]),
+    ],
+)
+def test_parameter_errors_fail_before_any_execution(book, overrides, words):
+    cache_before = sorted(p.name for p in (book / "_build" / ".cache").rglob("*"))
+    with pytest.raises(ParameterError) as err:
+        run(book, parameters=overrides)
+    for word in words:
+        assert word in str(err.value)
+    assert "nothing executed" in str(err.value)
+    assert sorted(p.name for p in (book / "_build" / ".cache").rglob("*")) == cache_before
+
+
+def test_unknown_variant_names_the_known_ones(book):
+    with pytest.raises(ParameterError, match="unknown variant 'nope'.*mode_b"):
+        run(book, variant="nope")
+
+
+def test_a_malicious_string_parameter_is_data_not_code(book, tmp_path):
+    evil = f"__import__('os').system('touch {tmp_path}/pwned')"
+    for text in (evil, f'"; {evil}; "', f"\\\"\n{evil}\n#"):
+        result = run(book, parameters={"beta": {"label": text}})
+        assert result.executed == ["beta"]
+        assert not (tmp_path / "pwned").exists()
+        b = B.Book(root=book, packages={"tinyhelp": book / "src" / "tinyhelp"}, preload=TINY_PRELOAD)
+        printed = "".join(
+            "".join(o.get("text", "")) for c in _cached_notebook(b, "beta", {"label": text})["cells"]
+            for o in c.get("outputs", []))
+        assert f"label is {text}" in printed
+
+
+def _cached_notebook(b: B.Book, name: str, overrides: dict) -> dict:
+    b.overrides = {name: overrides}
+    chapter = next(c for c in b.chapters() if c.name == name)
+    chapter.key = b.static_key(chapter, b.environment_key())
+    return json.loads(b.entry_paths(chapter)[1].read_text())
+
+
+def test_a_killed_build_leaves_the_cache_consistent_and_the_book_intact(book):
+    first = run(book, render=True)
+    assert first.rendered and (book / "_build" / "html" / "chapters" / "alpha.html").is_file()
+    index_before = (book / "_build" / "html" / "chapters" / "alpha.html").read_bytes()
+    edit_notebook(book / "chapters" / "alpha.ipynb",
+                  lambda nb: nb.cells.append(new_code_cell("import time\ntime.sleep(60)")))
+    (book / "data" / "b.csv").write_text("y\n7\n")  # beta and gamma finish quickly; alpha is killed
+    script = (f"from helpers.build import engine as B; B.build(root={str(book)!r}, validate=False, "
+              f"preload={TINY_PRELOAD!r}, packages={{'tinyhelp': {str(book / 'src' / 'tinyhelp')!r}}})")
+    proc = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                            text=True, start_new_session=True)
+    seen = ""
+    deadline = time.time() + 60
+    while time.time() < deadline and seen.count("executed chapters/") < 2:
+        seen += proc.stdout.readline()
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    proc.stdout.close()
+    assert "executed chapters/beta" in seen and "executed chapters/gamma" in seen, seen
+    for entry in (book / "_build" / ".cache").glob("chapters__*/*.json"):
+        data = json.loads(entry.read_text())
+        notebook = entry.with_suffix(".ipynb")
+        assert B.sha256_bytes(notebook.read_bytes()) == data["notebook_sha256"]
+    assert (book / "_build" / "html" / "chapters" / "alpha.html").read_bytes() == index_before
+    edit_notebook(book / "chapters" / "alpha.ipynb", lambda nb: nb.cells.pop())
+    result = run(book)
+    assert result.executed == []  # alpha's code is back as cached; beta and gamma were cached before the kill
+
+
+def test_render_noop_variant_and_provenance(book, tmp_path):
+    first = run(book, render=True)
+    html = book / "_build" / "html"
+    page = (html / "chapters" / "beta.html").read_text()
+    assert "Built from" in page and B.sha256_bytes((book / "data" / "b.csv").read_bytes()) in page
+    text = re.sub(r"<[^>]+>", "", page)
+    assert "label = 'plain'" in text and "data_dir = 'data'" in text
+    status = (html / "execution_status.html").read_text()
+    for name in ("alpha", "beta", "gamma"):
+        assert name in status
+    assert first.rendered
+    start = time.perf_counter()
+    again = run(book, render=True)
+    assert not again.rendered and again.executed == [] and time.perf_counter() - start < 3
+    # prose-only edit: re-rendered, not re-executed
+    edit_notebook(book / "chapters" / "gamma.ipynb",
+                  lambda nb: setattr(nb.cells[0], "source", "# Gamma\n\nFreshly reworded."))
+    prose = run(book, render=True)
+    assert prose.rendered and prose.executed == []
+    assert "Freshly reworded." in (html / "chapters" / "gamma.html").read_text()
+    # a second data folder: its own book, the default one untouched
+    before = {p: p.read_bytes() for p in html.rglob("*.html")}
+    other = tmp_path / "lab_tables"
+    shutil.copytree(book / "data", other)
+    (other / "a.csv").write_text("x\n10\n")
+    variant = run(book, data_dir=other, render=True)
+    assert variant.executed == ["alpha", "beta", "gamma"]  # data_dir is a parameter of each
+    assert variant.html_dir != html and variant.html_dir.parent.parent == book / "_build" / "data"
+    assert B.sha256_bytes((other / "a.csv").read_bytes()) in (variant.html_dir / "chapters" / "alpha.html").read_text()
+    assert "alpha total 10" in (variant.html_dir / "chapters" / "alpha.html").read_text()
+    assert {p: p.read_bytes() for p in html.rglob("*.html")} == before
+    named = run(book, variant="mode_b", render=True)
+    assert named.html_dir == book / "_build" / "variants" / "mode_b" / "html" and named.executed == ["gamma"]

@@ -1,0 +1,173 @@
+"""Parameter declarations and checks (helpers.build.parameters): known answers, clear messages, strings never code."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from helpers.build import parameters as P
+from helpers.build.engine import chapter_notebooks
+from helpers.core.paths import CHAPTERS_DIR
+
+RULES = {
+    "region": {"type": "str", "allowed": ["lumbar_spinal_cord", "motor_cortex"]},
+    "alpha": {"type": "float", "min": 0.001, "max": 0.5},
+    "seed": {"type": "int", "nullable": True, "min": 0},
+    "verbose": {"type": "bool"},
+    "data_dir": {"type": "path"},
+    "label": {"type": "str"},
+}
+
+
+def _nb(params_source: str) -> dict:
+    return {"cells": [{"cell_type": "markdown", "metadata": {}, "source": "# T"},
+                      {"cell_type": "code", "metadata": {"tags": ["parameters"]}, "source": params_source,
+                       "outputs": [], "execution_count": None}]}
+
+
+DEFAULTS = ('region = "lumbar_spinal_cord"\nalpha = 0.05\nseed = None\nverbose = False\n'
+            'data_dir = "data"\nlabel = "x"')
+
+
+@pytest.mark.parametrize("name, value, expected", [
+    ("region", "motor_cortex", "motor_cortex"),
+    ("alpha", 0.1, 0.1),
+    ("alpha", 0.5, 0.5),  # bounds are inclusive
+    ("seed", 3, 3),
+    ("seed", None, None),
+    ("verbose", True, True),
+    ("data_dir", "/some/where", "/some/where"),
+    ("label", "", ""),
+])
+def test_valid_values_pass_unchanged(name, value, expected):
+    assert P.check_value("ch", name, value, RULES[name]) == (expected, None)
+
+
+def test_an_integer_for_a_float_becomes_a_float():
+    value, problem = P.check_value("ch", "alpha", 0, {"type": "float", "min": 0})
+    assert problem is None and isinstance(value, float) and value == 0.0
+
+
+@pytest.mark.parametrize("name, value, allowed", [
+    ("region", "occipital", "one of 'lumbar_spinal_cord', 'motor_cortex'"),
+    ("region", 3, "one of 'lumbar_spinal_cord', 'motor_cortex'"),
+    ("alpha", "0.05", "a number between 0.001 and 0.5"),
+    ("alpha", 0.6, "a number between 0.001 and 0.5"),
+    ("alpha", float("nan"), "a number between 0.001 and 0.5"),
+    ("alpha", True, "a number between 0.001 and 0.5"),
+    ("seed", 1.0, "an integer >= 0, or null (None)"),
+    ("seed", -1, "an integer >= 0, or null (None)"),
+    ("seed", False, "an integer >= 0, or null (None)"),
+    ("verbose", 1, "true or false"),
+    ("verbose", None, "true or false"),
+    ("data_dir", "", "a path (a string)"),
+    ("data_dir", 5, "a path (a string)"),
+])
+def test_wrong_values_are_named_with_what_is_allowed(name, value, allowed):
+    _, problem = P.check_value("human_tbk1", name, value, RULES[name])
+    assert problem.startswith(f"chapter 'human_tbk1', parameter '{name}': got {value!r}")
+    assert problem.endswith(f"allowed: {allowed}")
+
+
+def test_effective_parameters_are_the_defaults_updated_by_overrides():
+    values = P.effective_parameters("ch", _nb(DEFAULTS), {"ch": RULES}, {"alpha": 0.01, "seed": 4})
+    assert values == {"region": "lumbar_spinal_cord", "alpha": 0.01, "seed": 4, "verbose": False,
+                      "data_dir": "data", "label": "x"}
+
+
+def test_misspelled_parameter_lists_the_declared_ones():
+    with pytest.raises(P.ParameterError) as err:
+        P.effective_parameters("human_tbk1", _nb(DEFAULTS), {"human_tbk1": RULES}, {"regoin": "motor_cortex"})
+    message = str(err.value)
+    assert "chapter 'human_tbk1': unknown parameter 'regoin'" in message
+    assert "declared parameters: alpha, data_dir, label, region, seed, verbose" in message
+    assert "nothing executed" in message
+
+
+def test_every_problem_is_listed_at_once():
+    with pytest.raises(P.ParameterError) as err:
+        P.effective_parameters("ch", _nb(DEFAULTS), {"ch": RULES}, {"alpha": 2, "region": "x", "nope": 1})
+    assert len(err.value.problems) == 3
+
+
+def test_undeclared_chapter_and_mismatched_parameters_cell_fail():
+    with pytest.raises(P.ParameterError, match="chapter 'ch' has no entry in chapters/parameters.yml"):
+        P.effective_parameters("ch", _nb(DEFAULTS), {}, {})
+    with pytest.raises(P.ParameterError, match="declared parameter\\(s\\) extra missing from its parameters cell"):
+        P.effective_parameters("ch", _nb(DEFAULTS), {"ch": {**RULES, "extra": {"type": "int"}}}, {})
+    with pytest.raises(P.ParameterError, match="parameter 'alpha': got 0.9.*default in the notebook"):
+        P.effective_parameters("ch", _nb(DEFAULTS.replace("0.05", "0.9")), {"ch": RULES}, {})
+    with pytest.raises(P.ParameterError, match="may hold only `name = literal`"):
+        P.effective_parameters("ch", _nb("import os\nalpha = 0.05"), {"ch": RULES}, {})
+
+
+def test_declarations_are_checked_themselves(tmp_path):
+    bad = tmp_path / "parameters.yml"
+    bad.write_text("ch:\n  parameters:\n    x: {type: string, maximum: 3}\n")
+    with pytest.raises(P.ParameterError) as err:
+        P.load_declarations(bad)
+    assert "type must be one of str, int, float, bool, path (found 'string')" in str(err.value)
+    assert "unknown rule key(s) maximum" in str(err.value)
+
+
+MALICIOUS = [
+    "__import__('os').system('touch {tmp}/pwned')",
+    '"; __import__(\'os\').system(\'touch {tmp}/pwned\'); "',
+    "\\\"\n__import__('os').system('touch {tmp}/pwned')\n#",
+    "''' + __import__('os').system('touch {tmp}/pwned') + '''",
+    "\" + str(__import__('os').system('touch {tmp}/pwned')) + \"",
+]
+
+
+@pytest.mark.parametrize("template", MALICIOUS)
+def test_a_string_parameter_is_injected_as_a_literal_never_as_code(template, tmp_path):
+    text = template.format(tmp=tmp_path)
+    source = P.injected_source({"label": text, "alpha": 0.05})
+    namespace: dict = {}
+    exec(compile(source, "<injected>", "exec"), namespace)  # what the kernel would run
+    assert namespace["label"] == text and namespace["alpha"] == 0.05
+    assert not (tmp_path / "pwned").exists()
+
+
+def test_command_line_values_take_the_declared_type_and_strings_stay_strings():
+    assert P.parse_cli_value("0.1", RULES["alpha"]) == 0.1
+    assert P.parse_cli_value("None", RULES["seed"]) is None
+    assert P.parse_cli_value("7", RULES["seed"]) == 7
+    assert P.parse_cli_value("__import__('os')", RULES["label"]) == "__import__('os')"
+    assert P.parse_cli_value("7", RULES["label"]) == "7"
+    assert P.parse_cli_value("yes", RULES["verbose"]) is True
+    assert P.parse_cli_value("maybe", RULES["verbose"]) == "maybe"  # then rejected by the check
+
+
+def test_canonical_text_ignores_key_order():
+    assert P.canonical({"a": 1, "b": "x"}) == P.canonical({"b": "x", "a": 1})
+
+
+def test_unknown_variant_and_stray_chapters_fail(tmp_path):
+    path = tmp_path / "variants.yml"
+    path.write_text("v:\n  parameters:\n    ch: {alpha: 0.01}\n    other: {x: 1}\n")
+    with pytest.raises(P.ParameterError, match="unknown variant 'w'; variants in variants.yml: v"):
+        P.variant_overrides("w", path, ["ch"])
+    with pytest.raises(P.ParameterError, match="chapter\\(s\\) other, which neither"):
+        P.variant_overrides("v", path, ["ch"])
+    # a chapter declared but not (yet) in the book is skipped
+    assert P.variant_overrides("v", path, ["ch"], ["ch", "other"]) == {"ch": {"alpha": 0.01}}
+    assert P.variant_overrides(None, path, ["ch"]) == {}
+
+
+def test_the_book_parameters_and_variants_are_all_valid():
+    declarations = P.load_declarations(CHAPTERS_DIR / "parameters.yml")
+    for nb_path in chapter_notebooks():
+        notebook = json.loads(nb_path.read_text(encoding="utf-8"))
+        P.effective_parameters(nb_path.stem, notebook, declarations, {})
+        test_variant = P.load_yaml(CHAPTERS_DIR / "parameters.yml")[nb_path.stem].get("test_variant", {})
+        P.effective_parameters(nb_path.stem, notebook, declarations, test_variant)
+    variants = P.load_variants(CHAPTERS_DIR / "variants.yml")
+    assert variants, "chapters/variants.yml defines no variant"
+    for name, variant in variants.items():
+        assert variant["description"], f"variant {name} has no description"
+        for chapter, values in variant["parameters"].items():
+            assert chapter in declarations, f"variant {name} names undeclared chapter {chapter}"
+            _, problems = P.check_parameters(chapter, values, declarations[chapter])
+            assert not problems, problems

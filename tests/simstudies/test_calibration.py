@@ -1,0 +1,203 @@
+"""Calibration machinery: known coverage of textbook intervals and exact bookkeeping."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+
+from helpers.simstudies import calibration as cal
+
+
+def _normal_design(n: int) -> cal.Design:
+    def simulate(seed, null):
+        return np.random.default_rng(seed).normal(0.0 if null else 1.5, 2.0, n)
+
+    return cal.Design("normal", simulate, lambda null: 0.0 if null else 1.5)
+
+
+def _t_fit(x, alpha):
+    return cal.wald_interval(x.mean(), x.std(ddof=1) / math.sqrt(len(x)), alpha, df=len(x) - 1)
+
+
+def _z_fit(x, alpha):
+    return cal.wald_interval(x.mean(), x.std(ddof=1) / math.sqrt(len(x)), alpha)
+
+
+def _run(estimator, n, reps, alpha=0.05):
+    design = _normal_design(n)
+    rows = [r for s in range(reps) for r in cal.run_replicate(design, [estimator], s, alpha)]
+    return cal.summarise_calibration(pd.DataFrame(rows), alpha).set_index("kind")
+
+
+def test_t_interval_of_a_normal_mean_covers_95_percent_within_monte_carlo_limits():
+    reps = 4000
+    table = _run(cal.Estimator("t", "normal", _t_fit, "t interval"), 5, reps)
+    for kind, nominal in (("coverage", 0.95), ("type_I", 0.05)):
+        limit = 3.5 * math.sqrt(nominal * (1 - nominal) / reps)
+        assert abs(table.loc[kind, "value"] - nominal) < limit, table
+        assert table.loc[kind, "mc_se"] == pytest.approx(math.sqrt(nominal * (1 - nominal) / reps), rel=0.2)
+
+
+def test_z_interval_with_five_observations_undercovers_by_the_known_amount():
+    reps = 4000
+    table = _run(cal.Estimator("z", "normal", _z_fit, "z interval"), 5, reps)
+    # P(|T_4| <= 1.96) is the exact coverage of the z interval when the SD is estimated.
+    exact = 2 * stats.t(4).cdf(stats.norm.ppf(0.975)) - 1
+    assert exact == pytest.approx(0.878, abs=0.001)
+    assert abs(table.loc["coverage", "value"] - exact) < 3.5 * math.sqrt(exact * (1 - exact) / reps)
+    assert not table.loc["coverage", "inside_band"]
+    assert table.loc["type_I", "value"] > 0.08
+
+
+def test_coverage_and_rejections_are_counted_exactly_on_a_constructed_case():
+    # The estimate is the seed: intervals [seed - 0.5, seed + 0.5] cover 0 only for seed 0;
+    # p-values seed / 10 reject at 5% only for seed 0. Seed 3 fails to fit.
+    design = cal.Design("fixed", lambda seed, null: seed, lambda null: 0.0)
+
+    def fit(seed, alpha):
+        if seed == 3:
+            raise ValueError("singular")
+        return cal.Interval(float(seed), seed - 0.5, seed + 0.5, seed / 10)
+
+    est = cal.Estimator("fixed", "fixed", fit, "constructed")
+    rows = [r for s in range(5) for r in cal.run_replicate(design, [est], s, 0.05)]
+    table = cal.summarise_calibration(pd.DataFrame(rows)).set_index("kind")
+    assert table.loc["coverage", "replicates"] == 4 and table.loc["coverage", "failed"] == 1
+    assert table.loc["coverage", "value"] == pytest.approx(0.25)
+    assert table.loc["type_I", "value"] == pytest.approx(0.25)
+    assert table.loc["coverage", "mc_se"] == pytest.approx(math.sqrt(0.25 * 0.75 / 4))
+    assert table.loc["coverage", "lower_band"] == pytest.approx(0.935)
+    assert not table.loc["coverage", "inside_band"]
+
+
+def test_bands_follow_alpha_and_reject_unknown_kinds():
+    assert cal.acceptance_band("coverage", 0.1) == pytest.approx((0.87, 0.93))
+    assert cal.acceptance_band("type_I", 0.1) == pytest.approx((0.07, 0.13))
+    with pytest.raises(ValueError, match="kind must be"):
+        cal.acceptance_band("power")
+
+
+def test_registered_estimators_run_and_name_known_designs():
+    for est in cal.ESTIMATORS.values():
+        assert est.design in cal.DESIGNS and est.role in ("book", "naive")
+    reps = cal.simulate_replicates(["human_region_effect", "human_region_effect_z"], n_reps=3, seed=2)
+    assert len(reps) == 3 * 2 * 2 and reps["hit"].notna().all()
+    with pytest.raises(KeyError, match="unknown estimators"):
+        cal.simulate_replicates(["nope"], n_reps=1)
+
+
+def test_reference_table_holds_every_book_estimator_with_enough_replicates():
+    table = cal.read_reference()
+    assert (table["replicates"] >= 1000).all()
+    for name, est in cal.ESTIMATORS.items():
+        rows = table[table["estimator"] == name]
+        assert set(rows["kind"]) == {"coverage", "type_I"}, name
+        if est.role == "book":
+            assert rows["inside_band"].all(), rows
+
+
+# --------------------------------------------------------------------------
+# The dose-response EC50 and the random-effects synthesis designs
+# --------------------------------------------------------------------------
+NEW_ESTIMATORS = {"ec50_log_ratio": ("arsenite_cells", "book"), "ec50_log_ratio_z": ("arsenite_cells", "naive"),
+                  "meta_knapp_hartung": ("meta_synthesis", "book"), "meta_dl_wald": ("meta_synthesis", "naive")}
+
+
+def test_registry_holds_the_ec50_and_synthesis_estimators_with_reference_replicates():
+    for name, (design, role) in NEW_ESTIMATORS.items():
+        est = cal.ESTIMATORS[name]
+        assert (est.design, est.role) == (design, role)
+        assert cal.REFERENCE_REPS[design] == 2000
+    assert set(cal.REFERENCE_REPS) == set(cal.DESIGNS)
+
+
+def test_ec50_design_targets_the_true_log_ratio_and_its_null_equal_ec50s():
+    from helpers.data.truths import DOSE_RESPONSE
+
+    design = cal.DESIGNS["arsenite_cells"]
+    assert design.truth(False) == pytest.approx(math.log(14.0 / 30.0))
+    assert design.truth(True) == 0.0
+    cells = design.simulate(0, False)
+    assert cells["culture_id"].nunique() == len(DOSE_RESPONSE.genotypes) * DOSE_RESPONSE.cultures_per_genotype
+    assert cells.groupby("culture_id")["dose_um"].count().eq(len(DOSE_RESPONSE.doses_um)).all()
+    # The same seed gives the same data; the null changes only the Sigmar1-/- cultures.
+    null = design.simulate(0, True)
+    pd.testing.assert_frame_equal(design.simulate(0, True), null)
+    other = cells["genotype"] != cal.EC50_GENOTYPE
+    pd.testing.assert_frame_equal(cells[other], null[other])
+    est = cal.ESTIMATORS["ec50_log_ratio"]
+    seeds = range(8)
+    for is_null in (False, True):
+        fits = [est.fit(design.simulate(s, is_null), 0.05) for s in seeds]
+        estimates = np.array([f.estimate for f in fits])
+        # The t interval's half-width over the t quantile (df 9) is the SE of one estimate.
+        ses = np.array([(f.ci_high - f.ci_low) / (2 * stats.t.ppf(0.975, 9)) for f in fits])
+        assert ses.mean() == pytest.approx(0.14, abs=0.04)
+        tolerance = 4 * math.sqrt(np.mean(ses**2) / len(seeds))
+        assert abs(estimates.mean() - design.truth(is_null)) < tolerance, (is_null, estimates)
+
+
+def test_ec50_estimator_reproduces_the_chapter_ratio_on_the_example_data():
+    from helpers.core.paths import resolve_data_dir
+    from helpers.data.validate import load_table
+    from helpers.stats import dose_response as dr
+
+    cells = load_table("arsenite_cells", resolve_data_dir("data"))
+    table = dr.summarise_ec50(dr.fit_per_unit(cells, "viability"), reference="WT", alpha=0.05)
+    row = table.set_index("genotype").loc[cal.EC50_GENOTYPE]
+    fit = cal.ESTIMATORS["ec50_log_ratio"].fit(cells, 0.05)
+    assert math.exp(fit.estimate) == pytest.approx(row["ratio"], rel=1e-12)
+    assert (math.exp(fit.ci_low), math.exp(fit.ci_high)) == pytest.approx((row["ratio_ci_low"], row["ratio_ci_high"]))
+    assert fit.p_value == pytest.approx(row["ratio_p_value"])
+
+
+def test_synthesis_design_pools_as_many_strata_as_the_chapter_default_and_draws_the_model():
+    from helpers.analysis import synthesis as meta
+    from helpers.data.truths import HUMAN_BLOT, MOUSE_COHORT
+    from helpers.data.vocabulary import MOUSE_TISSUES
+
+    # The chapter's default pool ("motor" strata): human motor regions and mouse motor tissues x mutants.
+    human = sum(meta.MOTOR_TISSUES[r] for r in HUMAN_BLOT.regions)
+    mouse = sum(meta.MOTOR_TISSUES[t] for t in MOUSE_TISSUES) * (len(MOUSE_COHORT.genotypes) - 1)
+    assert len(cal.META_SES) == human + mouse == 8
+    design = cal.DESIGNS["meta_synthesis"]
+    n = 500
+    draws = np.array([design.simulate(s, False)[0] for s in range(n)])
+    nulls = np.array([design.simulate(s, True)[0] for s in range(n)])
+    np.testing.assert_allclose(draws - nulls, cal.META_MU)  # paired: only mu differs
+    ses = np.asarray(cal.META_SES)
+    np.testing.assert_array_equal(design.simulate(3, False)[1], ses)
+    total_var = cal.META_TAU**2 + ses**2  # marginal variance of each stratum's estimate
+    se_mean = math.sqrt(total_var.sum() / len(ses) ** 2 / n)
+    assert abs(draws.mean() - cal.META_MU) < 4 * se_mean
+    assert abs(nulls.mean()) < 4 * se_mean
+    # Per stratum, the sample variance over n draws is within 4 SEs (sqrt(2/(n-1)) relative) of tau^2 + s_i^2.
+    ratio = draws.var(axis=0, ddof=1) / total_var
+    assert np.all(np.abs(ratio - 1) < 4 * math.sqrt(2 / (n - 1))), ratio
+
+
+def test_knapp_hartung_holds_its_level_where_the_wald_pool_does_not():
+    reps = 600
+    table = cal.calibrate(["meta_knapp_hartung", "meta_dl_wald"], n_reps=reps, seed=3).set_index(["estimator", "kind"])
+    limit = 3.5 * math.sqrt(0.95 * 0.05 / reps)
+    assert abs(table.loc[("meta_knapp_hartung", "coverage"), "value"] - 0.95) < limit
+    assert abs(table.loc[("meta_knapp_hartung", "type_I"), "value"] - 0.05) < limit
+    assert table.loc[("meta_dl_wald", "type_I"), "value"] > 0.07
+    assert table.loc[("meta_dl_wald", "coverage"), "value"] < 0.93
+
+
+def test_reference_rows_match_the_registry_and_the_replicates_of_each_design():
+    table = cal.read_reference()
+    assert set(table["estimator"]) == set(cal.ESTIMATORS)
+    assert not table.duplicated(["estimator", "kind"]).any()
+    for row in table.itertuples():
+        design = cal.ESTIMATORS[row.estimator].design
+        assert row.replicates + row.failed == cal.REFERENCE_REPS[design], row
+        low, high = cal.acceptance_band(row.kind, row.alpha)
+        assert (row.lower_band, row.upper_band) == pytest.approx((low, high))
+        assert bool(row.inside_band) == (low <= row.value <= high)
+        assert row.mc_se == pytest.approx(cal.monte_carlo_se(row.value, row.replicates), rel=1e-5)

@@ -1,0 +1,131 @@
+"""Kaplan-Meier, log-rank and Cox: hand-computed answers, reference implementations, simulated truths."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from statsmodels.duration.hazard_regression import PHReg
+from statsmodels.duration.survfunc import survdiff
+
+from helpers.data.tables.disease_course import simulate
+from helpers.data.truths import DISEASE_COURSE
+from helpers.data.validate import DataValidationError, load_table
+from helpers.stats import survival
+
+TINY = pd.DataFrame({"t": [1, 2, 2, 3, 4], "e": [1, 1, 0, 1, 0], "g": "a"})
+
+
+def test_kaplan_meier_matches_a_hand_computation():
+    """S(1) = 4/5; S(2) = 4/5 * 3/4 (the censored mouse at 2 is still at risk); S(3) = 0.6 * 1/2."""
+    fits = survival.fit_kaplan_meier(TINY, duration="t", event="e", group="g")
+    curve = survival.survival_curves(fits).set_index("time")["survival"]
+    assert curve.loc[[1.0, 2.0, 3.0, 4.0]].tolist() == pytest.approx([0.8, 0.6, 0.3, 0.3])
+    medians = survival.median_times(fits)
+    assert medians.loc[0, "median"] == 3.0
+    assert medians.loc[0, ["n", "events"]].tolist() == [5, 3]
+    at_risk = survival.numbers_at_risk(TINY, duration="t", group="g", times=[0, 1, 2, 3, 4, 5])
+    assert at_risk.loc["a"].tolist() == [5, 5, 4, 2, 1, 0]
+
+
+def test_greenwood_band_matches_the_log_log_formula():
+    fits = survival.fit_kaplan_meier(TINY, duration="t", event="e", group="g", alpha=0.05)
+    band = survival.survival_curves(fits).set_index("time").loc[2.0]
+    s = 0.6
+    var = 1 / (5 * 4) + 1 / (4 * 3)  # Greenwood: sum d / (n (n - d))
+    se_loglog = np.sqrt(var) / abs(np.log(s))
+    z = 1.959963984540054
+    assert band["ci_low"] == pytest.approx(s ** np.exp(z * se_loglog), rel=1e-6)
+    assert band["ci_high"] == pytest.approx(s ** np.exp(-z * se_loglog), rel=1e-6)
+
+
+def test_unreached_median_is_missing_not_a_number():
+    table = pd.DataFrame({"t": [5, 6, 7, 8, 9, 10], "e": [1, 0, 0, 0, 0, 0], "g": "a"})
+    medians = survival.median_times(survival.fit_kaplan_meier(table, duration="t", event="e", group="g"))
+    assert np.isnan(medians.loc[0, "median"]) and np.isnan(medians.loc[0, "ci_high"])
+
+
+def test_logrank_matches_statsmodels(fresh_data):
+    mice = load_table("disease_course", fresh_data)
+    for endpoint in ("onset", "end_stage"):
+        ours = survival.logrank(mice, duration=f"{endpoint}_day", event=f"{endpoint}_observed", group="genotype")
+        chisq, p = survdiff(mice[f"{endpoint}_day"].to_numpy(float), mice[f"{endpoint}_observed"].to_numpy(int),
+                            mice["genotype"].to_numpy())
+        assert ours.statistic == pytest.approx(chisq, rel=1e-6)
+        assert ours.p_value == pytest.approx(p, rel=1e-6)
+        assert ours.df == 2
+
+
+def test_cox_matches_statsmodels_efron(fresh_data):
+    mice = load_table("disease_course", fresh_data)
+    cox = survival.fit_cox(mice, duration="end_stage_day", event="end_stage_observed", group="genotype",
+                           reference="SOD1_G85R")
+    exog = np.column_stack([(mice["genotype"] == g).astype(float) for g in cox["group"]])
+    ref = PHReg(mice["end_stage_day"].to_numpy(float), exog, status=mice["end_stage_observed"].to_numpy(int),
+                ties="efron").fit()
+    assert cox["log_hr"].to_numpy() == pytest.approx(ref.params, abs=1e-4)
+    assert cox["se"].to_numpy() == pytest.approx(ref.bse, rel=1e-3)
+    assert cox["hr"].to_numpy() == pytest.approx(np.exp(ref.params), rel=1e-4)
+
+
+@pytest.mark.parametrize("endpoint", ["onset", "end_stage"])
+def test_cox_recovers_the_simulated_log_hazard_ratio(endpoint, fresh_data):
+    mice = load_table("disease_course", fresh_data)
+    cox = survival.fit_cox(mice, duration=f"{endpoint}_day", event=f"{endpoint}_observed", group="genotype",
+                           reference="SOD1_G85R")
+    truth = np.array([DISEASE_COURSE.log_hazard_ratio(endpoint, g) for g in cox["group"]])
+    assert (np.abs(cox["log_hr"] - truth) < 3 * cox["se"]).all(), cox.assign(truth=truth)
+
+
+def test_double_mutant_log_hazard_ratio_is_unbiased_over_seeds():
+    """Over 30 seeds the mean Cox estimate is within 3 Monte Carlo standard errors of the truth."""
+    genotype = "SOD1_G85R_Sigmar1_KO"
+    estimates = []
+    for seed in range(30):
+        cox = survival.fit_cox(simulate(seed), duration="end_stage_day", event="end_stage_observed",
+                               group="genotype", reference="SOD1_G85R").set_index("group")
+        estimates.append(cox.loc[genotype, "log_hr"])
+    truth = DISEASE_COURSE.log_hazard_ratio("end_stage", genotype)
+    se_mean = np.std(estimates, ddof=1) / np.sqrt(len(estimates))
+    assert abs(np.mean(estimates) - truth) < 3 * se_mean
+
+
+def test_simulated_onset_never_follows_end_stage():
+    for seed in range(25):
+        mice = simulate(seed)
+        assert (mice["onset_day"] <= mice["end_stage_day"]).all()
+        assert not ((mice["end_stage_observed"] == 1) & (mice["onset_observed"] == 0)).any()
+
+
+def _edit(path, row, column, value):
+    lines = path.read_text().splitlines()
+    header = lines[0].split(",")
+    cells = lines[row - 1].split(",")
+    cells[header.index(column)] = value
+    lines[row - 1] = ",".join(cells)
+    path.write_text("\n".join(lines) + "\n")
+
+
+def test_schema_rejects_a_censoring_flag_outside_zero_and_one(data_copy):
+    _edit(data_copy / "disease_course.csv", 3, "end_stage_observed", "2")
+    with pytest.raises(DataValidationError) as err:
+        load_table("disease_course", data_copy)
+    assert "disease_course.csv, row 3, column 'end_stage_observed': found '2'; expected a whole number between 0 and 1" in str(err.value)
+
+
+def test_schema_rejects_onset_after_end_stage(data_copy):
+    _edit(data_copy / "disease_course.csv", 4, "onset_day", "1200")
+    with pytest.raises(DataValidationError) as err:
+        load_table("disease_course", data_copy)
+    assert "row 4, column 'onset_day': found '1200'; expected" in str(err.value)
+    assert "not later than end_stage_day of the same row" in str(err.value)
+
+
+def test_schema_rejects_end_stage_observed_after_censored_onset(data_copy):
+    mice = load_table("disease_course", data_copy)
+    row = int(np.flatnonzero(mice["onset_observed"] == 0)[0]) + 2  # file row (header is row 1)
+    _edit(data_copy / "disease_course.csv", row, "end_stage_observed", "1")
+    with pytest.raises(DataValidationError) as err:
+        load_table("disease_course", data_copy)
+    assert f"row {row}, column 'end_stage_observed'" in str(err.value)
+    assert "1 only if onset_observed is 1" in str(err.value)
