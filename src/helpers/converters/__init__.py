@@ -54,10 +54,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from .paths import ROOT
-from .tables import TableSpec, get_spec, get_specs
-from .truths import DEFAULT_SEED
-from .validate import Problem, check_frame, read_text_table
+from ..paths import ROOT
+from ..tables import TableSpec, get_spec, get_specs
+from ..truths import DEFAULT_SEED
+from ..validate import Problem, check_frame, read_text_table
 
 #: Book columns an export band can fill, per blot table.
 BLOT_TARGETS = ("ptbk1", "ptbk1_loading", "tbk1", "tbk1_loading", "ptbk1_total_protein", "tbk1_total_protein")
@@ -400,7 +400,7 @@ def write_table(table: pd.DataFrame, name: str, out_dir: str | Path, overwrite: 
     if path.exists() and not overwrite:
         raise FileExistsError(f"{path} exists; choose another folder or pass --force")
     table[spec.column_names].to_csv(path, index=False, lineterminator="\n")
-    from .validate import check_table
+    from ..validate import check_table
 
     _, problems = check_table(name, out)
     if problems:
@@ -415,7 +415,7 @@ def write_templates(out_dir: str | Path = TEMPLATES_DIR, seed: int = DEFAULT_SEE
     The example row is the first row of the table simulated with *seed*; it
     shows the format (units, level spellings) and must be replaced by real values.
     """
-    from .simulate import FLOAT_FORMAT, simulate_table
+    from ..simulate import FLOAT_FORMAT, simulate_table
 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
