@@ -189,7 +189,7 @@ def _image_table(path: Path, key: list[str], object_name: str) -> tuple[pd.DataF
 
 
 def _key_text(frame: pd.DataFrame, key: list[str]) -> pd.Series:
-    return frame[key].astype(str).agg("|".join, axis=1)
+    return frame[key].astype(str).agg(", ".join, axis=1)
 
 
 def convert_pla_cellprofiler(
