@@ -43,7 +43,7 @@ def fx(tmp_path: Path) -> Path:
 
 
 def _digests(folder: Path) -> dict[str, str]:
-    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in folder.iterdir()}
+    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest() for p in folder.rglob("*") if p.is_file()}
 
 
 def test_image_lab_export_is_read_with_labels_and_adjusted_volume():
@@ -135,27 +135,38 @@ def test_fiji_slice_missing_from_the_sheet_is_reported(fx):
 
 
 def test_cellprofiler_conversion_end_to_end(tmp_path):
-    table, problems = convert_pla_cellprofiler(FIXTURES / "cellprofiler_Cells.csv", FIXTURES / "cellprofiler_images.csv",
-                                               cell_type_column="Metadata_CellType")
+    result = convert_pla_cellprofiler(FIXTURES / "cellprofiler_Cells.csv", FIXTURES / "cellprofiler_images.csv",
+                                      cell_type_column="Classify_ChAT_high")
+    table, problems = result
     assert problems == []
     write_table(table, "pla_cells", tmp_path)
     loaded = load_table("pla_cells", tmp_path)
-    assert loaded["puncta"].tolist() == [17, 21, 4, 8, 1]
+    assert loaded["puncta"].tolist() == [17, 21, 4, 8, 1]  # Children_PLADots_Count of the export
     # AreaShape_Area is in pixels; 0.5 um pixels -> area x 0.25 um^2
     assert loaded["cell_area_um2"].tolist() == [4250 * 0.25, 3980 * 0.25, 820 * 0.25, 4100 * 0.25, 790 * 0.25]
-    assert loaded["cell_id"].is_unique and loaded["cell_type"].tolist()[2] == "other"
+    # Classify_ChAT_high: 1 = motor neuron, 0 = other
+    assert loaded["cell_type"].tolist() == ["motor_neuron", "motor_neuron", "other", "motor_neuron", "other"]
+    assert loaded["cell_id"].tolist()[:2] == ["M001-SC-IS1-i1-c1", "M001-SC-IS1-i1-c2"]
+    # image 3 has no cells: CellProfiler wrote no rows, Image.csv counts 0 -> zero cells and a note
+    assert any("no Cells in this image (Image.csv counts 0): 0 cells" in str(n) for n in result.notes)
 
 
-def test_cellprofiler_needs_an_unambiguous_count_column(fx):
+def test_cellprofiler_never_takes_a_segmentation_child_as_the_count(fx):
     cells = fx / "cellprofiler_Cells.csv"
     text = cells.read_text().splitlines()
     text[0] += ",Children_Nuclei_Count"
     cells.write_text("\n".join([text[0]] + [line + ",1" for line in text[1:]]) + "\n")
-    table, problems = convert_pla_cellprofiler(cells, fx / "cellprofiler_images.csv", cell_type_column="Metadata_CellType")
-    assert table is None and "exactly one Children_<dots>_Count column" in str(problems[0])
-    table, problems = convert_pla_cellprofiler(cells, fx / "cellprofiler_images.csv", count_column="Children_PLADots_Count",
-                                               cell_type_column="Metadata_CellType")
-    assert problems == [] and len(table) == 5
+    result = convert_pla_cellprofiler(cells, fx / "cellprofiler_images.csv", cell_type_column="Classify_ChAT_high")
+    assert result.problems == [] and result.table["puncta"].tolist() == ["17", "21", "4", "8", "1"]
+    text[0] += ",Children_Spots_Count"  # a second possible dot count: ambiguous
+    cells.write_text("\n".join([text[0]] + [line + ",1,3" for line in text[1:]]) + "\n")
+    table, problems = convert_pla_cellprofiler(cells, fx / "cellprofiler_images.csv", cell_type_column="Classify_ChAT_high")
+    (problem,) = problems
+    assert table is None and "named with --count-column; candidates: Children_PLADots_Count, 1 in 1 of 5 rows; " \
+        "Children_Nuclei_Count (segmentation child), 1 in 5 of 5 rows; Children_Spots_Count, 1 in 0 of 5 rows" in str(problem)
+    table, problems = convert_pla_cellprofiler(cells, fx / "cellprofiler_images.csv", count_column="Children_Spots_Count",
+                                               cell_type_column="Classify_ChAT_high")
+    assert problems == [] and table["puncta"].tolist() == ["3"] * 5
 
 
 def test_command_line_writes_only_valid_tables_and_never_overwrites(tmp_path, capsys):
