@@ -1,0 +1,38 @@
+"""The opening of a chapter and its data banner say what the data are."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+from helpers.core.paths import DATA_DIR
+from helpers.report.banner import data_banner, describe_data
+from helpers.report.chapter import start_chapter
+
+
+def test_example_data_are_declared_simulated_on_the_page():
+    info = describe_data(DATA_DIR)
+    assert info["simulated"] is True and info["seed"] == json.loads((DATA_DIR / "dataset.json").read_text())["seed"]
+    assert set(info["files"]) >= {"human_blot.csv", "pla_cells.csv"}
+    banner = data_banner(DATA_DIR)
+    assert "Simulated example data" in banner and "not** measurements of patients or mice" in banner
+
+
+def test_a_lab_folder_is_user_supplied(tmp_path):
+    shutil.copy(DATA_DIR / "human_blot.csv", tmp_path / "human_blot.csv")
+    info = describe_data(tmp_path)
+    assert info["simulated"] is False and list(info["files"]) == ["human_blot.csv"]
+    assert "User-supplied data" in data_banner(tmp_path) and "Simulated" not in data_banner(tmp_path)
+
+
+def test_start_chapter_opens_ledger_on_the_resolved_folder(tmp_path):
+    shutil.copy(DATA_DIR / "human_blot.csv", tmp_path / "human_blot.csv")
+    chapter = start_chapter("human_tbk1", tmp_path, show=False, glue=False)
+    assert chapter.data_dir == tmp_path and chapter.simulated is False
+    assert chapter.ledger.chapter == "human_tbk1" and chapter.ledger.results == []
+
+
+def test_a_seed_gives_fresh_simulated_tables():
+    chapter = start_chapter("human_tbk1", "data", seed=3, show=False, glue=False)
+    assert chapter.simulated and chapter.data_info["seed"] == 3
+    assert chapter.data_dir != DATA_DIR and (chapter.data_dir / "human_blot.csv").is_file()
