@@ -474,6 +474,17 @@ def load_table(name: str, data_dir: str | Path) -> pd.DataFrame:
     return table
 
 
+def load_present_tables(names: list[str], data_dir: str | Path) -> dict[str, pd.DataFrame]:
+    """Load those of tables *names* that the folder or workbook holds; absent ones are left out.
+
+    A chapter that combines tables calls this and says on the page what it left
+    out (:func:`helpers.report.chapter.left_out_markdown`); a table that is
+    present but broken still raises :class:`DataValidationError`.
+    """
+    present = set(tables_present(data_dir))
+    return {name: load_table(name, data_dir) for name in names if name in present}
+
+
 # --------------------------------------------------------------------------- documentation
 
 

@@ -70,6 +70,21 @@ def resolve_source(data_dir: str | Path) -> Path:
     return resolve_data_dir(path)
 
 
+def left_out_markdown(wanted: dict[str, str], present) -> str:
+    """Return a short note naming the tables a combining chapter left out (empty text when none).
+
+    *wanted* maps table name to what the chapter does with it.
+
+    >>> left_out_markdown({"human_blot": "the human strata"}, []).splitlines()[0]
+    ':::{admonition} Left out: not in this data'
+    """
+    missing = [(name, what) for name, what in wanted.items() if name not in set(present)]
+    if not missing:
+        return ""
+    lines = "\n".join(f"- `{name}` is not in this data, so {what} is left out." for name, what in missing)
+    return f":::{{admonition}} Left out: not in this data\n:class: note\n{lines}\n:::\n"
+
+
 def design_warnings_markdown(messages: list[str]) -> str:
     """Return the design warnings as one MyST warning box (empty text when there are none).
 
