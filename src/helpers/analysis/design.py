@@ -250,14 +250,14 @@ def check_human_region(data: pd.DataFrame, rhs: str, region: str) -> None:
     counts = check_units(data, table, "group", "donor_id", "donors", purpose, context)
     terms = [t.strip() for t in rhs.split("+")]
     others = " + ".join(t for t in terms[1:] if "gel_id" not in t)
+    check_residual_df(data, table, rhs, counts, "donors", "the model of diagnosis, covariates and gel", context)
     if data["gel_id"].nunique() > 1:
         check_batch(data, table, terms[0], others, "gel_id", "group", "the sALS-vs-control difference", context)
-    check_residual_df(data, table, rhs, counts, "donors", "the model of diagnosis, covariates and gel", context)
 
 
 def check_mouse_groups(data: pd.DataFrame, table: str, context: str, rhs: str, batch: str | None = None) -> None:
     """Check a genotype x stage design against WT before fitting *rhs* (plus *batch* when given)."""
-    purpose = "the comparisons with WT mice"
+    purpose = "the comparison with WT mice"
     require_levels(data, table, "genotype", ("WT",), "mouse_id", "mice", purpose, context)
     counts = check_units(data, table, ["genotype", "stage"], "mouse_id", "mice", purpose, context)
     check_residual_df(data, table, rhs, counts, "mice", "the genotype × stage model", context)
@@ -285,7 +285,7 @@ def check_mam_groups(data: pd.DataFrame, protein: str, genotypes: Sequence[str],
     require_levels(data, "mam_fraction", "stress", stresses, "sample_id", "samples",
                    "the stress effect (arsenite vs vehicle)", context)
     require_levels(data, "mam_fraction", "genotype", genotypes[:1], "sample_id", "samples",
-                   f"the comparisons with {genotypes[0]}", context)
+                   f"the comparison with {genotypes[0]}", context)
     counts = check_units(data, "mam_fraction", ["genotype", "stress"], "sample_id", "samples",
                          "the enrichment of each genotype × treatment group", context)
     check_residual_df(data, "mam_fraction", "0 + C(genotype):C(stress)", counts, "samples",
@@ -296,7 +296,7 @@ def check_arsenite_motor(table: pd.DataFrame, reference: str = "WT") -> None:
     """Check the arsenite time course: WT, vehicle and arsenite present, repeated weeks, mice per group."""
     name, purpose = "arsenite_motor", "the arsenite-vs-vehicle slope comparison"
     require_levels(table, name, "treatment", ("vehicle", "arsenite"), "mouse_id", "mice", purpose)
-    require_levels(table, name, "genotype", (reference,), "mouse_id", "mice", f"the comparisons with {reference}")
+    require_levels(table, name, "genotype", (reference,), "mouse_id", "mice", f"the comparison with {reference}")
     check_time_points(table, name, "week", "mouse_id", "mice")
     counts = check_units(table, name, ["genotype", "treatment"], "mouse_id", "mice", purpose)
     mice = table.drop_duplicates("mouse_id")
@@ -308,7 +308,7 @@ def check_arsenite_cells(cells: pd.DataFrame, response: str, reference: str = "W
     """Check the dose series before the per-culture four-parameter logistic fits."""
     name = "arsenite_cells"
     require_levels(cells, name, "genotype", (reference,), "culture_id", "cultures",
-                   f"the EC50 ratios against {reference}")
+                   f"the EC50 ratio against {reference}")
     check_dose_series(cells, name, "dose_um", "culture_id", response)
     counts = check_units(cells, name, "genotype", "culture_id", "cultures", f"the EC50 of {response}")
     check_residual_df(cells.drop_duplicates("culture_id"), name, "C(genotype)", counts, "cultures",
