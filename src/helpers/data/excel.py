@@ -4,7 +4,7 @@ A sheet named like a table (``human_blot``, ``pla_cells``, ...) holds that table
 the header in its first non-empty row, one row per record below. The workbook is
 opened read-only with openpyxl and never written. Each cell is turned into the
 text the CSV reader would have seen and checked by the same schema
-(:func:`helpers.data.validate.check_frame`), so a workbook and a folder of CSV
+(``helpers.data.validate.check_frame``), so a workbook and a folder of CSV
 files give the same table; every problem is named by *workbook, sheet, cell in A1
 notation and column* (``lab.xlsx, sheet human_blot, cell I14 (column 'ptbk1')``).
 
@@ -31,16 +31,24 @@ from pathlib import Path
 import pandas as pd
 
 from helpers.data.tables import TableSpec, get_spec, get_specs
-from helpers.data.validate import Correction, Problem, check_frame
 
 #: Excel's error values, as openpyxl returns them.
 EXCEL_ERRORS = ("#DIV/0!", "#VALUE!", "#N/A", "#REF!", "#NAME?", "#NUM!", "#NULL!", "#SPILL!", "#CALC!")
 
 
 @dataclass(frozen=True)
-class CellProblem(Problem):
-    """A problem located in a workbook cell: ``book, sheet S, cell C7 (column 'x'): ...``."""
+class CellProblem:
+    """A problem located in a workbook cell: ``book, sheet S, cell C7 (column 'x'): ...``.
 
+    It has the fields of :class:`helpers.data.validate.Problem` plus the A1 *cell*
+    (this module does not import :mod:`helpers.data.validate`, which imports it).
+    """
+
+    file: str
+    row: int | None
+    column: str | None
+    value: str | None
+    expected: str
     cell: str | None = None
 
     def __str__(self) -> str:
@@ -54,9 +62,14 @@ class CellProblem(Problem):
 
 
 @dataclass(frozen=True)
-class CellCorrection(Correction):
+class CellCorrection:
     """A harmless deviation in a workbook cell, corrected in memory (the workbook is unchanged)."""
 
+    file: str
+    row: int | None
+    column: str | None
+    value: str | None
+    action: str
     cell: str | None = None
 
     def __str__(self) -> str:
@@ -131,17 +144,17 @@ def read_workbook(path: str | Path) -> dict[str, SheetData]:
     return _read_book(_stamp(Path(path)))
 
 
-def workbook_notes(path: str | Path) -> list[Correction]:
+def workbook_notes(path: str | Path) -> list[CellCorrection]:
     """Return notes on the workbook as a whole: sheets that are not tables, hidden table sheets."""
     path = Path(path)
     names = set(get_specs())
     notes = []
     for title, sheet in read_workbook(path).items():
         if title not in names:
-            notes.append(Correction(f"{path}, sheet {title}", None, None, None,
+            notes.append(CellCorrection(f"{path}, sheet {title}", None, None, None,
                                     "not one of the book's tables: sheet ignored"))
         elif sheet.hidden:
-            notes.append(Correction(f"{path}, sheet {title}", None, None, None,
+            notes.append(CellCorrection(f"{path}, sheet {title}", None, None, None,
                                     "the sheet is hidden in Excel; read like the others"))
     return notes
 
@@ -173,7 +186,7 @@ def _trim(rows: tuple[tuple, ...]) -> tuple[int, list[tuple[int, tuple]], list[i
 
 
 def sheet_frame(path: str | Path, sheet: str, spec: TableSpec
-                ) -> tuple[pd.DataFrame | None, dict[str, int], list[Problem], list[Correction], dict]:
+                ) -> tuple[pd.DataFrame | None, dict[str, int], list[CellProblem], list[CellCorrection], dict]:
     """Turn sheet *sheet* into text cells indexed by Excel row number.
 
     Returns (frame, {column name: 1-based column index}, problems, corrections,
@@ -185,7 +198,7 @@ def sheet_frame(path: str | Path, sheet: str, spec: TableSpec
     label = f"{path}, sheet {sheet}"
     data = read_workbook(path)[sheet]
     header_row, rows, inner_empty = _trim(data.rows)
-    corrections: list[Correction] = [CellCorrection(label, r, None, None, "empty row skipped", cell=f"row {r}")
+    corrections: list[CellCorrection] = [CellCorrection(label, r, None, None, "empty row skipped", cell=f"row {r}")
                                      for r in inner_empty]
     if not rows:
         return None, {}, [CellProblem(label, None, None, None, "a header row and at least one data row "
@@ -193,7 +206,7 @@ def sheet_frame(path: str | Path, sheet: str, spec: TableSpec
     header_cells = rows[0][1]
     width = max(len(row) for _, row in rows)
     columns: dict[str, int] = {}
-    problems: list[Problem] = []
+    problems: list[CellProblem] = []
     for c in range(1, width + 1):
         value = header_cells[c - 1][0] if c <= len(header_cells) else None
         name = "" if value is None else str(value).strip()
@@ -275,7 +288,7 @@ def _parses(text: str) -> bool:
         return False
 
 
-def _locate(problem: Problem, label: str, columns: dict[str, int], header_row: int) -> CellProblem:
+def _locate(problem, label: str, columns: dict[str, int], header_row: int) -> CellProblem:
     """Return *problem* with its A1 cell (when it names a row and a known column).
 
     The schema check numbers the header row 1; in a sheet it is *header_row*.
@@ -287,9 +300,12 @@ def _locate(problem: Problem, label: str, columns: dict[str, int], header_row: i
     return CellProblem(label, row, problem.column, problem.value, problem.expected, cell=cell)
 
 
-def inspect_sheet(name: str, path: str | Path) -> tuple[pd.DataFrame | None, pd.DataFrame | None,
-                                                         list[Problem], list[Correction]]:
-    """Read and check table *name* from its sheet of workbook *path*.
+def inspect_sheet(name: str, path: str | Path, check_frame) -> tuple[pd.DataFrame | None, pd.DataFrame | None,
+                                                                      list[CellProblem], list[CellCorrection]]:
+    """Read and check table *name* from its sheet of workbook *path* with the schema check *check_frame*.
+
+    *check_frame* is :func:`helpers.data.validate.check_frame` (passed in, so
+    the two modules do not import each other).
 
     Returns (parsed table or None, text cells, problems, corrections), like
     :func:`helpers.data.validate.inspect_table` does for a CSV file.
@@ -298,9 +314,9 @@ def inspect_sheet(name: str, path: str | Path) -> tuple[pd.DataFrame | None, pd.
     spec = get_spec(name)
     label = f"{path}, sheet {name}"
     if not path.is_file():
-        return None, None, [Problem(str(path), None, None, None, "the workbook to exist")], []
+        return None, None, [CellProblem(str(path), None, None, None, "the workbook to exist")], []
     if name not in read_workbook(path):
-        return None, None, [Problem(str(path), None, None, None, f"a sheet named {name!r}")], []
+        return None, None, [CellProblem(str(path), None, None, None, f"a sheet named {name!r}")], []
     frame, columns, problems, corrections, overrides = sheet_frame(path, name, spec)
     if frame is None:
         return None, None, problems, corrections

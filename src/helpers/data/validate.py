@@ -558,7 +558,7 @@ def inspect_source_table(name: str, source: str | Path):
     if is_workbook(source):
         from helpers.data.excel import inspect_sheet
 
-        return inspect_sheet(name, source)
+        return inspect_sheet(name, source, check_frame)
     return inspect_table(name, source)
 
 
