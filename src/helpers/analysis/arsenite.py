@@ -28,6 +28,8 @@ import pandas as pd
 import statsmodels.formula.api as smf
 from scipy import stats
 
+from helpers.analysis import design
+
 BOUNDARY_HEURISTIC = "The MLE may be on the boundary of the parameter space."
 
 #: Label and unit of each motor measure.
@@ -168,6 +170,7 @@ def mixed_model_contrasts(table: pd.DataFrame, measure: str, *, reference: str =
         ``.attrs["notes"]``, the REML variance components in
         ``.attrs["variance_components"]`` (see :func:`variance_components`).
     """
+    design.check_arsenite_motor(table, reference)
     fit, scale, notes = fit_slope_model(table, measure)
     fixed = fit.fe_params * scale
     cov = fit.cov_params().loc[fixed.index, fixed.index] * scale**2
@@ -210,6 +213,7 @@ def summary_measure_contrasts(table: pd.DataFrame, measure: str, *, reference: s
     every mouse has the same weeks; the degrees of freedom are again
     ``n_mice - n_groups``.
     """
+    design.check_arsenite_motor(table, reference)
     slopes = per_mouse_slopes(table, measure)
     fit = smf.ols("slope ~ 0 + C(cell)", data=slopes).fit()
     genotypes = _genotype_order(table, reference)

@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 import statsmodels.formula.api as smf
 
+from helpers.analysis import design
 from helpers.stats.intervals import Effect
 
 NORMALIZATIONS = ("loading_control", "total_protein", "none")
@@ -91,6 +92,7 @@ def fit_region_effect(
     rhs = ["C(group, Treatment('control'))"] + [terms[c] for c in covariates]
     if data["gel_id"].nunique() > 1:
         rhs.append("C(gel_id)")
+    design.check_human_region(data, " + ".join(rhs), region)
     fit = smf.ols("log_ratio ~ " + " + ".join(rhs), data=data).fit()
     name = "C(group, Treatment('control'))[T.sALS]"
     low, high = fit.conf_int(alpha=alpha).loc[name]

@@ -23,6 +23,8 @@ import pandas as pd
 import statsmodels.formula.api as smf
 from statsmodels.stats.multitest import multipletests
 
+from helpers.analysis import design
+
 UNIT = "sample_id"
 
 
@@ -76,6 +78,7 @@ def mam_enrichment(table: pd.DataFrame, numerator: str = "MAM", denominator: str
         If a sample lacks one of the two lanes for a protein, or the two lanes
         ran on different gels (then the gel no longer cancels).
     """
+    design.check_mam_fractions(table, numerator, denominator)
     data = add_log_signal(table)
     wide = data.pivot_table(index=[UNIT, "genotype", "stress", "protein"], columns="fraction",
                             values="log_signal", observed=True)
@@ -140,6 +143,7 @@ def fit_enrichment_model(
     data = enrichment[enrichment["protein"] == protein].copy()
     if data.empty:
         raise ValueError(f"no samples for protein {protein!r}")
+    design.check_mam_groups(data, protein, genotypes, stresses)
     control, stress = stresses
     cells = [f"{g}|{s}" for g in genotypes for s in stresses]
     data["group"] = pd.Categorical(data["genotype"] + "|" + data["stress"], categories=cells)

@@ -20,6 +20,7 @@ import statsmodels.formula.api as smf
 from scipy import stats
 from statsmodels.stats.multitest import multipletests
 
+from helpers.analysis import design
 from helpers.analysis.blots import add_log_ratio
 from helpers.data.vocabulary import GENOTYPE_LABELS, GENOTYPES_TISSUE, REFERENCE_GENOTYPE, STAGES
 
@@ -163,6 +164,7 @@ def fit_tissue_model(lanes: pd.DataFrame, tissue: str):
     is computed with the loading-control normalization.
     """
     data = _tissue_lanes(lanes, tissue)
+    design.check_mouse_groups(data, "mouse_blot", f"tissue {tissue}", GROUP_RHS, batch="gel_id")
     return smf.ols(group_formula("log_ratio", data, batch="gel_id"), data=data).fit(), data
 
 

@@ -19,9 +19,11 @@ import pandas as pd
 import statsmodels.api as sm
 import statsmodels.formula.api as smf
 
+from helpers.analysis import design
 from helpers.analysis.mouse_blots import (
     CONTRAST_COLUMNS,
     GENOTYPE_LABELS,
+    GROUP_RHS,
     genotype_stage_contrasts,
     group_formula,
 )
@@ -115,7 +117,11 @@ def fit_mouse_level_contrasts(
     ValueError
         If a mouse has no punctum in any cell (its log mean is undefined).
     """
-    mice = summarise_mice(select_cells(cells, tissue, pair, cell_type))
+    chosen = select_cells(cells, tissue, pair, cell_type)
+    context = f"tissue {tissue}, pair {pair}, {cell_type} cells"
+    design.check_pla_cells(chosen, context)
+    mice = summarise_mice(chosen)
+    design.check_mouse_groups(mice, "pla_cells", context, GROUP_RHS)
     empty = mice.loc[~np.isfinite(mice["log_mean"]), UNIT].tolist()
     if empty:
         raise ValueError(f"mice {empty} have no puncta at all in {tissue}/{pair}/{cell_type}; "
@@ -167,6 +173,9 @@ def fit_cell_level_contrasts(
         The columns of :func:`fit_mouse_level_contrasts` plus ``n_cells``.
     """
     data = select_cells(cells, tissue, pair, cell_type)
+    context = f"tissue {tissue}, pair {pair}, {cell_type} cells"
+    design.check_pla_cells(data, context)
+    design.check_mouse_groups(summarise_mice(data), "pla_cells", context, GROUP_RHS)
     fit = fit_count_model(data, method, cov_type)
     table = genotype_stage_contrasts(fit, data, UNIT, alpha, df=None)
     table.insert(0, "tissue", tissue)

@@ -59,3 +59,52 @@ def tables_present(source: str | Path) -> list[str]:
         sheets = set(workbook_sheets(source)) if source.is_file() else set()
         return [n for n in names if n in sheets]
     return [n for n in names if table_file(source, n) is not None]
+
+
+def describe_source(source: str | Path) -> str:
+    """Return how a source is named in messages: the folder or workbook as given."""
+    return str(Path(source))
+
+
+def table_label(source: str | Path, name: str) -> str:
+    """Return how table *name* of *source* is named in messages.
+
+    >>> table_label("lab.xlsx", "human_blot")
+    'lab.xlsx, sheet human_blot'
+    >>> table_label("data", "human_blot")
+    'data/human_blot.csv'
+    """
+    if is_workbook(source):
+        return f"{Path(source)}, sheet {name}"
+    found = table_file(source, name)
+    return str(found if found is not None else Path(source) / get_specs()[name].filename)
+
+
+def absent_tables(source: str | Path) -> list[str]:
+    """Return the book's tables that *source* does not hold, in registry order."""
+    present = set(tables_present(source))
+    return [n for n in get_specs() if n not in present]
+
+
+def source_problem(source: str | Path) -> str | None:
+    """Return what is wrong with *source* as a whole (missing, not a folder or workbook, no known table), or None.
+
+    >>> source_problem("no/such/folder")
+    'a folder of data tables or an .xlsx workbook (no/such/folder does not exist)'
+    """
+    source = Path(source)
+    known = ", ".join(s.filename for s in get_specs().values())
+    if not source.exists():
+        return f"a folder of data tables or an .xlsx workbook ({source} does not exist)"
+    if is_workbook(source):
+        if not source.is_file():
+            return "an .xlsx workbook file"
+        if not tables_present(source):
+            return f"at least one sheet named like a table ({', '.join(get_specs())}); the workbook has none"
+        return None
+    if not source.is_dir():
+        return "a folder of data tables or an .xlsx workbook"
+    if not tables_present(source):
+        what = "the folder is empty" if not any(source.iterdir()) else "none of its files is a table of the book"
+        return f"at least one of the book's tables ({known}); {what}"
+    return None

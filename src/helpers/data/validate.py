@@ -38,6 +38,7 @@ from pathlib import Path
 import pandas as pd
 import pandera.pandas as pa
 
+from helpers.data.sources import is_workbook, source_problem, table_label, tables_present
 from helpers.data.tables import TableSpec, get_spec, get_specs
 
 #: Columns that identify a unit shared between tables, and the attribute that
@@ -91,6 +92,10 @@ class ValidationReport:
     problems: list[Problem] = field(default_factory=list)
     corrections: list[Correction] = field(default_factory=list)
     rows: dict[str, int] = field(default_factory=dict)
+    #: The book's tables the source does not hold (a note, not a problem).
+    absent: list[str] = field(default_factory=list)
+    #: Plausibility notes: values valid by the schema that no instrument produces.
+    warnings: list = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -122,6 +127,12 @@ class ValidationReport:
         if self.corrections:
             lines.append(f"{len(self.corrections)} correction(s) made in memory (files unchanged):")
             lines += [f"  note: {c}" for c in self.corrections]
+        if self.warnings:
+            lines.append(f"{len(self.warnings)} implausible value(s) (warnings, not errors; please check):")
+            lines += [f"  warning: {w}" for w in self.warnings]
+        if self.absent:
+            lines.append("note: not in this source (chapters that need them are not built): "
+                         + ", ".join(self.absent))
         return "\n".join(lines)
 
 
@@ -443,7 +454,8 @@ def load_table(name: str, data_dir: str | Path) -> pd.DataFrame:
     name : str
         Table name, e.g. ``"human_blot"`` (see :mod:`helpers.data.tables`).
     data_dir : str or Path
-        Directory holding the table's CSV file.
+        Folder holding the table's file, or an ``.xlsx`` workbook with a sheet
+        named *name* (problems then name the sheet and the A1 cell).
 
     Returns
     -------
@@ -456,10 +468,21 @@ def load_table(name: str, data_dir: str | Path) -> pd.DataFrame:
     DataValidationError
         Listing every problem with file, row, column, value and expectation.
     """
-    table, problems = check_table(name, data_dir)
+    table, _, problems, _ = inspect_source_table(name, data_dir)
     if problems:
         raise DataValidationError(problems)
     return table
+
+
+def load_present_tables(names: list[str], data_dir: str | Path) -> dict[str, pd.DataFrame]:
+    """Load those of tables *names* that the folder or workbook holds; absent ones are left out.
+
+    A chapter that combines tables calls this and says on the page what it left
+    out (:func:`helpers.report.chapter.left_out_markdown`); a table that is
+    present but broken still raises :class:`DataValidationError`.
+    """
+    present = set(tables_present(data_dir))
+    return {name: load_table(name, data_dir) for name in names if name in present}
 
 
 # --------------------------------------------------------------------------- documentation
@@ -480,6 +503,11 @@ def schema_markdown(spec: TableSpec) -> str:
 
 
 # --------------------------------------------------------------------------- across tables
+
+
+def _short(source: Path, table: str) -> str:
+    """Name a table briefly inside a message: its file name, or its sheet of a workbook."""
+    return f"sheet {table}" if is_workbook(source) else get_specs()[table].filename
 
 
 def check_across_tables(frames: dict[str, pd.DataFrame], data_dir: Path) -> list[Problem]:
@@ -506,8 +534,8 @@ def check_across_tables(frames: dict[str, pd.DataFrame], data_dir: Path) -> list
                 for a, v in values.items():
                     if a in first_values and first_values[a] != v:
                         problems.append(Problem(
-                            str(data_dir / specs[table].filename), int(idx), a, v,
-                            f"the {a} of {unit} {row[unit]} given in {specs[first_table].filename} "
+                            table_label(data_dir, table), int(idx), a, v,
+                            f"the {a} of {unit} {row[unit]} given in {_short(data_dir, first_table)} "
                             f"row {first_row} ({first_values[a]!r})"))
                     elif a not in first_values:
                         first_values[a] = v
@@ -515,45 +543,73 @@ def check_across_tables(frames: dict[str, pd.DataFrame], data_dir: Path) -> list
             if attribute in frame.columns:
                 continue
             have = {u for t, f in holders.items() if attribute in f.columns for u in f[unit]}
-            sources = [specs[t].filename for t, f in holders.items() if attribute in f.columns]
+            sources = [_short(data_dir, t) for t, f in holders.items() if attribute in f.columns]
             for idx, row in frame.drop_duplicates(unit).iterrows():
                 if row[unit] not in have:
                     where = ", ".join(sources) if sources else "no table of this folder has one"
                     problems.append(Problem(
-                        str(data_dir / specs[table].filename), int(idx), unit, row[unit],
+                        table_label(data_dir, table), int(idx), unit, row[unit],
                         f"a {unit} whose {attribute} is known (not found in {where})"))
     return problems
 
 
+def inspect_source_table(name: str, source: str | Path):
+    """Read and check table *name* from a folder or a workbook; see :func:`inspect_table`."""
+    if is_workbook(source):
+        from helpers.data.excel import inspect_sheet
+
+        return inspect_sheet(name, source, check_frame)
+    return inspect_table(name, source)
+
+
 def validate_report(data_dir: str | Path, tables: list[str] | None = None) -> ValidationReport:
-    """Check every table (or *tables*) of *data_dir* and the units they share; return the report."""
+    """Check the tables of a folder or workbook (or only *tables*) and the units they share.
+
+    Only the tables present are checked (and across each other); the book's
+    other tables are listed in ``report.absent`` as a note. A source that does
+    not exist or holds none of the book's tables is a problem. Plausibility
+    notes (values no instrument produces) are in ``report.warnings``.
+    """
+    from helpers.data.plausibility import check_plausibility
+
     data_dir = Path(data_dir)
-    names = list(tables or get_specs())
+    source_error = None if tables else source_problem(data_dir)
+    if tables is None and source_error is None:
+        names = tables_present(data_dir)
+    else:
+        names = list(tables or [])
     report = ValidationReport(str(data_dir), names)
-    if not data_dir.is_dir():
-        report.problems.append(Problem(str(data_dir), None, None, None, "a directory of data tables"))
+    if source_error is not None:
+        report.problems.append(Problem(str(data_dir), None, None, None, source_error))
         return report
+    report.absent = [n for n in get_specs() if n not in names] if tables is None else []
+    if is_workbook(data_dir):
+        from helpers.data.excel import workbook_notes
+
+        report.corrections += workbook_notes(data_dir)
     frames = {}
     for name in names:
-        table, frame, problems, corrections = inspect_table(name, data_dir)
+        table, frame, problems, corrections = inspect_source_table(name, data_dir)
         report.problems += problems
         report.corrections += corrections
         if frame is not None:
             frames[name] = frame
             report.rows[name] = len(frame)
+        if table is not None:
+            report.warnings += check_plausibility(name, table, frame, table_label(data_dir, name))
     report.problems += check_across_tables(frames, data_dir)
     return report
 
 
 def validate_directory(data_dir: str | Path, tables: list[str] | None = None) -> list[Problem]:
-    """Check every table (or *tables*) present in *data_dir*; return all problems."""
+    """Check every table (or *tables*) present in a folder or workbook; return all problems."""
     return validate_report(data_dir, tables).problems
 
 
 def main(argv: list[str] | None = None) -> int:
     """Command line: validate a data directory, print every problem, exit 1 if any."""
     parser = argparse.ArgumentParser(prog="python -m helpers validate", description=__doc__.splitlines()[0])
-    parser.add_argument("data_dir", help="directory holding the CSV tables")
+    parser.add_argument("data_dir", help="folder holding the tables (CSV), or an .xlsx workbook")
     parser.add_argument("--table", action="append", help="only this table (repeatable)")
     args = parser.parse_args(argv)
     unknown = [t for t in args.table or [] if t not in get_specs()]

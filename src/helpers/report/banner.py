@@ -9,8 +9,13 @@ from helpers.core.hashing import sha256_of
 
 
 def describe_data(data_dir: str | Path) -> dict:
-    """Return what is known about a data directory: simulated or not, seed, file checksums."""
+    """Return what is known about a data folder or workbook: simulated or not, seed, file checksums.
+
+    A workbook is user data; its checksum is that of the workbook file.
+    """
     data_dir = Path(data_dir)
+    if data_dir.is_file():
+        return {"simulated": False, "seed": None, "files": {data_dir.name: sha256_of(data_dir)[:12]}}
     meta_file = data_dir / "dataset.json"
     meta = json.loads(meta_file.read_text(encoding="utf-8")) if meta_file.is_file() else {}
     files = {p.name: sha256_of(p)[:12] for p in sorted(data_dir.glob("*.csv"))}

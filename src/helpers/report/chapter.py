@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from helpers.analysis.design import pending_warnings
 from helpers.core.paths import resolve_data_dir
 from helpers.data.simulate import example_data_dir
 from helpers.report.banner import data_banner, describe_data
@@ -44,12 +45,79 @@ def start_chapter(name: str, data_dir: str | Path = "data", seed: int | None = N
     >>> ch.simulated, ch.data_dir.name, ch.ledger.chapter
     (True, 'data', 'demo')
     """
-    source = resolve_data_dir(data_dir) if seed is None else example_data_dir(seed)
+    source = resolve_source(data_dir) if seed is None else example_data_dir(seed)
     chapter = Chapter(name=name, data_dir=source, data_info=describe_data(source),
                       ledger=ResultsLedger(chapter=name, glue=glue))
     enable_alt_text()
+    pending_warnings()  # forget warnings of an earlier chapter in the same kernel
     if show:
         from IPython.display import Markdown, display
 
         display(Markdown(data_banner(source)))
+        _show_warnings_after_each_cell()
     return chapter
+
+
+def resolve_source(data_dir: str | Path) -> Path:
+    """Return the data folder or ``.xlsx`` workbook *data_dir* names, as an absolute path.
+
+    A workbook (or folder) given relative to the current directory is taken from
+    there when it exists; otherwise from the repository root.
+    """
+    path = Path(data_dir).expanduser()
+    if not path.is_absolute() and path.is_file():
+        return path.resolve()
+    return resolve_data_dir(path)
+
+
+def left_out_markdown(wanted: dict[str, str], present) -> str:
+    """Return a short note naming the tables a combining chapter left out (empty text when none).
+
+    *wanted* maps table name to what the chapter does with it.
+
+    >>> left_out_markdown({"human_blot": "the human strata"}, []).splitlines()[0]
+    ':::{admonition} Left out: not in this data'
+    """
+    missing = [(name, what) for name, what in wanted.items() if name not in set(present)]
+    if not missing:
+        return ""
+    lines = "\n".join(f"- `{name}` is not in this data, so {what} is left out." for name, what in missing)
+    return f":::{{admonition}} Left out: not in this data\n:class: note\n{lines}\n:::\n"
+
+
+def design_warnings_markdown(messages: list[str]) -> str:
+    """Return the design warnings as one MyST warning box (empty text when there are none).
+
+    >>> design_warnings_markdown(["human_blot: few donors."]).splitlines()[0]
+    ':::{admonition} Design warning'
+    """
+    if not messages:
+        return ""
+    body = "\n".join(f"- {m}" for m in messages)
+    return f":::{{admonition}} Design warning\n:class: warning\n{body}\n:::\n"
+
+
+def show_design_warnings() -> None:
+    """Display the design warnings recorded by the analysis helpers since the last call."""
+    text = design_warnings_markdown(pending_warnings())
+    if text:
+        from IPython.display import Markdown, display
+
+        display(Markdown(text))
+
+
+def _show_warnings_after_each_cell() -> None:
+    """Show pending design warnings under the cell that raised them (an IPython post-run hook)."""
+    try:
+        from IPython import get_ipython
+    except ImportError:  # pragma: no cover - IPython is a dependency of every kernel
+        return
+    shell = get_ipython()
+    if shell is None:
+        return
+    callbacks = shell.events.callbacks["post_run_cell"]
+    if not any(getattr(cb, "__name__", "") == "_design_warning_hook" for cb in callbacks):
+        def _design_warning_hook(result=None):
+            show_design_warnings()
+
+        shell.events.register("post_run_cell", _design_warning_hook)

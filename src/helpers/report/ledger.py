@@ -105,6 +105,10 @@ class ResultsLedger:
         value = float(value)
         if not math.isfinite(value):
             raise ValueError(f"result {key!r} is not a finite number: {value}")
+        if ci is not None and not all(math.isfinite(float(b)) for b in ci):
+            # Never publish a NaN or infinite bound: the result stands without an interval, said in words.
+            ci = None
+            description = f"{description} (no finite {ci_level or 0.95:.0%} confidence interval)"
         result = Result(
             chapter=self.chapter,
             key=key,
@@ -145,6 +149,8 @@ class ResultsLedger:
         text = format_number(result.value, digits)
         if result.ci_low is not None:
             text += f" ({ci_text(result.ci_low, result.ci_high, result.ci_level or 0.95, digits)})"
+        elif result.description.endswith("confidence interval)"):
+            text += " (no finite confidence interval)"
         glue(result.key, result.value, display=False)
         glue(f"{result.key}_text", Markdown(text), display=False)
 

@@ -1,0 +1,315 @@
+"""Design checks run before any model is fitted: refuse a broken design in one sentence, or warn.
+
+A table can match its schema and still not answer the question: no control
+donors, gels that each carry one diagnosis, one mouse per group, a week-0-only
+time course. Each check here names the table, the groups and their counts, and
+says what would fix it. A design that cannot give an estimate with a finite
+interval raises :class:`DesignError` (whose message is that sentence); a design
+that can, but below the recommended number of experimental units, records a
+warning that the chapter shows in a box (:func:`pending_warnings`, displayed by
+:func:`helpers.report.chapter.start_chapter`'s cell hook).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+import numpy as np
+import pandas as pd
+import patsy
+
+#: Fewest experimental units per group below which a page shows a warning box.
+RECOMMENDED_UNITS = {"donors": 5, "mice": 3, "samples": 3, "cultures": 3}
+#: Fewest distinct doses of a series for a four-parameter logistic (4 parameters + 1).
+MIN_DOSES = 5
+
+_PENDING: list[str] = []
+
+
+class DesignError(ValueError):
+    """A design that cannot answer the chapter's question; the message is one sentence saying why and what fixes it."""
+
+
+def warn_design(message: str) -> None:
+    """Record a design warning for the page (shown once, in a warning box)."""
+    if message not in _PENDING:
+        _PENDING.append(message)
+
+
+def pending_warnings(clear: bool = True) -> list[str]:
+    """Return the design warnings recorded since the last call (and forget them when *clear*)."""
+    out = list(_PENDING)
+    if clear:
+        _PENDING.clear()
+    return out
+
+
+def _plural(n: int, unit: str) -> str:
+    """Return "1 mouse" / "3 mice" / "2 donors".
+
+    >>> _plural(1, "mice"), _plural(2, "mice"), _plural(1, "donors")
+    ('1 mouse', '2 mice', '1 donor')
+    """
+    if n == 1:
+        return "1 " + {"mice": "mouse"}.get(unit, unit[:-1] if unit.endswith("s") else unit)
+    return f"{n} {unit}"
+
+
+def _counts_text(counts: pd.Series, unit: str) -> str:
+    """Return "control 2 donors, sALS 2 donors" from a Series of unit counts by group."""
+    return ", ".join(f"{_label(k)} {_plural(int(v), unit)}" for k, v in counts.items())
+
+
+def _label(key) -> str:
+    return "/".join(map(str, key)) if isinstance(key, tuple) else str(key)
+
+
+def _where(table: str, context: str) -> str:
+    return f"{table}, {context}" if context else table
+
+
+def count_units(data: pd.DataFrame, by: str | Sequence[str], unit: str) -> pd.Series:
+    """Return the number of distinct experimental units per group (groups in order of appearance)."""
+    return data.groupby(by if isinstance(by, str) else list(by), sort=False, observed=True)[unit].nunique()
+
+
+def require_levels(data: pd.DataFrame, table: str, column: str, needed: Iterable[str], unit_col: str,
+                   unit: str, purpose: str, context: str = "") -> None:
+    """Refuse when a level a comparison needs is absent from *column*.
+
+    >>> t = pd.DataFrame({"group": ["sALS", "sALS"], "donor_id": ["a", "b"]})
+    >>> require_levels(t, "human_blot", "group", ["control", "sALS"], "donor_id", "donors",
+    ...                "the sALS-vs-control comparison")
+    Traceback (most recent call last):
+    ...
+    helpers.analysis.design.DesignError: human_blot: the sALS-vs-control comparison needs group 'control', but the table has none (present: sALS 2 donors); add the lanes of the control donors.
+    """
+    present = count_units(data, column, unit_col)
+    missing = [level for level in needed if level not in present.index]
+    if missing:
+        what = " and ".join(f"'{m}'" for m in missing)
+        have = _counts_text(present, unit) if len(present) else "no rows"
+        raise DesignError(f"{_where(table, context)}: {purpose} needs {column} {what}, but the table has none "
+                          f"(present: {have}); add the {_rows_word(table)} of the {' and '.join(missing)} {unit}.")
+
+
+def _rows_word(table: str) -> str:
+    """What a table's rows are called in a lab: lanes of a blot, cells of a PLA, measurements otherwise."""
+    return {"human_blot": "lanes", "mouse_blot": "lanes", "mam_fraction": "lanes", "pla_cells": "cells",
+            "arsenite_cells": "wells", "disease_course": "rows"}.get(table, "measurements")
+
+
+def check_units(data: pd.DataFrame, table: str, by: str | Sequence[str], unit_col: str, unit: str,
+                purpose: str, context: str = "", minimum: int = 1) -> pd.Series:
+    """Refuse groups with fewer than *minimum* units; warn below :data:`RECOMMENDED_UNITS`; return the counts."""
+    counts = count_units(data, by, unit_col)
+    recommended = RECOMMENDED_UNITS.get(unit, 3)
+    low = counts[counts < minimum]
+    if len(low):
+        raise DesignError(f"{_where(table, context)}: {purpose} needs at least {_plural(minimum, unit)} per group, "
+                          f"but {_counts_text(low, unit)}; add {unit} to these groups "
+                          f"({recommended} or more per group recommended).")
+    few = counts[counts < recommended]
+    if len(few):
+        warn_design(f"{_where(table, context)}: {_counts_text(few, unit)} — fewer than the recommended "
+                    f"{recommended} {unit} per group, so {purpose} rests on very few {unit} and its interval is wide "
+                    "and sensitive to any one of them.")
+    return counts
+
+
+def residual_df(data: pd.DataFrame, rhs: str) -> tuple[int, int]:
+    """Return (rank of the design of formula right-hand side *rhs*, residual degrees of freedom)."""
+    x = np.asarray(patsy.dmatrix(rhs, data, return_type="dataframe"), dtype=float)
+    rank = int(np.linalg.matrix_rank(x))
+    return rank, len(x) - rank
+
+
+def check_residual_df(data: pd.DataFrame, table: str, rhs: str, counts: pd.Series, unit: str, model: str,
+                      context: str = "") -> int:
+    """Refuse a model that leaves no residual degrees of freedom (no finite interval); return the df."""
+    rank, df = residual_df(data, rhs)
+    if df < 1:
+        recommended = RECOMMENDED_UNITS.get(unit, 3)
+        raise DesignError(f"{_where(table, context)}: {_counts_text(counts, unit) if len(counts) <= 4 else _spread(counts, unit)} "
+                          f"leave no residual degrees of freedom for {model} ({rank} parameters from {len(data)} "
+                          f"{unit}), so no confidence interval can be computed; add {unit} "
+                          f"({recommended} or more per group recommended).")
+    return df
+
+
+def _spread(counts: pd.Series, unit: str) -> str:
+    low, high = int(counts.min()), int(counts.max())
+    size = _plural(low, unit) if low == high else f"{low} to {high} {unit}"
+    return f"{len(counts)} groups of {size} each"
+
+
+def check_batch(data: pd.DataFrame, table: str, term: str, others: str, batch: str, group_col: str,
+                comparison: str, context: str = "") -> None:
+    """Refuse when the batch (gel) is confounded with the term of interest.
+
+    The comparison is identifiable when adding *term* to ``others + batch``
+    raises the design's rank by the number of the term's own columns.
+    """
+    base = f"{others} + C({batch})" if others else f"C({batch})"
+    rank_without, _ = residual_df(data, base)
+    rank_with, _ = residual_df(data, f"{term} + {base}")
+    rank_term, _ = residual_df(data, term)
+    if rank_with - rank_without >= rank_term - 1:
+        return
+    by_gel = data.groupby(batch, sort=True, observed=True)[group_col].agg(lambda s: "+".join(sorted(set(map(str, s)))))
+    single = by_gel[~by_gel.str.contains(r"\+", regex=True)]
+    detail = "; ".join(f"{g}: {v} only" for g, v in single.items()) if len(single) else \
+        "; ".join(f"{g}: {v}" for g, v in by_gel.items())
+    raise DesignError(f"{_where(table, context)}: the {batch.replace('_id', '')}s are confounded with {group_col} "
+                      f"({detail}), so {comparison} cannot be told apart from the difference between "
+                      f"{batch.replace('_id', '')}s; run the groups side by side on the same "
+                      f"{batch.replace('_id', '')}s.")
+
+
+def check_not_all_zero(data: pd.DataFrame, table: str, count_col: str, by: Sequence[str], unit_col: str,
+                       context: str = "") -> None:
+    """Refuse when every count of a group is zero (its rate, and any ratio to it, is zero or undefined)."""
+    totals = data.groupby(list(by), sort=False, observed=True).agg(
+        total=(count_col, "sum"), units=(unit_col, "nunique"), rows=(count_col, "size"))
+    zero = totals[totals["total"] == 0]
+    if len(zero):
+        groups = "; ".join(f"{_label(k)} ({_plural(int(r.units), 'mice')}, {int(r.rows)} {_rows_word(table)})"
+                           for k, r in zero.iterrows())
+        raise DesignError(f"{_where(table, context)}: every {count_col} count is 0 in {groups}, so the rate "
+                          "ratio against that group is zero or undefined; check the detection threshold or "
+                          "the channel of those sections, or leave the group out.")
+
+
+def check_time_points(data: pd.DataFrame, table: str, time_col: str, unit_col: str, unit: str) -> None:
+    """Refuse longitudinal data in which no unit was measured at two or more time points."""
+    per_unit = data.groupby(unit_col)[time_col].nunique()
+    if (per_unit >= 2).sum() == 0:
+        times = ", ".join(str(t) for t in sorted(data[time_col].unique()))
+        raise DesignError(f"{table}: every one of the {_plural(len(per_unit), unit)} was measured at a single "
+                          f"{time_col} ({time_col} {times}), so no change over time (weekly slope) can be "
+                          f"estimated; add the later {time_col}ly measurements of the same {unit}.")
+
+
+def check_dose_series(data: pd.DataFrame, table: str, dose_col: str, unit_col: str, response: str) -> None:
+    """Refuse dose series a four-parameter logistic cannot identify (too few distinct doses, none above zero)."""
+    doses = data.groupby(unit_col)[dose_col].nunique()
+    short = doses[doses < MIN_DOSES]
+    if len(short):
+        shown = ", ".join(f"{u} {_plural(int(n), 'doses')}" for u, n in short.head(5).items())
+        more = f" and {len(short) - 5} more" if len(short) > 5 else ""
+        raise DesignError(f"{table}: a four-parameter logistic of {response} needs at least {MIN_DOSES} distinct "
+                          f"doses per culture, but {shown}{more}; measure each culture over a dose series "
+                          "spanning no effect to full effect.")
+
+
+def event_counts(data: pd.DataFrame, group: str, event: str) -> pd.Series:
+    """Return the number of observed events per group."""
+    return data.groupby(group, sort=False, observed=True)[event].sum().astype(int)
+
+
+def survival_notes(data: pd.DataFrame, table: str, group: str, event: str, reference: str, what: str) -> dict:
+    """Say which hazard ratios are estimable; return ``{"estimable": [...], "not_estimable": {g: sentence}}``.
+
+    A group without an observed event has a Kaplan-Meier curve (flat at 1) but
+    no finite hazard ratio; without events in the reference group, none is
+    estimable. A warning is recorded for the page.
+    """
+    events = event_counts(data, group, event)
+    mice = count_units(data, group, "mouse_id") if "mouse_id" in data else data.groupby(group).size()
+    out: dict = {"estimable": [], "not_estimable": {}}
+    if events.sum() == 0:
+        sentence = (f"{table}: no {what} was observed in any genotype ({_counts_text(mice, 'mice')}, all "
+                    f"censored), so the Kaplan-Meier curves stay at 1, no median is reached and no hazard ratio "
+                    f"or log-rank test can be computed; follow the mice until {what} occurs.")
+        warn_design(sentence)
+        out["not_estimable"] = {g: sentence for g in events.index if g != reference}
+        out["none"] = sentence
+        return out
+    for g, n in events.items():
+        if g == reference:
+            continue
+        if n == 0 or events.get(reference, 0) == 0:
+            empty = g if n == 0 else reference
+            sentence = (f"{table}: {empty} has no observed {what} ({_plural(int(mice[empty]), 'mice')}, all "
+                        f"censored), so the hazard ratio of {g} vs {reference} is not estimable and is not "
+                        "reported; its Kaplan-Meier curve is shown.")
+            warn_design(sentence)
+            out["not_estimable"][g] = sentence
+        else:
+            out["estimable"].append(g)
+    return out
+
+
+# --------------------------------------------------------------------------- per table
+
+
+def check_human_region(data: pd.DataFrame, rhs: str, region: str) -> None:
+    """Check one region of the human blot table before the OLS of *rhs* (diagnosis + covariates + gel)."""
+    table, context, purpose = "human_blot", f"region {region}", "the sALS-vs-control comparison"
+    require_levels(data, table, "group", ("control", "sALS"), "donor_id", "donors", purpose, context)
+    counts = check_units(data, table, "group", "donor_id", "donors", purpose, context)
+    terms = [t.strip() for t in rhs.split("+")]
+    others = " + ".join(t for t in terms[1:] if "gel_id" not in t)
+    check_residual_df(data, table, rhs, counts, "donors", "the model of diagnosis, covariates and gel", context)
+    if data["gel_id"].nunique() > 1:
+        check_batch(data, table, terms[0], others, "gel_id", "group", "the sALS-vs-control difference", context)
+
+
+def check_mouse_groups(data: pd.DataFrame, table: str, context: str, rhs: str, batch: str | None = None) -> None:
+    """Check a genotype x stage design against WT before fitting *rhs* (plus *batch* when given)."""
+    purpose = "the comparison with WT mice"
+    require_levels(data, table, "genotype", ("WT",), "mouse_id", "mice", purpose, context)
+    counts = check_units(data, table, ["genotype", "stage"], "mouse_id", "mice", purpose, context)
+    check_residual_df(data, table, rhs, counts, "mice", "the genotype × stage model", context)
+    if batch is not None and data[batch].nunique() > 1:
+        check_batch(data, table, "C(genotype):C(stage)", "", batch, "genotype",
+                    "the genotype difference", context)
+        check_residual_df(data, table, f"{rhs} + C({batch})", counts, "mice",
+                          "the genotype × stage model with the gel", context)
+
+
+def check_pla_cells(cells: pd.DataFrame, context: str) -> None:
+    """Refuse a PLA selection in which a genotype x stage group has no punctum at all."""
+    check_not_all_zero(cells, "pla_cells", "puncta", ["genotype", "stage"], "mouse_id", context)
+
+
+def check_mam_fractions(table: pd.DataFrame, numerator: str, denominator: str) -> None:
+    """Refuse a MAM-fraction table without the fractions of the enrichment ratio."""
+    require_levels(table, "mam_fraction", "fraction", (numerator, denominator), "sample_id", "samples",
+                   f"the enrichment ({numerator} over {denominator})")
+
+
+def check_mam_groups(data: pd.DataFrame, protein: str, genotypes: Sequence[str], stresses: Sequence[str]) -> None:
+    """Check the genotype x treatment design of one protein's enrichment before the OLS."""
+    context = f"protein {protein}"
+    require_levels(data, "mam_fraction", "stress", stresses, "sample_id", "samples",
+                   "the stress effect (arsenite vs vehicle)", context)
+    require_levels(data, "mam_fraction", "genotype", genotypes[:1], "sample_id", "samples",
+                   f"the comparison with {genotypes[0]}", context)
+    counts = check_units(data, "mam_fraction", ["genotype", "stress"], "sample_id", "samples",
+                         "the enrichment of each genotype × treatment group", context)
+    check_residual_df(data, "mam_fraction", "0 + C(genotype):C(stress)", counts, "samples",
+                      "the genotype × treatment model", context)
+
+
+def check_arsenite_motor(table: pd.DataFrame, reference: str = "WT") -> None:
+    """Check the arsenite time course: WT, vehicle and arsenite present, repeated weeks, mice per group."""
+    name, purpose = "arsenite_motor", "the arsenite-vs-vehicle slope comparison"
+    require_levels(table, name, "treatment", ("vehicle", "arsenite"), "mouse_id", "mice", purpose)
+    require_levels(table, name, "genotype", (reference,), "mouse_id", "mice", f"the comparison with {reference}")
+    check_time_points(table, name, "week", "mouse_id", "mice")
+    counts = check_units(table, name, ["genotype", "treatment"], "mouse_id", "mice", purpose)
+    mice = table.drop_duplicates("mouse_id")
+    check_residual_df(mice, name, "C(genotype):C(treatment)", counts, "mice",
+                      "the per-mouse slopes by genotype × treatment")
+
+
+def check_arsenite_cells(cells: pd.DataFrame, response: str, reference: str = "WT") -> None:
+    """Check the dose series before the per-culture four-parameter logistic fits."""
+    name = "arsenite_cells"
+    require_levels(cells, name, "genotype", (reference,), "culture_id", "cultures",
+                   f"the EC50 ratio against {reference}")
+    check_dose_series(cells, name, "dose_um", "culture_id", response)
+    counts = check_units(cells, name, "genotype", "culture_id", "cultures", f"the EC50 of {response}")
+    check_residual_df(cells.drop_duplicates("culture_id"), name, "C(genotype)", counts, "cultures",
+                      "the model of log EC50 by genotype")
