@@ -83,8 +83,8 @@ def check_plausibility(name: str, table: pd.DataFrame, frame: pd.DataFrame | Non
 
     >>> import pandas as pd
     >>> t = pd.DataFrame({"age_years": [70, 109], "pmi_hours": [5.0, 0.0]})
-    >>> [str(w) for w in check_plausibility("human_blot", t, None, "h.csv")][:1]
-    ['h.csv, row 3, column \\'age_years\\': 109 years is beyond the age of almost every autopsy donor; check the entry']
+    >>> print(check_plausibility("human_blot", t, None, "h.csv")[0])
+    h.csv, row 3, column 'age_years': 109 years is beyond the age of almost every autopsy donor; check the entry
     """
     rows = list(frame.index) if frame is not None else list(range(2, len(table) + 2))
     warnings = []
