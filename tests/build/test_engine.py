@@ -354,3 +354,93 @@ def test_render_noop_variant_and_provenance(book, tmp_path):
     assert {p: p.read_bytes() for p in html.rglob("*.html")} == before
     named = run(book, variant="mode_b", render=True)
     assert named.html_dir == book / "_build" / "variants" / "mode_b" / "html" and named.executed == ["gamma"]
+
+
+# --------------------------------------------------------------------------- any subset of tables (issue 12)
+
+TABLES_YML = {"alpha": "  tables: {required: [human_blot], optional: []}\n",
+              "beta": "  tables: {required: [mouse_blot, pla_cells], optional: []}\n",
+              "gamma": "  tables: {required: [], optional: [human_blot, pla_cells]}\n"}
+
+
+def tables_book(root: Path) -> Path:
+    """The tiny book whose chapters declare book tables: alpha needs human_blot, beta mouse_blot and
+    pla_cells, gamma either human_blot or pla_cells."""
+    make_tiny_book(root)
+    text = PARAMETERS_YML
+    for name, line in TABLES_YML.items():
+        text = text.replace(f"{name}:\n", f"{name}:\n{line}", 1)
+    (root / "chapters" / "parameters.yml").write_text(text)
+    return root
+
+
+def test_a_one_table_folder_builds_its_chapters_and_a_page_for_the_others(tmp_path):
+    book = tables_book(tmp_path / "book")
+    lab = tmp_path / "lab"
+    lab.mkdir()
+    (lab / "human_blot.csv").write_text("x\n4\n")  # the tiny chapters read a.csv and b.csv as their data
+    (lab / "a.csv").write_text("x\n4\n")
+    (lab / "b.csv").write_text("y\n3\n")
+    result = run(book, data_dir=lab, render=True)  # returns normally: `make book` exits 0
+    assert result.executed == ["alpha", "gamma"] and result.not_built == ["beta"] and result.rendered
+    html = result.html_dir
+    stub = re.sub(r"<[^>]+>", "", (html / "chapters" / "beta.html").read_text())
+    assert "Not built from this data: needs mouse_blot.csv, pla_cells.csv" in stub
+    from helpers.data.tables import get_specs
+
+    for table in ("mouse_blot", "pla_cells"):
+        spec = get_specs()[table]
+        assert f"templates/{spec.filename}" in stub
+        assert all(column in stub for column in spec.column_names)
+    assert "label is" not in stub  # beta did not execute
+    landing = re.sub(r"<[^>]+>", "", (html / "intro.html").read_text())
+    assert "Not built from this data" in landing and "beta" in landing and "mouse_blot.csv" in landing
+    status = re.sub(r"<[^>]+>", "", (html / "execution_status.html").read_text())
+    assert "not built: needs mouse_blot.csv, pla_cells.csv" in status
+    assert "alpha total 4" in (html / "chapters" / "alpha.html").read_text()
+    # the same folder with pla_cells too: gamma and alpha are cached, beta still lacks mouse_blot
+    (lab / "pla_cells.csv").write_text("z\n1\n")
+    again = run(book, data_dir=lab)
+    assert again.not_built == ["beta"] and again.executed == []
+    (lab / "mouse_blot.csv").write_text("z\n1\n")
+    assert run(book, data_dir=lab, render=True).executed == ["beta"]
+
+
+def test_a_folder_with_only_optional_tables_builds_the_chapter_that_can_use_one(tmp_path):
+    book = tables_book(tmp_path / "book")
+    lab = tmp_path / "lab"
+    lab.mkdir()
+    (lab / "pla_cells.csv").write_text("z\n1\n")
+    (lab / "b.csv").write_text("y\n3\n")
+    result = run(book, data_dir=lab)
+    assert result.executed == ["gamma"] and result.not_built == ["alpha", "beta"]
+
+
+@pytest.mark.parametrize("make", [lambda p: p.mkdir(), lambda p: (p.mkdir(), (p / "notes.txt").write_text("x")),
+                                  lambda p: None])
+def test_an_empty_or_foreign_data_folder_is_an_error_before_anything_executes(tmp_path, make):
+    book = tables_book(tmp_path / "book")
+    lab = tmp_path / "lab"
+    make(lab)
+    with pytest.raises(B.DataProblems) as err:
+        run(book, data_dir=lab)
+    text = str(err.value)
+    assert "nothing executed" in text and "lab: the data source" in text
+    assert ("holds none of the book's tables" in text) == lab.exists()
+    assert "human_blot.csv" in text and "pla_cells.csv" in text and ".xlsx workbook" in text
+    assert not (book / "_build" / ".cache").exists()
+
+
+def test_a_design_refusal_is_the_last_line_without_a_traceback(book, capsys, monkeypatch):
+    message = ("mouse_blot.csv: genotype 'WT' has no mouse at stage onset; the comparison needs both genotypes "
+               "— add WT mice or choose another stage.")
+    edit_notebook(book / "chapters" / "beta.ipynb", lambda nb: nb.cells.append(new_code_cell(
+        f"class DesignError(ValueError):\n    pass\n\ndef check():\n    raise DesignError({message!r})\n\ncheck()")))
+    with pytest.raises(ChapterFailed) as err:
+        run(book)
+    text = str(err.value)
+    assert text.splitlines()[-1] == message
+    assert "Traceback" not in text and "check()" not in text and "---" not in text
+    monkeypatch.setattr(B, "build", lambda *a, **k: (_ for _ in ()).throw(err.value))
+    assert B.main(["build", "--root", str(book)]) == 1
+    assert capsys.readouterr().err.rstrip("\n").splitlines()[-1] == message

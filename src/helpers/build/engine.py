@@ -31,7 +31,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from helpers.build import cache, render, stage
+from helpers.build import cache, stage
 from helpers.build import parameters as P
 from helpers.build.book import (
     ZYGOTE_PRELOAD,
@@ -46,6 +46,7 @@ from helpers.build.book import (
     write_if_changed,
 )
 from helpers.build.execute import execute
+from helpers.build.render import book_fingerprint, is_published, locked, publish_book, render_book, write_stage
 from helpers.build.selection import load_table_needs, missing_text, select_chapters
 from helpers.build.zygote import start_zygote, stop_zygote
 from helpers.core.files import atomic_write
@@ -169,19 +170,19 @@ def render_and_publish(p: Progress, ledger, full_render: bool) -> None:
     book = p.book
     staged = stage.stage_sources(book, p.built, p.hasher, p.skipped)
     p.commit = p.commit or git_commit(book.root)
-    fingerprint = render.book_fingerprint(book, staged, p.commit)
-    if render.is_published(book, fingerprint) and not full_render:
+    fingerprint = book_fingerprint(book, staged, p.commit)
+    if is_published(book, fingerprint) and not full_render:
         say(f"nothing changed since the published book; {display_path(book.html_dir, book.root)} is up to date")
         return
     start = time.perf_counter()
-    render.write_stage(book.stage, staged)
+    write_stage(book.stage, staged)
     write_if_changed(book.stage / f"{stage.STATUS_DOC}.md",
                      stage.status_page(book, p.ordered(), p.chapters, p.hasher, p.commit).encode("utf-8"))
     say("rendering with jupyter-book ...")
-    render.render_book(book.stage, full=full_render)
+    render_book(book.stage, full=full_render)
     runs = [{"chapter": c.name, "executed_notebook": book.stage / f"{c.docname}.ipynb", "parameters": c.parameters,
              "data_files": p.runs[c.name].data_files, "commit": p.commit} for c in p.built]
-    render.publish_book(book, runs, ledger, fingerprint, p.commit)
+    publish_book(book, runs, ledger, fingerprint, p.commit)
     p.rendered = True
     p.render_seconds = time.perf_counter() - start
     say(f"published {display_path(book.html_dir, book.root)}")
@@ -219,7 +220,7 @@ def build(data_dir: str | Path | None = None, out_dir: Path | None = None, *, va
     p = Progress(book, book.chapters(), Hasher())  # 1. ParameterError before anything else
     stage.data_summary(book, p.hasher)  # hash the data as they are now, before any chapter runs
     mark_not_built(p)  # 2. DataProblems if the source holds no table of the book
-    with render.locked(book.out_dir / ".lock"):
+    with locked(book.out_dir / ".lock"):
         look_up_cache(p)  # 3.
         validate_and_execute(p, annotate)  # 4. and 5.
         fail_if_any_failed(p)

@@ -91,7 +91,7 @@ def table_description(name: str) -> str:
     from helpers.data.tables import get_specs
 
     spec = get_specs()[name]
-    columns = ", ".join(f"`{c}`" for c in spec.column_names())
+    columns = ", ".join(f"`{c}`" for c in spec.column_names)
     return f"`{spec.filename}` — columns {columns}; template `{TEMPLATES_DIR}/{spec.filename}`"
 
 
