@@ -13,8 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers.build.kernel import SITE_FILES
-from helpers.build.kernel import zygote_client, zygote_server
+from helpers.build.kernel import SITE_FILES, zygote_client, zygote_server
 from helpers.core.paths import ROOT
 
 SRC = ROOT / "src"

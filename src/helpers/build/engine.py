@@ -46,7 +46,14 @@ from helpers.build.book import (
     write_if_changed,
 )
 from helpers.build.execute import execute
-from helpers.build.render import book_fingerprint, is_published, locked, publish_book, render_book, write_stage
+from helpers.build.render import (
+    book_fingerprint,
+    is_published,
+    locked,
+    publish_book,
+    render_book,
+    write_stage,
+)
 from helpers.build.selection import load_table_needs, missing_text, select_chapters
 from helpers.build.zygote import start_zygote, stop_zygote
 from helpers.core.files import atomic_write
