@@ -75,6 +75,7 @@ class Progress:
     exec_seconds: float = 0.0
     render_seconds: float = 0.0
     rendered: bool = False
+    tables: list[str] | None = None  # the book's tables the data source holds (None: not declared)
 
     @property
     def built(self) -> list[Chapter]:
@@ -105,7 +106,7 @@ def default_hooks() -> tuple:
 
 def mark_not_built(p: Progress) -> None:
     """Step 2: record the chapters the data source cannot build (their tables are absent)."""
-    select_chapters(p.book, p.chapters)
+    p.tables = select_chapters(p.book, p.chapters)
     needs = load_table_needs(p.book.parameters_file)
     for chapter in p.skipped:
         p.runs[chapter.name] = ChapterRun(chapter.name, "not built", 0.0, missing_text(chapter, needs.get(chapter.name)),
@@ -128,17 +129,20 @@ def look_up_cache(p: Progress) -> None:
         say(f"cached   {chapter.docname} (executed {e['executed_at']} in {e['seconds']:.1f} s)")
 
 
-def validate_data(book: Book, hasher: Hasher) -> None:
-    """Step 4: check the data source against the schemas once per content; raise :class:`DataProblems`."""
+def validate_data(book: Book, hasher: Hasher, tables: list[str] | None = None) -> None:
+    """Step 4: check the data source's *tables* (default: all) against the schemas once per content.
+
+    Raises :class:`DataProblems`.
+    """
     files = book.data_source_files()
     key = sha256_text(str(book.data_folder), *(f"{p.name}:{hasher(p)}" for p in files),
-                      package_fingerprint("core", "data"))
+                      package_fingerprint("core", "data"), ",".join(tables or ["(all)"]))
     marker = book.cache_dir / "validated" / key
     if marker.is_file():
         return
     from helpers.data.validate import validate_directory
 
-    problems = validate_directory(book.data_folder)
+    problems = validate_directory(book.data_folder, tables)
     if problems:
         raise DataProblems(problems)
     atomic_write(marker, str(book.data_folder).encode())
@@ -149,7 +153,7 @@ def validate_and_execute(p: Progress, annotate) -> None:
     zygote = start_zygote(p.book) if p.todo and p.book.zygote else None
     try:
         if p.book.validate:
-            validate_data(p.book, p.hasher)
+            validate_data(p.book, p.hasher, p.tables)
         p.commit = git_commit(p.book.root) if p.todo else ""
         start = time.perf_counter()
         for run in execute(p.book, p.todo, p.hasher, annotate, p.commit, zygote):

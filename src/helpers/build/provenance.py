@@ -41,6 +41,7 @@ import nbformat
 import pandas as pd
 import yaml
 
+from helpers.build.book import display_path
 from helpers.build.citation import (
     ChapterCitation,
     apa_citation,
@@ -53,7 +54,7 @@ from helpers.build.ledger_io import incomplete_rows, read_notebook_results, writ
 from helpers.build.notebooks import chapter_docname, notebook_title
 from helpers.build.parameters import default_parameters, literal_assignments
 from helpers.core.git import git_commit
-from helpers.core.paths import ROOT, resolve_data_dir
+from helpers.core.paths import resolve_data_dir
 from helpers.report.ledger import LEDGER_COLUMNS, LEDGER_KEY
 
 #: Metadata key marking everything :func:`annotate_notebook` adds (outputs, the footer cell, the record).
@@ -102,15 +103,6 @@ def parameters_ran_with(nb: nbformat.NotebookNode, given: dict) -> dict:
     if params.get("data_dir") is not None:
         params["data_dir"] = display_path(resolve_data_dir(params["data_dir"]))
     return params
-
-
-def display_path(path: str | Path) -> str:
-    """Return *path* relative to the repository when it lies inside it, else as given."""
-    path = Path(path)
-    try:
-        return path.resolve().relative_to(ROOT).as_posix()
-    except ValueError:
-        return str(path)
 
 
 def tables_read(nb: nbformat.NotebookNode) -> list[str]:

@@ -62,28 +62,31 @@ def missing_tables(needs: dict | None, present: set[str]) -> list[str]:
     return [] if any(t in present for t in needs["optional"]) else list(needs["optional"])
 
 
-def select_chapters(book: Book, chapters: list[Chapter]) -> list[Chapter]:
-    """Mark in ``chapter.missing`` the tables the data source lacks; return the chapters to build.
+def select_chapters(book: Book, chapters: list[Chapter]) -> list[str] | None:
+    """Mark in ``chapter.missing`` the tables the data source lacks; return the tables it holds.
+
+    ``None`` (every chapter is built, every table validated) for a book whose chapters
+    declare no tables.
 
     Raises :class:`DataProblems` when some chapter declares tables and the source holds
     none of the book's tables (an empty folder, a workbook without a table sheet).
     """
     needs = load_table_needs(book.parameters_file)
     if not any(needs.get(c.name, {}).get(k) for c in chapters for k in ("required", "optional")):
-        return list(chapters)  # a book without table declarations builds every chapter
+        return None  # a book without table declarations builds every chapter
     from helpers.data.sources import tables_present
     from helpers.data.tables import get_specs
 
     source = book.data_folder
-    present = set(tables_present(source)) if source.exists() else set()
+    present = tables_present(source) if source.exists() else []
     if not present:
         expected = ", ".join(spec.filename for spec in get_specs().values())
         found = "does not exist" if not source.exists() else "holds none of the book's tables"
         raise DataProblems([f"{display_path(source, book.root)}: the data source {found}; expected at least one "
                             f"of {expected} (or an .xlsx workbook with sheets named like them)"])
     for chapter in chapters:
-        chapter.missing = missing_tables(needs.get(chapter.name), present)
-    return [c for c in chapters if not c.missing]
+        chapter.missing = missing_tables(needs.get(chapter.name), set(present))
+    return present
 
 
 def table_description(name: str) -> str:
