@@ -86,7 +86,7 @@ def load_declarations(path: Path) -> dict[str, dict]:
 
 
 def literal_assignments(source: str, chapter: str = "", what: str = "the parameters cell") -> dict:
-    """Return ``{name: value}`` of a cell made only of ``name = literal`` lines; raise :class:`ParameterError`.
+    r"""Return ``{name: value}`` of a cell made only of ``name = literal`` lines; raise :class:`ParameterError`.
 
     >>> literal_assignments("# Parameters\nalpha = 0.05\nregion = 'motor_cortex'")
     {'alpha': 0.05, 'region': 'motor_cortex'}
