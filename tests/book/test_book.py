@@ -8,7 +8,7 @@ import re
 import pandas as pd
 import pytest
 
-from helpers.build.engine import chapter_notebooks
+from helpers.build.notebooks import chapter_notebooks
 
 pytestmark = pytest.mark.slow
 

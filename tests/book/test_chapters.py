@@ -7,8 +7,8 @@ import papermill as pm
 import pytest
 import yaml
 
-from helpers.build.engine import chapter_notebooks
 from helpers.build.ledger_io import read_notebook_results
+from helpers.build.notebooks import chapter_notebooks
 from helpers.core.paths import CHAPTERS_DIR, ROOT
 
 DECLARED = yaml.safe_load((CHAPTERS_DIR / "parameters.yml").read_text())

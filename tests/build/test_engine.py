@@ -28,8 +28,12 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
+from helpers.build import cache, stage
 from helpers.build import engine as B
+from helpers.build.book import Book, ChapterFailed
+from helpers.build.notebooks import cell_source
 from helpers.build.parameters import ParameterError
+from helpers.core.hashing import Hasher, sha256_bytes
 
 pytestmark = pytest.mark.slow
 
@@ -171,15 +175,15 @@ def test_code_cell_edit_reruns_only_that_chapter(book):
 def test_markdown_edit_reruns_nothing_but_the_staged_page_has_the_new_prose(book):
     edit_notebook(book / "chapters" / "beta.ipynb",
                   lambda nb: setattr(nb.cells[0], "source", "# Beta\n\nRewritten prose, no new numbers."))
-    b = B.Book(root=book, packages={"tinyhelp": book / "src" / "tinyhelp"}, preload=TINY_PRELOAD)
+    b = Book(root=book, packages={"tinyhelp": book / "src" / "tinyhelp"}, preload=TINY_PRELOAD)
     chapters = b.chapters()
-    hasher = B.Hasher()
+    hasher = Hasher()
     for c in chapters:
-        c.key = b.static_key(c, b.environment_key())
-        c.entry = b.lookup(c, hasher)
+        c.key = cache.static_key(b, c, cache.environment_key(b))
+        c.entry = cache.lookup(b, c, hasher)
     assert all(c.entry for c in chapters), "a Markdown edit must not invalidate the cache"
-    staged = json.loads(B.stage_sources(b, chapters, hasher)["chapters/beta.ipynb"])
-    sources = [B.cell_source(c) for c in staged["cells"]]
+    staged = json.loads(stage.stage_sources(b, chapters, hasher)["chapters/beta.ipynb"])
+    sources = [cell_source(c) for c in staged["cells"]]
     assert "# Beta\n\nRewritten prose, no new numbers." in sources
     outputs = [o.get("text", "") for c in staged["cells"] for o in c.get("outputs", [])]
     assert any("label is plain" in "".join(t) for t in outputs), "the cached outputs are kept"
@@ -229,14 +233,14 @@ def test_a_failed_chapter_is_reported_and_never_cached(book):
     edit_notebook(book / "chapters" / "beta.ipynb",
                   lambda nb: nb.cells.append(new_code_cell("raise ValueError('broken on purpose')")))
     (book / "data" / "b.csv").write_text("y\n9\n")  # gamma must re-run too, and is cached despite beta failing
-    with pytest.raises(B.ChapterFailed, match="(?s)beta.*broken on purpose"):
+    with pytest.raises(ChapterFailed, match="(?s)beta.*broken on purpose"):
         run(book)
     entries = list((book / "_build" / ".cache" / "chapters__beta").glob("*.json"))
     keys = {json.loads(p.read_text())["key"] for p in entries}
-    b = B.Book(root=book, packages={"tinyhelp": book / "src" / "tinyhelp"}, preload=TINY_PRELOAD)
+    b = Book(root=book, packages={"tinyhelp": book / "src" / "tinyhelp"}, preload=TINY_PRELOAD)
     beta = next(c for c in b.chapters() if c.name == "beta")
-    assert b.static_key(beta, b.environment_key()) not in keys
-    with pytest.raises(B.ChapterFailed):
+    assert cache.static_key(b, beta, cache.environment_key(b)) not in keys
+    with pytest.raises(ChapterFailed):
         run(book)  # still failing: executed again, not served from a cache
     edit_notebook(book / "chapters" / "beta.ipynb", lambda nb: nb.cells.pop())
     assert run(book).executed == ["beta"]
@@ -274,18 +278,18 @@ def test_a_malicious_string_parameter_is_data_not_code(book, tmp_path):
         result = run(book, parameters={"beta": {"label": text}})
         assert result.executed == ["beta"]
         assert not (tmp_path / "pwned").exists()
-        b = B.Book(root=book, packages={"tinyhelp": book / "src" / "tinyhelp"}, preload=TINY_PRELOAD)
+        b = Book(root=book, packages={"tinyhelp": book / "src" / "tinyhelp"}, preload=TINY_PRELOAD)
         printed = "".join(
             "".join(o.get("text", "")) for c in _cached_notebook(b, "beta", {"label": text})["cells"]
             for o in c.get("outputs", []))
         assert f"label is {text}" in printed
 
 
-def _cached_notebook(b: B.Book, name: str, overrides: dict) -> dict:
+def _cached_notebook(b: Book, name: str, overrides: dict) -> dict:
     b.overrides = {name: overrides}
     chapter = next(c for c in b.chapters() if c.name == name)
-    chapter.key = b.static_key(chapter, b.environment_key())
-    return json.loads(b.entry_paths(chapter)[1].read_text())
+    chapter.key = cache.static_key(b, chapter, cache.environment_key(b))
+    return json.loads(cache.entry_paths(b, chapter)[1].read_text())
 
 
 def test_a_killed_build_leaves_the_cache_consistent_and_the_book_intact(book):
@@ -310,7 +314,7 @@ def test_a_killed_build_leaves_the_cache_consistent_and_the_book_intact(book):
     for entry in (book / "_build" / ".cache").glob("chapters__*/*.json"):
         data = json.loads(entry.read_text())
         notebook = entry.with_suffix(".ipynb")
-        assert B.sha256_bytes(notebook.read_bytes()) == data["notebook_sha256"]
+        assert sha256_bytes(notebook.read_bytes()) == data["notebook_sha256"]
     assert (book / "_build" / "html" / "chapters" / "alpha.html").read_bytes() == index_before
     edit_notebook(book / "chapters" / "alpha.ipynb", lambda nb: nb.cells.pop())
     result = run(book)
@@ -321,7 +325,7 @@ def test_render_noop_variant_and_provenance(book, tmp_path):
     first = run(book, render=True)
     html = book / "_build" / "html"
     page = (html / "chapters" / "beta.html").read_text()
-    assert "Built from" in page and B.sha256_bytes((book / "data" / "b.csv").read_bytes()) in page
+    assert "Built from" in page and sha256_bytes((book / "data" / "b.csv").read_bytes()) in page
     text = re.sub(r"<[^>]+>", "", page)
     assert "label = 'plain'" in text and "data_dir = 'data'" in text
     status = (html / "execution_status.html").read_text()
@@ -345,8 +349,98 @@ def test_render_noop_variant_and_provenance(book, tmp_path):
     variant = run(book, data_dir=other, render=True)
     assert variant.executed == ["alpha", "beta", "gamma"]  # data_dir is a parameter of each
     assert variant.html_dir != html and variant.html_dir.parent.parent == book / "_build" / "data"
-    assert B.sha256_bytes((other / "a.csv").read_bytes()) in (variant.html_dir / "chapters" / "alpha.html").read_text()
+    assert sha256_bytes((other / "a.csv").read_bytes()) in (variant.html_dir / "chapters" / "alpha.html").read_text()
     assert "alpha total 10" in (variant.html_dir / "chapters" / "alpha.html").read_text()
     assert {p: p.read_bytes() for p in html.rglob("*.html")} == before
     named = run(book, variant="mode_b", render=True)
     assert named.html_dir == book / "_build" / "variants" / "mode_b" / "html" and named.executed == ["gamma"]
+
+
+# --------------------------------------------------------------------------- any subset of tables (issue 12)
+
+TABLES_YML = {"alpha": "  tables: {required: [human_blot], optional: []}\n",
+              "beta": "  tables: {required: [mouse_blot, pla_cells], optional: []}\n",
+              "gamma": "  tables: {required: [], optional: [human_blot, pla_cells]}\n"}
+
+
+def tables_book(root: Path) -> Path:
+    """The tiny book whose chapters declare book tables: alpha needs human_blot, beta mouse_blot and
+    pla_cells, gamma either human_blot or pla_cells."""
+    make_tiny_book(root)
+    text = PARAMETERS_YML
+    for name, line in TABLES_YML.items():
+        text = text.replace(f"{name}:\n", f"{name}:\n{line}", 1)
+    (root / "chapters" / "parameters.yml").write_text(text)
+    return root
+
+
+def test_a_one_table_folder_builds_its_chapters_and_a_page_for_the_others(tmp_path):
+    book = tables_book(tmp_path / "book")
+    lab = tmp_path / "lab"
+    lab.mkdir()
+    (lab / "human_blot.csv").write_text("x\n4\n")  # the tiny chapters read a.csv and b.csv as their data
+    (lab / "a.csv").write_text("x\n4\n")
+    (lab / "b.csv").write_text("y\n3\n")
+    result = run(book, data_dir=lab, render=True)  # returns normally: `make book` exits 0
+    assert result.executed == ["alpha", "gamma"] and result.not_built == ["beta"] and result.rendered
+    html = result.html_dir
+    stub = re.sub(r"<[^>]+>", "", (html / "chapters" / "beta.html").read_text())
+    assert "Not built from this data: needs mouse_blot.csv, pla_cells.csv" in stub
+    from helpers.data.tables import get_specs
+
+    for table in ("mouse_blot", "pla_cells"):
+        spec = get_specs()[table]
+        assert f"templates/{spec.filename}" in stub
+        assert all(column in stub for column in spec.column_names)
+    assert "label is" not in stub  # beta did not execute
+    landing = re.sub(r"<[^>]+>", "", (html / "intro.html").read_text())
+    assert "Not built from this data" in landing and "beta" in landing and "mouse_blot.csv" in landing
+    status = re.sub(r"<[^>]+>", "", (html / "execution_status.html").read_text())
+    assert "not built: needs mouse_blot.csv, pla_cells.csv" in status
+    assert "alpha total 4" in (html / "chapters" / "alpha.html").read_text()
+    # the same folder with pla_cells too: gamma and alpha are cached, beta still lacks mouse_blot
+    (lab / "pla_cells.csv").write_text("z\n1\n")
+    again = run(book, data_dir=lab)
+    assert again.not_built == ["beta"] and again.executed == []
+    (lab / "mouse_blot.csv").write_text("z\n1\n")
+    assert run(book, data_dir=lab, render=True).executed == ["beta"]
+
+
+def test_a_folder_with_only_optional_tables_builds_the_chapter_that_can_use_one(tmp_path):
+    book = tables_book(tmp_path / "book")
+    lab = tmp_path / "lab"
+    lab.mkdir()
+    (lab / "pla_cells.csv").write_text("z\n1\n")
+    (lab / "b.csv").write_text("y\n3\n")
+    result = run(book, data_dir=lab)
+    assert result.executed == ["gamma"] and result.not_built == ["alpha", "beta"]
+
+
+@pytest.mark.parametrize("make", [lambda p: p.mkdir(), lambda p: (p.mkdir(), (p / "notes.txt").write_text("x")),
+                                  lambda p: None])
+def test_an_empty_or_foreign_data_folder_is_an_error_before_anything_executes(tmp_path, make):
+    book = tables_book(tmp_path / "book")
+    lab = tmp_path / "lab"
+    make(lab)
+    with pytest.raises(B.DataProblems) as err:
+        run(book, data_dir=lab)
+    text = str(err.value)
+    assert "nothing executed" in text and "lab: the data source" in text
+    assert ("holds none of the book's tables" in text) == lab.exists()
+    assert "human_blot.csv" in text and "pla_cells.csv" in text and ".xlsx workbook" in text
+    assert not (book / "_build" / ".cache").exists()
+
+
+def test_a_design_refusal_is_the_last_line_without_a_traceback(book, capsys, monkeypatch):
+    message = ("mouse_blot.csv: genotype 'WT' has no mouse at stage onset; the comparison needs both genotypes "
+               "— add WT mice or choose another stage.")
+    edit_notebook(book / "chapters" / "beta.ipynb", lambda nb: nb.cells.append(new_code_cell(
+        f"class DesignError(ValueError):\n    pass\n\ndef check():\n    raise DesignError({message!r})\n\ncheck()")))
+    with pytest.raises(ChapterFailed) as err:
+        run(book)
+    text = str(err.value)
+    assert text.splitlines()[-1] == message
+    assert "Traceback" not in text and "check()" not in text and "---" not in text
+    monkeypatch.setattr(B, "build", lambda *a, **k: (_ for _ in ()).throw(err.value))
+    assert B.main(["build", "--root", str(book)]) == 1
+    assert capsys.readouterr().err.rstrip("\n").splitlines()[-1] == message

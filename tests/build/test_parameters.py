@@ -7,7 +7,7 @@ import json
 import pytest
 
 from helpers.build import parameters as P
-from helpers.build.engine import chapter_notebooks
+from helpers.build.notebooks import chapter_notebooks
 from helpers.core.paths import CHAPTERS_DIR
 
 RULES = {
@@ -71,14 +71,14 @@ def test_wrong_values_are_named_with_what_is_allowed(name, value, allowed):
 
 
 def test_effective_parameters_are_the_defaults_updated_by_overrides():
-    values = P.effective_parameters("ch", _nb(DEFAULTS), {"ch": RULES}, {"alpha": 0.01, "seed": 4})
+    values = P.build_parameters("ch", _nb(DEFAULTS), {"ch": RULES}, {"alpha": 0.01, "seed": 4})
     assert values == {"region": "lumbar_spinal_cord", "alpha": 0.01, "seed": 4, "verbose": False,
                       "data_dir": "data", "label": "x"}
 
 
 def test_misspelled_parameter_lists_the_declared_ones():
     with pytest.raises(P.ParameterError) as err:
-        P.effective_parameters("human_tbk1", _nb(DEFAULTS), {"human_tbk1": RULES}, {"regoin": "motor_cortex"})
+        P.build_parameters("human_tbk1", _nb(DEFAULTS), {"human_tbk1": RULES}, {"regoin": "motor_cortex"})
     message = str(err.value)
     assert "chapter 'human_tbk1': unknown parameter 'regoin'" in message
     assert "declared parameters: alpha, data_dir, label, region, seed, verbose" in message
@@ -87,19 +87,19 @@ def test_misspelled_parameter_lists_the_declared_ones():
 
 def test_every_problem_is_listed_at_once():
     with pytest.raises(P.ParameterError) as err:
-        P.effective_parameters("ch", _nb(DEFAULTS), {"ch": RULES}, {"alpha": 2, "region": "x", "nope": 1})
+        P.build_parameters("ch", _nb(DEFAULTS), {"ch": RULES}, {"alpha": 2, "region": "x", "nope": 1})
     assert len(err.value.problems) == 3
 
 
 def test_undeclared_chapter_and_mismatched_parameters_cell_fail():
     with pytest.raises(P.ParameterError, match="chapter 'ch' has no entry in chapters/parameters.yml"):
-        P.effective_parameters("ch", _nb(DEFAULTS), {}, {})
+        P.build_parameters("ch", _nb(DEFAULTS), {}, {})
     with pytest.raises(P.ParameterError, match="declared parameter\\(s\\) extra missing from its parameters cell"):
-        P.effective_parameters("ch", _nb(DEFAULTS), {"ch": {**RULES, "extra": {"type": "int"}}}, {})
+        P.build_parameters("ch", _nb(DEFAULTS), {"ch": {**RULES, "extra": {"type": "int"}}}, {})
     with pytest.raises(P.ParameterError, match="parameter 'alpha': got 0.9.*default in the notebook"):
-        P.effective_parameters("ch", _nb(DEFAULTS.replace("0.05", "0.9")), {"ch": RULES}, {})
+        P.build_parameters("ch", _nb(DEFAULTS.replace("0.05", "0.9")), {"ch": RULES}, {})
     with pytest.raises(P.ParameterError, match="may hold only `name = literal`"):
-        P.effective_parameters("ch", _nb("import os\nalpha = 0.05"), {"ch": RULES}, {})
+        P.build_parameters("ch", _nb("import os\nalpha = 0.05"), {"ch": RULES}, {})
 
 
 def test_declarations_are_checked_themselves(tmp_path):
@@ -160,9 +160,9 @@ def test_the_book_parameters_and_variants_are_all_valid():
     declarations = P.load_declarations(CHAPTERS_DIR / "parameters.yml")
     for nb_path in chapter_notebooks():
         notebook = json.loads(nb_path.read_text(encoding="utf-8"))
-        P.effective_parameters(nb_path.stem, notebook, declarations, {})
+        P.build_parameters(nb_path.stem, notebook, declarations, {})
         test_variant = P.load_yaml(CHAPTERS_DIR / "parameters.yml")[nb_path.stem].get("test_variant", {})
-        P.effective_parameters(nb_path.stem, notebook, declarations, test_variant)
+        P.build_parameters(nb_path.stem, notebook, declarations, test_variant)
     variants = P.load_variants(CHAPTERS_DIR / "variants.yml")
     assert variants, "chapters/variants.yml defines no variant"
     for name, variant in variants.items():

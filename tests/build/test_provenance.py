@@ -25,10 +25,10 @@ from helpers.build.provenance import (
     LEDGER_START,
     MARK,
     annotate_notebook,
-    effective_parameters,
     fill_ledger_page,
     ledger_frame,
     papermill_command,
+    parameters_ran_with,
     read_record,
     unledgered_glue,
     write_ledger,
@@ -193,9 +193,9 @@ def test_the_papermill_command_reproduces_the_parameters_exactly(params):
     assert all(type(parsed[k]) is type(v) for k, v in params.items())
 
 
-def test_effective_parameters_layer_defaults_injected_and_given(tmp_path):
+def test_parameters_ran_with_layer_defaults_injected_and_given(tmp_path):
     nb = nbformat.read(str(small_executed_notebook(tmp_path / "m.ipynb")), as_version=4)
-    assert effective_parameters(nb, {"seed": 3}) == {
+    assert parameters_ran_with(nb, {"seed": 3}) == {
         "data_dir": "data", "region": "motor_cortex", "alpha": 0.05, "seed": 3}
 
 

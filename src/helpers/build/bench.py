@@ -39,7 +39,8 @@ from pathlib import Path
 
 import yaml
 
-from helpers.build.engine import BOOK_DIRS, BOOK_FILES, chapter_notebooks, toc_files
+from helpers.build.notebooks import chapter_notebooks, toc_files
+from helpers.build.stage import BOOK_DIRS, BOOK_FILES
 from helpers.core.paths import BUILD_DIR, DATA_DIR, ROOT
 
 COLD_RATIO_MAX = 0.6

@@ -22,7 +22,8 @@ from pathlib import Path
 
 import yaml
 
-from helpers.core.paths import CITATION_FILE, ROOT, TOC_FILE
+from helpers.build.notebooks import toc_chapters
+from helpers.core.paths import CITATION_FILE, ROOT
 
 ZENODO_FILE = ROOT / ".zenodo.json"
 
@@ -193,40 +194,6 @@ def bibtex_entry(meta: BookMeta, chapter: ChapterCitation) -> str:
     fields.append(("note", _bibtex_text(note)))
     body = ",\n".join(f"  {name} = {{{value}}}" for name, value in fields)
     return f"@incollection{{{bibtex_key(meta, chapter.chapter)},\n{body}\n}}"
-
-
-def notebook_title(path: Path) -> str:
-    """Return the first level-one heading of a notebook or Markdown page (else its stem)."""
-    path = Path(path)
-    if path.suffix == ".ipynb":
-        import nbformat
-
-        nb = nbformat.read(str(path), as_version=4)
-        texts = [c.source for c in nb.cells if c.cell_type == "markdown"]
-    else:
-        texts = [path.read_text(encoding="utf-8")]
-    for text in texts:
-        match = re.search(r"^#\s+(.+?)\s*$", text, flags=re.MULTILINE)
-        if match:
-            return match.group(1)
-    return path.stem
-
-
-def toc_chapters(root: Path = ROOT, toc_file: Path | None = None) -> list[tuple[str, str]]:
-    """Return ``(docname, title)`` of every chapter notebook listed in ``_toc.yml``, in order."""
-    toc = yaml.safe_load(Path(toc_file or (root / TOC_FILE.name)).read_text(encoding="utf-8"))
-    found: list[str] = []
-
-    def walk(entries: list) -> None:
-        for entry in entries or []:
-            if "file" in entry:
-                found.append(str(entry["file"]).removesuffix(".ipynb").removesuffix(".md"))
-            walk(entry.get("sections", []))
-            walk(entry.get("chapters", []))
-
-    walk(toc.get("parts", []))
-    walk(toc.get("chapters", []))
-    return [(doc, notebook_title(root / f"{doc}.ipynb")) for doc in found if (root / f"{doc}.ipynb").is_file()]
 
 
 def zenodo_metadata(meta: BookMeta, chapters: list[tuple[str, str]], references: list[str] = ()) -> dict:

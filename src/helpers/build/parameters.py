@@ -34,6 +34,8 @@ from pathlib import Path
 
 import yaml
 
+from helpers.build.notebooks import cell_source
+
 TYPES = ("str", "int", "float", "bool", "path")
 RULE_KEYS = {"type", "allowed", "min", "max", "nullable", "description"}
 
@@ -83,29 +85,38 @@ def load_declarations(path: Path) -> dict[str, dict]:
     return declarations
 
 
-def notebook_defaults(notebook: dict, chapter: str) -> dict:
-    """Return the literal assignments of the ``parameters``-tagged cell of a notebook (JSON dict)."""
+def literal_assignments(source: str, chapter: str = "", what: str = "the parameters cell") -> dict:
+    r"""Return ``{name: value}`` of a cell made only of ``name = literal`` lines; raise :class:`ParameterError`.
+
+    >>> literal_assignments("# Parameters\nalpha = 0.05\nregion = 'motor_cortex'")
+    {'alpha': 0.05, 'region': 'motor_cortex'}
+    """
+    where = f"chapter '{chapter}': " if chapter else ""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError as err:
+        raise ParameterError([f"{where}{what} is not valid Python ({err})"]) from err
+    values = {}
+    for node in tree.body:
+        if not (isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name)):
+            raise ParameterError([f"{where}{what} may hold only `name = literal` lines "
+                                  f"(line {node.lineno} does not)"])
+        try:
+            values[node.targets[0].id] = ast.literal_eval(node.value)
+        except ValueError as err:
+            raise ParameterError([f"{where}parameter '{node.targets[0].id}' has a default that is "
+                                  "not a literal"]) from err
+    return values
+
+
+def default_parameters(notebook: dict, chapter: str = "") -> dict:
+    """Return the defaults assigned in the notebook's ``parameters``-tagged cell (the one parser of it)."""
     cells = [c for c in notebook.get("cells", []) if "parameters" in c.get("metadata", {}).get("tags", [])]
     if not cells:
         return {}
     if len(cells) > 1:
         raise ParameterError([f"chapter '{chapter}': {len(cells)} cells are tagged 'parameters'; expected one"])
-    source = "".join(cells[0]["source"]) if isinstance(cells[0]["source"], list) else cells[0]["source"]
-    defaults = {}
-    try:
-        tree = ast.parse(source)
-    except SyntaxError as err:
-        raise ParameterError([f"chapter '{chapter}': the parameters cell is not valid Python ({err})"]) from err
-    for node in tree.body:
-        if not (isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name)):
-            raise ParameterError([f"chapter '{chapter}': the parameters cell may hold only `name = literal` lines "
-                                  f"(line {node.lineno} does not)"])
-        try:
-            defaults[node.targets[0].id] = ast.literal_eval(node.value)
-        except ValueError as err:
-            raise ParameterError([f"chapter '{chapter}': parameter '{node.targets[0].id}' has a default that is "
-                                  "not a literal"]) from err
-    return defaults
+    return literal_assignments(cell_source(cells[0]), chapter)
 
 
 # --------------------------------------------------------------------------- checks
@@ -174,13 +185,16 @@ def check_parameters(chapter: str, values: dict, declared: dict, *, source: str 
     return normalized, problems
 
 
-def effective_parameters(chapter: str, notebook: dict, declarations: dict, overrides: dict) -> dict:
-    """Return the checked defaults of *notebook* updated with *overrides*; raise :class:`ParameterError`."""
+def build_parameters(chapter: str, notebook: dict, declarations: dict, overrides: dict) -> dict:
+    """Return the values a build passes to *chapter*: its checked defaults updated with the checked *overrides*.
+
+    Raises :class:`ParameterError` (every problem at once) before anything executes.
+    """
     if chapter not in declarations:
         raise ParameterError([f"chapter '{chapter}' has no entry in chapters/parameters.yml; declare its "
                               "parameters (an empty `parameters: {}` if it has none)"])
     declared = declarations[chapter]
-    defaults = notebook_defaults(notebook, chapter)
+    defaults = default_parameters(notebook, chapter)
     problems = []
     missing = sorted(set(declared) - set(defaults))
     extra = sorted(set(defaults) - set(declared))
@@ -197,6 +211,23 @@ def effective_parameters(chapter: str, notebook: dict, declarations: dict, overr
     if problems:
         raise ParameterError(problems)
     return {**base, **given}
+
+
+def parse_parameter_options(options: list[str], declarations: dict) -> dict:
+    """Turn ``chapter.name=value`` options into ``{chapter: {name: value}}`` typed by the *declarations*."""
+    result: dict[str, dict] = {}
+    problems = []
+    for option in options or []:
+        target, sep, text = option.partition("=")
+        chapter, dot, name = target.partition(".")
+        if not sep or not dot:
+            problems.append(f"-p {option!r}: expected chapter.parameter=value")
+            continue
+        rule = declarations.get(chapter, {}).get(name, {"type": "str"})
+        result.setdefault(chapter, {})[name] = parse_cli_value(text, rule)
+    if problems:
+        raise ParameterError(problems)
+    return result
 
 
 def parse_cli_value(text: str, rule: dict) -> object:

@@ -29,7 +29,6 @@ The build engine (:mod:`helpers.build.engine`) calls two functions:
 
 from __future__ import annotations
 
-import ast
 import datetime as dt
 import html
 import json
@@ -42,6 +41,7 @@ import nbformat
 import pandas as pd
 import yaml
 
+from helpers.build.book import display_path
 from helpers.build.citation import (
     ChapterCitation,
     apa_citation,
@@ -51,8 +51,10 @@ from helpers.build.citation import (
     source_url,
 )
 from helpers.build.ledger_io import incomplete_rows, read_notebook_results, write_ledger_csv
+from helpers.build.notebooks import chapter_docname, notebook_title
+from helpers.build.parameters import default_parameters, literal_assignments
 from helpers.core.git import git_commit
-from helpers.core.paths import ROOT, TOC_FILE, resolve_data_dir
+from helpers.core.paths import resolve_data_dir
 from helpers.report.ledger import LEDGER_COLUMNS, LEDGER_KEY
 
 #: Metadata key marking everything :func:`annotate_notebook` adds (outputs, the footer cell, the record).
@@ -66,23 +68,6 @@ FOOTER_SOURCE = "# Added by the book's build (helpers.build.provenance): how to 
 
 
 # --- What a chapter run used ----------------------------------------------------------
-
-
-def assigned_literals(source: str) -> dict:
-    """Return ``{name: value}`` of the ``name = literal`` statements of a cell's *source*, in order."""
-    values = {}
-    for node in ast.parse(source).body:
-        if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
-            values[node.targets[0].id] = ast.literal_eval(node.value)
-    return values
-
-
-def default_parameters(nb: nbformat.NotebookNode) -> dict:
-    """Return the literals assigned in the notebook's ``parameters``-tagged cell, in order."""
-    for cell in nb.cells:
-        if cell.cell_type == "code" and "parameters" in cell.get("metadata", {}).get("tags", []):
-            return assigned_literals(cell.source)
-    return {}
 
 
 INJECTED_HEADER = "# Parameters of this build (papermill injected them; they override the defaults above)"
@@ -101,14 +86,14 @@ def present_injected_parameters(nb: nbformat.NotebookNode) -> None:
             continue
         lines = [line for line in cell.source.splitlines() if line.strip() not in ("# Parameters", INJECTED_HEADER)]
         body = "\n".join(lines)
-        if assigned_literals(body) == defaults:
+        if literal_assignments(body, what="the injected parameters cell") == defaults:
             cell.metadata["tags"] = [*dict.fromkeys([*tags, "remove-cell"])]
         else:
             cell.metadata["tags"] = [t for t in tags if t != "remove-cell"]
             cell.source = f"{INJECTED_HEADER}\n{body}"
 
 
-def effective_parameters(nb: nbformat.NotebookNode, given: dict) -> dict:
+def parameters_ran_with(nb: nbformat.NotebookNode, given: dict) -> dict:
     """Return the parameters the chapter ran with: defaults, then papermill's injected values, then *given*.
 
     A ``data_dir`` inside the repository is written relative to it, so the record is
@@ -118,15 +103,6 @@ def effective_parameters(nb: nbformat.NotebookNode, given: dict) -> dict:
     if params.get("data_dir") is not None:
         params["data_dir"] = display_path(resolve_data_dir(params["data_dir"]))
     return params
-
-
-def display_path(path: str | Path) -> str:
-    """Return *path* relative to the repository when it lies inside it, else as given."""
-    path = Path(path)
-    try:
-        return path.resolve().relative_to(ROOT).as_posix()
-    except ValueError:
-        return str(path)
 
 
 def tables_read(nb: nbformat.NotebookNode) -> list[str]:
@@ -159,28 +135,12 @@ def data_checksums(folder: Path, filenames: list[str]) -> dict[str, str]:
     return {p.name: sha256_of(p) for p in paths if p.is_file()}
 
 
-def chapter_docname(chapter: str, toc_file: Path = TOC_FILE) -> str:
-    """Return the docname (path without suffix) of *chapter* in ``_toc.yml``; ``chapters/<chapter>`` if absent."""
-    if toc_file.is_file():
-        toc = yaml.safe_load(toc_file.read_text(encoding="utf-8"))
-        stack = [toc]
-        while stack:
-            entry = stack.pop()
-            for name in ("root", "file"):
-                value = str(entry.get(name, ""))
-                if value and Path(value).stem == chapter:
-                    return value.removesuffix(".ipynb")
-            for name in ("parts", "chapters", "sections"):
-                stack += entry.get(name, []) or []
-    return f"chapters/{chapter}"
-
-
 def run_record(nb: nbformat.NotebookNode, *, chapter: str, parameters: dict, data_dir: Path | str | None,
                commit: str, data_files: dict | None = None) -> dict:
     """Return what identifies a chapter run: page, title, parameters, data (with checksums), commit, date."""
     from helpers.report.banner import describe_data
 
-    params = effective_parameters(nb, parameters)
+    params = parameters_ran_with(nb, parameters)
     folder = source_data_dir(params, data_dir)
     info = describe_data(folder)
     source = (f"simulated example data (seed {info['seed']})" if info["simulated"]
@@ -189,23 +149,13 @@ def run_record(nb: nbformat.NotebookNode, *, chapter: str, parameters: dict, dat
     return {
         "chapter": chapter,
         "docname": chapter_docname(chapter),
-        "title": notebook_title_of(nb, chapter),
+        "title": notebook_title(nb, chapter),
         "parameters": params,
         "data_source": source,
         "data_files": dict(data_files) if data_files else data_checksums(folder, tables_read(nb)),
         "commit": commit or git_commit(),
         "date": str(end)[:10],
     }
-
-
-def notebook_title_of(nb: nbformat.NotebookNode, default: str) -> str:
-    """Return the first level-one Markdown heading of *nb*."""
-    for cell in nb.cells:
-        if cell.cell_type == "markdown":
-            match = re.search(r"^#\s+(.+?)\s*$", cell.source, flags=re.MULTILINE)
-            if match:
-                return match.group(1)
-    return default
 
 
 # --- Annotating an executed notebook --------------------------------------------------

@@ -15,11 +15,11 @@ TOC_FILE = ROOT / "_toc.yml"
 CITATION_FILE = ROOT / "CITATION.cff"
 
 
-def resolve_data_dir(data_dir: str | Path) -> Path:
+def resolve_data_dir(data_dir: str | Path, root: Path = ROOT) -> Path:
     """Return *data_dir* as an absolute path.
 
-    A relative path is taken from the repository root (so the chapters' default
-    ``"data"`` works wherever the kernel starts), unless it names an existing
+    A relative path is taken from *root* (default: the repository root, so the chapters'
+    default ``"data"`` works wherever the kernel starts), unless it names an existing
     folder relative to the current directory, as a user typing a path expects.
 
     >>> resolve_data_dir("data") == DATA_DIR
@@ -28,6 +28,6 @@ def resolve_data_dir(data_dir: str | Path) -> Path:
     path = Path(data_dir).expanduser()
     if path.is_absolute():
         return path
-    if path.is_dir() and path.resolve() != (ROOT / path).resolve():
+    if path.is_dir() and path.resolve() != (Path(root) / path).resolve():
         return path.resolve()
-    return (ROOT / path).resolve()
+    return (Path(root) / path).resolve()

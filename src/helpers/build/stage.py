@@ -1,0 +1,207 @@
+"""Staging: the book's sources as they will be rendered, in ``<out>/.stage`` (execution off).
+
+The staged book holds the executed notebooks with today's Markdown (a prose edit
+re-renders without re-executing), a "Built from" note on every page, a short page
+for each chapter the data source cannot build (:mod:`helpers.build.selection`)
+and an *Execution status* appendix. :func:`stage_sources` returns the staged files
+as ``{relative path: bytes}``; :mod:`helpers.build.render` writes and renders them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import yaml
+
+from helpers.build import cache
+from helpers.build.book import Book, Chapter, ChapterRun, display_path
+from helpers.build.notebooks import notebook_bytes, notebook_title, toc_files
+from helpers.build.selection import load_table_needs, missing_text, not_built_page
+from helpers.core.hashing import Hasher, sha256_text
+
+#: Book sources copied into the staging folder besides the notebooks and the pages listed in the TOC.
+BOOK_FILES = ("_config.yml", "_toc.yml", "intro.md", "references.bib", "CITATION.cff")
+BOOK_DIRS = ("_static", "_templates", "images", "figures")
+#: Docname of the generated execution-status page (staged only, never in the repository).
+STATUS_DOC = "execution_status"
+
+
+def merge_markdown(source: dict, executed: dict, by_id: bool = True) -> dict:
+    """Return the executed notebook with the current source's Markdown (and cell metadata).
+
+    Code cells are paired with the source's by cell id (by order when the source
+    has no ids); cells the execution added (papermill's injected parameters,
+    provenance footers) stay after the cell they followed.
+    """
+    src_cells = source.get("cells", [])
+    with_ids = by_id and all(c.get("id") for c in src_cells)
+    src_ids = {c["id"] for c in src_cells} if with_ids else set()
+    n_code = sum(c.get("cell_type") == "code" for c in src_cells)
+    pairs: dict[int, dict] = {}  # index of a source code cell -> executed cell
+    extras: dict[int, list] = {}  # index of the source cell an added cell follows (-1: start)
+    src_index = {c.get("id"): i for i, c in enumerate(src_cells)} if with_ids else {}
+    code_positions = [i for i, c in enumerate(src_cells) if c.get("cell_type") == "code"]
+    anchor, consumed = -1, 0
+    for cell in executed.get("cells", []):
+        added = "injected-parameters" in cell.get("metadata", {}).get("tags", [])
+        if with_ids and not added:
+            if cell.get("id") in src_ids:
+                anchor = src_index[cell["id"]]
+                if cell.get("cell_type") == "code":
+                    pairs[anchor] = cell
+                continue
+            added = cell.get("cell_type") == "code"
+        elif not added and cell.get("cell_type") == "code":
+            if consumed < n_code:
+                anchor = code_positions[consumed]
+                pairs[anchor] = cell
+                consumed += 1
+                continue
+            added = True
+        if added:
+            extras.setdefault(anchor, []).append(cell)
+    if len(pairs) != n_code:  # ids changed (e.g. a regenerated notebook with the same code): pair by order
+        if with_ids:
+            return merge_markdown(source, executed, by_id=False)
+        raise ValueError("the executed notebook's code cells do not match the source's")
+    cells = list(extras.get(-1, []))
+    for i, cell in enumerate(src_cells):
+        if cell.get("cell_type") == "code":
+            ran = pairs[i]
+            metadata = dict(cell.get("metadata", {}))
+            if "papermill" in ran.get("metadata", {}):
+                metadata["papermill"] = ran["metadata"]["papermill"]
+            cells.append({**ran, "metadata": metadata})
+        else:
+            cells.append(cell)
+        cells += extras.get(i, [])
+    return {**executed, "cells": cells}
+
+
+def md_code(text: str) -> str:
+    """Make *text* safe inside inline code in a Markdown table."""
+    return text.replace("`", "'").replace("|", "\\|")
+
+
+def provenance_note(book: Book, chapter: Chapter, data_files: dict) -> dict:
+    """A Markdown cell saying which data (with checksums) and parameters the page was built from."""
+    folder = display_path(book.data_folder, book.root)
+    rows = "\n".join(f"| `{name}` | `{digest}` |" for name, digest in sorted(data_files.items()))
+    table = ("| file read | SHA-256 |\n| --- | --- |\n" + rows) if rows else "This page read no data file."
+    values = ", ".join(f"`{k} = {md_code(repr(v))}`" for k, v in chapter.parameters.items()) or "none"
+    text = (f":::{{admonition}} Built from: data `{folder}`, variant `{book.variant or 'default'}`\n"
+            ":class: note dropdown\n"
+            f"**Parameters:** {values}\n\n{table}\n\n"
+            f"How every chapter ran: {{doc}}`execution status </{STATUS_DOC}>`.\n:::")
+    return {"cell_type": "markdown", "id": "helpers-book-built-from", "metadata": {}, "source": text}
+
+
+def data_summary(book: Book, hasher: Hasher) -> tuple[dict, str]:
+    """``{file: sha256}`` of the data source and one hash of them all."""
+    files = {p.name: hasher(p) for p in book.data_source_files()}
+    return files, sha256_text(*(f"{k}:{v}" for k, v in files.items()))
+
+
+def page_note(book: Book, dataset_hash: str) -> str:
+    """The note added to the end of every Markdown page of the staged book."""
+    return (f"\n\n```{{note}}\nThis book was built from the data folder `{display_path(book.data_folder, book.root)}` "
+            f"(dataset SHA-256 `{dataset_hash[:16]}`), variant `{book.variant or 'default'}`; "
+            f"{{doc}}`execution status </{STATUS_DOC}>` lists every chapter's parameters and data checksums.\n```\n")
+
+
+def not_built_list(book: Book, skipped: list[Chapter]) -> str:
+    """The note on the landing page naming the chapters this data source could not build ('' if none)."""
+    if not skipped:
+        return ""
+    needs = load_table_needs(book.parameters_file)
+    items = "\n".join(f"- {{doc}}`{c.name} </{c.docname}>`: {missing_text(c, needs.get(c.name))}" for c in skipped)
+    return (f"\n\n```{{admonition}} Not built from this data\n:class: warning\n"
+            f"The data source `{display_path(book.data_folder, book.root)}` lacks the tables these chapters "
+            f"need; each appears as a short page saying what to add.\n\n{items}\n```\n")
+
+
+def staged_config(staged: dict, root: Path) -> None:
+    """Stage ``_config.yml`` with execution off (and its bibliography) and ``_toc.yml`` with the status page."""
+    config = yaml.safe_load(staged["_config.yml"].decode("utf-8"))
+    config.setdefault("execute", {})["execute_notebooks"] = "off"
+    staged["_config.yml"] = yaml.safe_dump(config, sort_keys=False, allow_unicode=True).encode("utf-8")
+    for bib in config.get("bibtex_bibfiles", []) or []:
+        if (root / bib).is_file():
+            staged[bib] = (root / bib).read_bytes()
+    toc = yaml.safe_load(staged["_toc.yml"].decode("utf-8"))
+    if "parts" in toc:
+        toc["parts"].append({"caption": "Build", "chapters": [{"file": STATUS_DOC}]})
+    else:
+        toc.setdefault("chapters", []).append({"file": STATUS_DOC})
+    staged["_toc.yml"] = yaml.safe_dump(toc, sort_keys=False, allow_unicode=True).encode("utf-8")
+
+
+def stage_sources(book: Book, chapters: list[Chapter], hasher: Hasher,
+                  skipped: list[Chapter] = ()) -> dict[str, bytes]:
+    """Return ``{relative path: content}`` of the staged book: pages, config, executed *chapters*, *skipped* stubs."""
+    root = book.root
+    staged = {name: (root / name).read_bytes() for name in BOOK_FILES if (root / name).is_file()}
+    staged_config(staged, root)
+    _, dataset_hash = data_summary(book, hasher)
+    notebooks = {c.docname for c in [*chapters, *skipped]}
+    docs = toc_files(root / "_toc.yml")
+    for doc in docs:
+        if doc in notebooks:
+            continue
+        for suffix in (".md", ".ipynb", ".rst"):
+            if (root / f"{doc}{suffix}").is_file():
+                data = (root / f"{doc}{suffix}").read_bytes()
+                if suffix == ".md":
+                    landing = not_built_list(book, list(skipped)) if doc == docs[0] else ""
+                    data += (landing + page_note(book, dataset_hash)).encode("utf-8")
+                staged[f"{doc}{suffix}"] = data
+                break
+    for folder in {Path(c.docname).parent for c in chapters} | {Path("chapters")}:
+        src = root / folder
+        for path in src.iterdir() if src.is_dir() else []:  # figures and other assets next to the chapters
+            if path.is_file() and path.suffix not in (".ipynb", ".md", ".yml", ".py") and not path.name.startswith("."):
+                staged[(folder / path.name).as_posix()] = path.read_bytes()
+    for name in BOOK_DIRS:
+        for path in sorted((root / name).rglob("*")) if (root / name).is_dir() else []:
+            if path.is_file():
+                staged[path.relative_to(root).as_posix()] = path.read_bytes()
+    for chapter in chapters:
+        _, nb_path = cache.entry_paths(book, chapter)
+        nb = merge_markdown(chapter.notebook, json.loads(nb_path.read_text(encoding="utf-8")))
+        position = next((i + 1 for i, c in enumerate(nb["cells"]) if c.get("cell_type") == "markdown"), 0)
+        nb["cells"].insert(position, provenance_note(book, chapter, chapter.entry.get("data_files", {})))
+        staged[f"{chapter.docname}.ipynb"] = notebook_bytes(nb)
+    for chapter in skipped:
+        title = notebook_title(chapter.notebook, chapter.name)
+        staged[f"{chapter.docname}.md"] = not_built_page(book, chapter, title).encode("utf-8")
+    return staged
+
+
+def status_page(book: Book, runs: list[ChapterRun], chapters: list[Chapter], hasher: Hasher, commit: str) -> str:
+    """The Markdown of the execution-status appendix (*chapters*: every chapter, built or not)."""
+    files, dataset_hash = data_summary(book, hasher)
+    now = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+    by_name = {r.chapter: r for r in runs}
+    lines = [
+        "# Execution status", "",
+        f"Built {now} by `python -m helpers book` from commit `{commit or 'unknown'}`, "
+        f"variant `{book.variant or 'default'}`, data folder `{display_path(book.data_folder, book.root)}` "
+        f"(dataset SHA-256 `{dataset_hash}`).",
+        "A chapter is *cached* when nothing it depends on changed since it executed (code cells, "
+        "parameters, data files it read, helper modules it imported, the pinned environment); "
+        "*not built* when the data source lacks the tables it needs.", "",
+        "| chapter | status | time (s) | executed at (UTC) | parameters |", "| --- | --- | --- | --- | --- |",
+    ]
+    for chapter in chapters:
+        run = by_name[chapter.name]
+        values = "<br>".join(f"`{k} = {md_code(repr(v))}`" for k, v in chapter.parameters.items()) or "none"
+        status = f"not built: {run.message}" if run.status == "not built" else run.status
+        lines.append(f"| {{doc}}`{chapter.name} </{chapter.docname}>` | {status} | {run.seconds:.1f} | "
+                     f"{run.executed_at} | {values} |")
+    lines += ["", "## Data files", "", "| file | SHA-256 | read by |", "| --- | --- | --- |"]
+    for name, digest in files.items():
+        readers = ", ".join(c.name for c in chapters if name in by_name[c.name].data_files) or "-"
+        lines.append(f"| `{name}` | `{digest}` | {readers} |")
+    return "\n".join(lines) + "\n"
