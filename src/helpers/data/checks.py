@@ -191,7 +191,7 @@ def check_constant_within(texts: dict[str, pa.Array], spec: TableSpec, rows: np.
             reference[owner[order][keep]] = (distinct[order][keep] % len(values))
             expected = reference[unit_codes]
             bad = (codes != expected) & ~unreadable.get(col, np.zeros(len(rows), dtype=bool))
-            problems += bounded(np.flatnonzero(bad), lambda i, col=col, expected=expected, values=values: Problem(
+            problems += bounded(np.flatnonzero(bad), lambda i, unit=unit, col=col, expected=expected, values=values: Problem(
                 name, int(rows[i]), col, str(texts[col][i].as_py()),
                 f"the same {col} on every row of {unit} {texts[unit][i].as_py()} "
                 f"(its other rows have {values[int(expected[i])].as_py()!r})"))

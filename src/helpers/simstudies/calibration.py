@@ -280,10 +280,11 @@ def calibrate(
     alpha: float = 0.05,
     workers: int = 1,
     scheduler: str | None = None,
+    chunk: int = 25,
 ) -> pd.DataFrame:
     """Return the calibration table (see :func:`summarise_calibration`) of *estimators*."""
     reps = simulate_replicates(estimators, n_reps=n_reps, seed=seed, alpha=alpha, workers=workers,
-                               scheduler=scheduler)
+                               scheduler=scheduler, chunk=chunk)
     return summarise_calibration(reps, alpha)
 
 
