@@ -199,6 +199,7 @@ def simulate_replicates(
     workers: int = 1,
     chunk: int = 25,
     scheduler: str | None = None,
+    progress: float = -1.0,
 ) -> pd.DataFrame:
     """Run *n_reps* real and null replicates of registered estimators.
 
@@ -223,6 +224,8 @@ def simulate_replicates(
     scheduler : str, optional
         Dask scheduler address (else ``$DASK_SCHEDULER_ADDRESS``, else the local pool);
         see :mod:`helpers.simstudies.executor`.
+    progress : float
+        Seconds between progress lines (done/total, rate, time left) on stderr; negative: quiet.
 
     Returns
     -------
@@ -242,7 +245,7 @@ def simulate_replicates(
         tasks += [((design_name, group, [seeds[i] for i in part], alpha),) for part in batches(n_reps, chunk)]
     with open_executor(workers, scheduler) as executor:
         parts = run_batches(_run_chunk, tasks, executor, label="calibration replicates",
-                            sizes=[len(t[0][2]) for t in tasks])
+                            sizes=[len(t[0][2]) for t in tasks], every=progress)
     return pd.DataFrame([row for part in parts for row in part])
 
 
@@ -281,10 +284,11 @@ def calibrate(
     workers: int = 1,
     scheduler: str | None = None,
     chunk: int = 25,
+    progress: float = -1.0,
 ) -> pd.DataFrame:
     """Return the calibration table (see :func:`summarise_calibration`) of *estimators*."""
     reps = simulate_replicates(estimators, n_reps=n_reps, seed=seed, alpha=alpha, workers=workers,
-                               scheduler=scheduler, chunk=chunk)
+                               scheduler=scheduler, chunk=chunk, progress=progress)
     return summarise_calibration(reps, alpha)
 
 
@@ -733,7 +737,7 @@ def main(argv: list[str] | None = None) -> int:
         chosen = [n for n in names if ESTIMATORS[n].design == design]
         reps = args.reps or REFERENCE_REPS.get(design, 1000)
         parts.append(calibrate(chosen, n_reps=reps, seed=args.seed, alpha=args.alpha, workers=args.workers,
-                               scheduler=args.scheduler))
+                               scheduler=args.scheduler, progress=30.0))
         print(f"{design}: {reps} replicates done after {time.time() - start:.0f} s", flush=True)
     table = pd.concat(parts, ignore_index=True)
     out = Path(args.out)

@@ -129,7 +129,7 @@ def run_batches(
     executor: Executor,
     label: str = "replicates",
     sizes: Sequence[int] | None = None,
-    every: float = 10.0,
+    every: float = -1.0,
 ) -> list[Any]:
     """Run ``task(*job)`` for every job on *executor*; return the results in job order.
 
@@ -146,7 +146,8 @@ def run_batches(
     sizes : sequence of int, optional
         Replicates in each job (for the progress count); one per job by default.
     every : float
-        Seconds between progress lines (negative: none).
+        Seconds between progress lines on stderr (negative, the default: none, as in a chapter;
+        the command line asks for them).
 
     Returns
     -------
