@@ -65,9 +65,14 @@ lock: ## Re-resolve requirements.in into requirements.txt in a scratch venv
 	rm -rf .lockvenv
 	@echo "requirements.txt updated; bring environment.yml to the same versions (make test checks)."
 
-.PHONY: calibrate
-calibrate: $(STAMP) ## Coverage and type I error of the estimators, >=1000 simulations each (~30-60 min) -> reference/calibration.csv
-	nice -n 19 $(BIN)/python -m helpers calibrate --workers 2
+.PHONY: calibrate bench-scale
+SCHEDULER ?=
+REPLICATES ?=
+calibrate: $(STAMP) ## Coverage and type I error, >=1000 simulations each (~30-60 min) -> reference/calibration.csv; SCHEDULER=tcp://host:8786 runs on Dask, REPLICATES=N fewer
+	nice -n 19 $(BIN)/python -m helpers calibrate --workers 2 $(if $(SCHEDULER),--scheduler $(SCHEDULER)) $(if $(REPLICATES),--replicates $(REPLICATES))
+
+bench-scale: $(STAMP) ## Time and peak memory of validation, aggregation and mam_pla on 10^5, 10^6, 10^7 cells (~10 min) -> reference/bench_scale.csv
+	nice $(BIN)/python -m helpers bench-scale
 
 lint: $(STAMP) ## Ruff on code and notebooks
 	$(BIN)/ruff check src tests chapters

@@ -101,7 +101,7 @@ def test_unknown_measure_and_reference_raise(fresh_data):
     motor = load_table("arsenite_motor", fresh_data)
     with pytest.raises(ValueError, match="measure must be one of"):
         arsenite.mixed_model_contrasts(motor, "speed")
-    with pytest.raises(ValueError, match="reference genotype"):
+    with pytest.raises(ValueError, match="needs genotype 'Sod1', but the table has none"):
         arsenite.summary_measure_contrasts(motor, "grip_g", reference="Sod1")
 
 

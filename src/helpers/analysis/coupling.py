@@ -39,6 +39,7 @@ import pandas as pd
 import statsmodels.api as sm
 
 from helpers.analysis.blots import add_log_ratio
+from helpers.data.aggregate import is_section_table, mice_from_sections
 from helpers.stats.intervals import Effect
 
 #: Tether pairs whose antibodies need Sig1R: without it the PLA shows background only.
@@ -63,7 +64,8 @@ def mouse_mam_integrity(cells: pd.DataFrame, pair: str = "VAPB_PTPIP51", cell_ty
     Parameters
     ----------
     cells : DataFrame
-        The ``pla_cells`` table.
+        The ``pla_cells`` table, or its section aggregate
+        (:func:`helpers.data.aggregate.aggregate_pla_sections`).
     pair, cell_type : str
         Tether pair and cell type to average.
 
@@ -88,9 +90,17 @@ def mouse_mam_integrity(cells: pd.DataFrame, pair: str = "VAPB_PTPIP51", cell_ty
     if sel.empty:
         raise ValueError(f"no {cell_type} cells probed with {pair}")
     keys = ["mouse_id", "genotype", "stage", "tissue"]
-    sections = sel.groupby([*keys, "section_id"], observed=True)["puncta"].mean().rename("section_mean").reset_index()
+    if is_section_table(sel):  # the section aggregate: the same numbers from the sums
+        sections = sel.assign(section_mean=sel["puncta"] / sel["n_cells"])
+        per_cell = mice_from_sections(sel, keys).set_index(keys)
+        per_cell = per_cell.assign(
+            mean_puncta=per_cell["puncta"] / per_cell["n_cells"],
+            cell_var=(per_cell["puncta_sq"] - per_cell["puncta"] ** 2 / per_cell["n_cells"]) / (per_cell["n_cells"] - 1),
+        )[["mean_puncta", "cell_var", "n_cells"]]
+    else:
+        sections = sel.groupby([*keys, "section_id"], observed=True)["puncta"].mean().rename("section_mean").reset_index()
+        per_cell = sel.groupby(keys, observed=True)["puncta"].agg(mean_puncta="mean", cell_var="var", n_cells="size")
     per_section = sections.groupby(keys, observed=True)["section_mean"].agg(section_var="var", n_sections="size")
-    per_cell = sel.groupby(keys, observed=True)["puncta"].agg(mean_puncta="mean", cell_var="var", n_cells="size")
     out = per_cell.join(per_section).reset_index()
     # Variance of the mean: from the section means when there are several sections.
     var_mean = np.where(out["n_sections"] > 1, out["section_var"] / out["n_sections"], out["cell_var"] / out["n_cells"])

@@ -27,6 +27,7 @@ from helpers.analysis.mouse_blots import (
     genotype_stage_contrasts,
     group_formula,
 )
+from helpers.data.aggregate import is_section_table, mice_from_sections
 
 UNIT = "mouse_id"
 SUMMARY_KEYS = [UNIT, "genotype", "stage", "sex", "tissue", "tether_pair", "cell_type"]
@@ -61,7 +62,15 @@ def summarise_mice(cells: pd.DataFrame) -> pd.DataFrame:
     >>> out = summarise_mice(cells)
     >>> int(out.at[0, "n_cells"]), int(out.at[0, "n_sections"]), float(out.at[0, "mean_puncta"])
     (2, 2, 4.0)
+
+    *cells* may also be the section aggregate of
+    :func:`helpers.data.aggregate.aggregate_pla_sections` (the same numbers, from sums).
     """
+    if is_section_table(cells):
+        out = mice_from_sections(cells, SUMMARY_KEYS)
+        out = out.assign(mean_puncta=out["puncta"] / out["n_cells"])[[*SUMMARY_KEYS, "n_cells", "n_sections", "mean_puncta"]]
+        with np.errstate(divide="ignore"):
+            return out.assign(log_mean=np.log(out["mean_puncta"]))
     out = cells.groupby(SUMMARY_KEYS, as_index=False, observed=True, sort=True).agg(
         n_cells=("puncta", "size"), n_sections=("section_id", "nunique"), mean_puncta=("puncta", "mean")
     )

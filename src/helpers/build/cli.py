@@ -21,6 +21,7 @@ COMMANDS: dict[str, tuple[str, tuple[str, ...], str]] = {
     "results": ("helpers.build.ledger_io", (), "compare the built ledger with the committed reference"),
     "zenodo": ("helpers.build.citation", ("zenodo",), "rewrite .zenodo.json from CITATION.cff and the ToC"),
     "bench": ("helpers.build.bench", (), "time this engine against Jupyter Book's own execution"),
+    "bench-scale": ("helpers.build.bench_scale", (), "time and memory of validation, aggregation, mam_pla at 10^5-10^7 cells"),
     "check-site": ("helpers.build.browser", (), "open every page of a built book in headless Chromium"),
 }
 

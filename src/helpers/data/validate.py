@@ -29,15 +29,15 @@ from __future__ import annotations
 import argparse
 import csv
 import io
-import math
-import re
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
-import pandera.pandas as pa
 
+from helpers.data.problems import Correction, Problem
+from helpers.data.readers import MAX_SHOWN
 from helpers.data.sources import is_workbook, source_problem, table_label, tables_present
 from helpers.data.tables import TableSpec, get_spec, get_specs
 
@@ -45,42 +45,6 @@ from helpers.data.tables import TableSpec, get_spec, get_specs
 #: defines the unit's group. A unit that appears in a table lacking that
 #: attribute must get it from another table of the same folder.
 UNIT_ATTRIBUTES: dict[str, str] = {"mouse_id": "genotype", "donor_id": "group"}
-
-
-def _where(file: str, row: int | None, column: str | None) -> str:
-    """Return "file, row N, column 'c'" with the parts that are known."""
-    parts = [file] + ([f"row {row}"] if row is not None else []) + ([f"column '{column}'"] if column else [])
-    return ", ".join(parts)
-
-
-@dataclass(frozen=True)
-class Problem:
-    """One thing wrong with a data file."""
-
-    file: str
-    row: int | None
-    column: str | None
-    value: str | None
-    expected: str
-
-    def __str__(self) -> str:
-        got = "" if self.value is None else f"found {self.value!r}; "
-        return f"{_where(self.file, self.row, self.column)}: {got}expected {self.expected}"
-
-
-@dataclass(frozen=True)
-class Correction:
-    """A harmless deviation corrected in memory (the file itself is never changed)."""
-
-    file: str
-    row: int | None
-    column: str | None
-    value: str | None
-    action: str
-
-    def __str__(self) -> str:
-        got = "" if self.value is None else f"{self.value!r}: "
-        return f"{_where(self.file, self.row, self.column)}: {got}{self.action}"
 
 
 @dataclass
@@ -199,11 +163,22 @@ def read_text_table(path: Path) -> tuple[pd.DataFrame | None, list[Problem], lis
     """Read *path* as a table of stripped text cells; return (frame, problems, corrections).
 
     The frame's index is the row number in the file (header = 1). The frame is
-    ``None`` when the file cannot be read as a table at all.
+    ``None`` when the file cannot be read as a table at all. A ``.parquet``
+    file, and well-formed CSV, are read by the columnar readers of
+    :mod:`helpers.data.readers`; any other CSV line by line, so that what is
+    wrong with it is named exactly.
     """
+    from helpers.data import readers
+
+    path = Path(path)
     name = str(path)
+    if path.suffix.lower() == ".parquet":
+        return readers.read_parquet_cells(path)
     if not path.is_file():
         return None, [Problem(name, None, None, None, "the file to exist")], []
+    fast = readers.read_csv_cells(path) if path.stat().st_size else None
+    if fast is not None:
+        return fast
     raw = path.read_bytes()
     if not raw.strip():
         return None, [Problem(name, None, None, None, "a header row and at least one data row (file is empty)")], []
@@ -261,7 +236,7 @@ def read_text_table(path: Path) -> tuple[pd.DataFrame | None, list[Problem], lis
     frame = pd.DataFrame(body, columns=stripped, index=pd.Index(index, name="file_row"), dtype=object)
     for col in stripped:
         padded = frame[col] != frame[col].str.strip()
-        for idx in frame.index[padded]:
+        for idx in frame.index[padded][:MAX_SHOWN]:
             corrections.append(Correction(name, int(idx), col, frame.at[idx, col], "spaces around the value removed"))
         frame[col] = frame[col].str.strip()
     # Rows with a wrong number of cells are reported above; the others are still checked.
@@ -269,66 +244,6 @@ def read_text_table(path: Path) -> tuple[pd.DataFrame | None, list[Problem], lis
 
 
 # --------------------------------------------------------------------------- checking
-
-_UNIT_RE = re.compile(r"^[-+]?\d+(?:[.,]\d+)?\s*([A-Za-zµ°%/]+[A-Za-z0-9µ°%/^.]*)$")
-_EXCEL_ERRORS = ("#DIV/0!", "#VALUE!", "#N/A", "#REF!", "#NAME?", "#NUM!", "#NULL!")
-
-
-def _number_hint(value: str, col) -> str:
-    """Say why a numeric cell could not be read (decimal comma, unit, Excel error, ...)."""
-    if value == "":
-        return " (the cell is empty)"
-    if value in _EXCEL_ERRORS:
-        return " (an Excel error value; fix the formula)"
-    if re.fullmatch(r"[-+]?\d+,\d+", value):
-        return " (use a decimal point, not a decimal comma)"
-    if re.fullmatch(r"[-+]?\d{1,3}(,\d{3})+(\.\d+)?", value):
-        return " (no thousands separators)"
-    match = _UNIT_RE.match(value)
-    if match:
-        unit = "" if col.unit in ("-", "") else f"; the unit, {col.unit}, is implied by the column"
-        return f" (a number without a unit{unit})"
-    if "\u2212" in value:
-        return " (write the minus sign as '-')"
-    return ""
-
-
-def _parse_columns(frame: pd.DataFrame, spec: TableSpec, name: str) -> tuple[pd.DataFrame, list[Problem], set]:
-    """Convert text cells to the declared types; report cells that cannot be converted."""
-    problems: list[Problem] = []
-    bad_cells: set[tuple[int, str]] = set()
-    parsed = pd.DataFrame(index=frame.index)
-    for col in spec.columns:
-        if col.name not in frame.columns:
-            continue
-        text = frame[col.name].astype(str)
-        if col.kind == "str":
-            parsed[col.name] = text
-            continue
-        numbers = pd.to_numeric(text.where(~text.str.lower().isin({"nan", "+nan", "-nan"})), errors="coerce")
-        if col.kind == "int":
-            finite = numbers.notna() & numbers.map(lambda v: math.isfinite(v) if pd.notna(v) else False)
-            not_whole = finite & (numbers != numbers.where(finite).round())
-            numbers = numbers.mask(not_whole)
-            numbers = numbers.where(finite)
-        for idx in frame.index[numbers.isna()]:
-            value = frame.at[idx, col.name]
-            problems.append(Problem(name, int(idx), col.name, value, col.expectation() + _number_hint(value, col)))
-            bad_cells.add((idx, col.name))
-        parsed[col.name] = numbers.astype("Int64") if col.kind == "int" else numbers.astype(float)
-    return parsed, problems, bad_cells
-
-
-def _suggest(value: str, allowed: tuple[str, ...] | None) -> str:
-    """Suggest the allowed level that differs from *value* only in case or separators."""
-    if not allowed:
-        return ""
-    key = re.sub(r"[\s_\-]", "", value).lower()
-    for level in allowed:
-        if re.sub(r"[\s_\-]", "", level).lower() == key:
-            return f" (did you mean {level!r}?)"
-    return ""
-
 
 def _check_header(frame: pd.DataFrame, spec: TableSpec, name: str) -> list[Problem]:
     header = [str(c) for c in frame.columns]
@@ -347,91 +262,42 @@ def _check_header(frame: pd.DataFrame, spec: TableSpec, name: str) -> list[Probl
 def check_frame(frame: pd.DataFrame, spec: TableSpec, name: str) -> tuple[pd.DataFrame | None, list[Problem]]:
     """Parse and validate a table of text cells against *spec*; return (table, problems).
 
-    *frame* holds text cells; its index is the row number in the file (as
-    :func:`read_text_table` returns it). Columns present are checked even when
-    others are missing or extra, so every problem is found in one pass.
+    *frame* holds text cells (Python or Arrow strings); its index is the row
+    number in the file (as :func:`read_text_table` returns it). Columns present
+    are checked even when others are missing or extra, so every problem is
+    found in one pass. Every check is vectorised (:mod:`helpers.data.checks`)
+    and lists at most a bounded number of rows per column and problem, with a
+    count of the others.
     """
+    from helpers.data import checks
+
     problems = _check_header(frame, spec, name)
-    present = [c for c in spec.columns if c.name in frame.columns]
-    parsed, cell_problems, bad_cells = _parse_columns(frame, spec, name)
-    problems += cell_problems
-    if len(present) == len(spec.columns):
-        schema = spec.pandera_schema()  # may add a table's own row rules
-    else:  # some columns missing: check the others column by column
-        schema = pa.DataFrameSchema({c.name: c.pandera_column() for c in present}, strict=True)
-    try:
-        schema.validate(parsed, lazy=True)
-    except pa.errors.SchemaErrors as err:
-        for case in err.failure_cases.itertuples(index=False):
-            idx = case.index
-            column = case.column if isinstance(case.column, str) else None
-            if column is None or idx is None or pd.isna(idx) or (idx, column) in bad_cells:
-                continue
-            value = str(frame.at[idx, column])
-            col = spec.column(column)
-            problems.append(Problem(name, int(idx), column, value, col.expectation() + _suggest(value, col.allowed)))
-    if all(k in frame.columns for k in spec.key):
-        problems.extend(_check_keys(frame, spec, name))
-    problems.extend(_check_constant_within(frame, spec, name, bad_cells))
+    rows = np.asarray(frame.index, dtype=np.int64)
+    texts = {c: checks.text_array(frame[c]) for c in frame.columns if c in spec.column_names}
+    large = len(frame) > checks.LARGE_TABLE_ROWS
+    parsed, unreadable = {}, {}
+    for col in spec.columns:
+        if col.name not in texts:
+            continue
+        values, unreadable[col.name], found = checks.check_column(texts[col.name], col, rows, name)
+        problems += found
+        if not problems:
+            parsed[col.name] = checks.to_column(texts[col.name], values, col.kind, large)
+    if all(k in texts for k in spec.key):
+        problems += checks.check_keys(texts, spec, rows, name)
+    problems += checks.check_constant_within(texts, spec, rows, name, unreadable)
     problems = sorted(set(problems), key=lambda p: (p.row or 0, p.column or "", p.expected))
     if problems:
         return None, problems
-    return parsed[spec.column_names].reset_index(drop=True), []
-
-
-def _check_keys(frame: pd.DataFrame, spec: TableSpec, name: str) -> list[Problem]:
-    dup = frame.duplicated(list(spec.key), keep="first")
-    key_text = " + ".join(spec.key)
-    return [
-        Problem(
-            name,
-            int(idx),
-            spec.key[-1],
-            " / ".join(str(frame.at[idx, k]) for k in spec.key),
-            f"a unique {key_text} (this combination already appears earlier)",
-        )
-        for idx in frame.index[dup]
-    ]
-
-
-def _check_constant_within(frame: pd.DataFrame, spec: TableSpec, name: str, skip: set | None = None) -> list[Problem]:
-    """Report rows whose unit attribute differs from the unit's most common value.
-
-    The reference is the value most rows of the unit agree on (the first one on a
-    tie), so one mistyped row is the one reported; cells in *skip* (already
-    reported as unreadable) are not reported again.
-    """
-    problems = []
-    skip = skip or set()
-    for unit, columns in spec.constant_within.items():
-        if unit not in frame.columns:
-            continue
-        for col in columns:
-            if col not in frame.columns:
-                continue
-            reference = frame.groupby(unit, sort=False)[col].agg(
-                lambda s: s.value_counts(sort=True).index[0] if s.nunique() > 1 else s.iloc[0])
-            expected = frame[unit].map(reference)
-            for idx in frame.index[frame[col] != expected]:
-                if (idx, col) in skip:
-                    continue
-                problems.append(
-                    Problem(
-                        name,
-                        int(idx),
-                        col,
-                        str(frame.at[idx, col]),
-                        f"the same {col} on every row of {unit} {frame.at[idx, unit]} "
-                        f"(its other rows have {expected[idx]!r})",
-                    )
-                )
-    return problems
+    return pd.DataFrame({c: parsed[c] for c in spec.column_names}, copy=False), []
 
 
 def inspect_table(name: str, data_dir: str | Path) -> tuple[pd.DataFrame | None, pd.DataFrame | None, list[Problem], list[Correction]]:
     """Read and check table *name*; return (parsed table, text cells, problems, corrections)."""
     spec = get_spec(name)
-    path = Path(data_dir) / spec.filename
+    from helpers.data.sources import table_file
+
+    path = table_file(data_dir, name) or Path(data_dir) / spec.filename  # .csv, else .parquet
     frame, problems, corrections = read_text_table(path)
     if frame is None:
         return None, None, problems, corrections

@@ -198,11 +198,14 @@ def simulate_replicates(
     alpha: float = 0.05,
     workers: int = 1,
     chunk: int = 25,
+    scheduler: str | None = None,
+    progress: float = -1.0,
 ) -> pd.DataFrame:
     """Run *n_reps* real and null replicates of registered estimators.
 
     Estimators sharing a design are fitted to the same datasets (a paired
-    comparison). Replicate ``i`` uses dataset seed ``seed * 1_000_003 + i``.
+    comparison). Replicate ``i`` uses dataset seed ``seed * 1_000_003 + i``,
+    so the table does not depend on where or in which order batches run.
 
     Parameters
     ----------
@@ -215,15 +218,22 @@ def simulate_replicates(
     alpha : float
         Nominal error rate (1 - confidence level).
     workers : int
-        Processes; 1 runs in this process.
+        Local processes; 1 runs in this process (ignored with a scheduler).
     chunk : int
-        Replicates per task handed to a worker.
+        Replicates per batch handed to a worker.
+    scheduler : str, optional
+        Dask scheduler address (else ``$DASK_SCHEDULER_ADDRESS``, else the local pool);
+        see :mod:`helpers.simstudies.executor`.
+    progress : float
+        Seconds between progress lines (done/total, rate, time left) on stderr; negative: quiet.
 
     Returns
     -------
     DataFrame
         One row per estimator, kind and replicate (see :func:`run_replicate`).
     """
+    from helpers.simstudies.executor import batches, open_executor, run_batches
+
     names = list(ESTIMATORS) if estimators is None else list(estimators)
     unknown = [n for n in names if n not in ESTIMATORS]
     if unknown:
@@ -232,15 +242,11 @@ def simulate_replicates(
     tasks = []
     for design_name in dict.fromkeys(ESTIMATORS[n].design for n in names):
         group = tuple(n for n in names if ESTIMATORS[n].design == design_name)
-        tasks += [(design_name, group, seeds[i : i + chunk], alpha) for i in range(0, n_reps, chunk)]
-    if workers <= 1:
-        rows = [row for task in tasks for row in _run_chunk(task)]
-    else:
-        from concurrent.futures import ProcessPoolExecutor
-
-        with ProcessPoolExecutor(max_workers=workers) as pool:
-            rows = [row for part in pool.map(_run_chunk, tasks) for row in part]
-    return pd.DataFrame(rows)
+        tasks += [((design_name, group, [seeds[i] for i in part], alpha),) for part in batches(n_reps, chunk)]
+    with open_executor(workers, scheduler) as executor:
+        parts = run_batches(_run_chunk, tasks, executor, label="calibration replicates",
+                            sizes=[len(t[0][2]) for t in tasks], every=progress)
+    return pd.DataFrame([row for part in parts for row in part])
 
 
 def summarise_calibration(replicates: pd.DataFrame, alpha: float = 0.05) -> pd.DataFrame:
@@ -276,9 +282,13 @@ def calibrate(
     seed: int = 1,
     alpha: float = 0.05,
     workers: int = 1,
+    scheduler: str | None = None,
+    chunk: int = 25,
+    progress: float = -1.0,
 ) -> pd.DataFrame:
     """Return the calibration table (see :func:`summarise_calibration`) of *estimators*."""
-    reps = simulate_replicates(estimators, n_reps=n_reps, seed=seed, alpha=alpha, workers=workers)
+    reps = simulate_replicates(estimators, n_reps=n_reps, seed=seed, alpha=alpha, workers=workers,
+                               scheduler=scheduler, chunk=chunk, progress=progress)
     return summarise_calibration(reps, alpha)
 
 
@@ -706,21 +716,28 @@ REFERENCE_REPS = {"human_blot": 2000, "mouse_blot": 2000, "pla_cells": 1000, "ar
 def main(argv: list[str] | None = None) -> int:
     """Command line: run the calibration and write the table (``make calibrate``)."""
     parser = argparse.ArgumentParser(prog="python -m helpers calibrate", description=__doc__.splitlines()[0])
-    parser.add_argument("--reps", type=int, default=None,
+    parser.add_argument("--reps", "--replicates", type=int, default=None,
                         help=f"replicates per estimate (default per design: {REFERENCE_REPS})")
     parser.add_argument("--seed", type=int, default=1, help="base seed (default 1)")
     parser.add_argument("--alpha", type=float, default=0.05, help="nominal level (default 0.05)")
     parser.add_argument("--workers", type=int, default=2, help="processes (default 2)")
+    parser.add_argument("--scheduler", default=None,
+                        help="Dask scheduler address, e.g. tcp://host:8786 (default $DASK_SCHEDULER_ADDRESS, "
+                             "else the local pool)")
     parser.add_argument("--estimators", nargs="*", default=None, help=f"subset of {list(ESTIMATORS)}")
     parser.add_argument("--out", default=str(REFERENCE_FILE), help="output CSV")
     args = parser.parse_args(argv)
     start = time.time()
     names = list(ESTIMATORS) if args.estimators is None else args.estimators
+    from helpers.simstudies.executor import describe_executor
+
+    print(f"running on {describe_executor(args.workers, args.scheduler)}", flush=True)
     parts = []
     for design in dict.fromkeys(ESTIMATORS[n].design for n in names):
         chosen = [n for n in names if ESTIMATORS[n].design == design]
         reps = args.reps or REFERENCE_REPS.get(design, 1000)
-        parts.append(calibrate(chosen, n_reps=reps, seed=args.seed, alpha=args.alpha, workers=args.workers))
+        parts.append(calibrate(chosen, n_reps=reps, seed=args.seed, alpha=args.alpha, workers=args.workers,
+                               scheduler=args.scheduler, progress=30.0))
         print(f"{design}: {reps} replicates done after {time.time() - start:.0f} s", flush=True)
     table = pd.concat(parts, ignore_index=True)
     out = Path(args.out)

@@ -1,0 +1,216 @@
+"""Vectorised column checks of a table of text cells (the core of :mod:`helpers.data.validate`).
+
+Every check works on whole columns (pyarrow compute and numpy); nothing loops
+over rows in Python. Problems are built only for the first
+:data:`~helpers.data.readers.MAX_SHOWN` offending rows of a column and check;
+the last one shown carries the count of the others (``Problem.more``), so a
+broken 10⁷-row file gives a short report.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from helpers.data.problems import Problem
+from helpers.data.readers import MAX_SHOWN
+from helpers.data.tables import TableSpec
+
+#: Above this many rows the parsed text columns become categoricals (or Arrow strings when
+#: nearly every value differs), so a 10⁷-row table fits in memory; smaller tables keep
+#: plain Python strings, as every chapter was written for.
+LARGE_TABLE_ROWS = 1_000_000
+
+_NUMBER = r"^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$"
+_INFINITY = r"^[+-]?inf(?:inity)?$"
+_UNIT_RE = re.compile(r"^[-+]?\d+(?:[.,]\d+)?\s*([A-Za-zµ°%/]+[A-Za-z0-9µ°%/^.]*)$")
+_EXCEL_ERRORS = ("#DIV/0!", "#VALUE!", "#N/A", "#REF!", "#NAME?", "#NUM!", "#NULL!")
+
+
+def text_array(series: pd.Series) -> pa.Array:
+    """Return a column of text cells as one Arrow string array (no copy for Arrow columns)."""
+    if isinstance(series.dtype, pd.ArrowDtype):
+        array = series.array.__arrow_array__()
+        array = array.combine_chunks() if isinstance(array, pa.ChunkedArray) else array
+        return array.cast(pa.string())
+    return pa.array(series.astype(str).to_numpy(dtype=object), type=pa.string())
+
+
+def bounded(positions: np.ndarray, make) -> list[Problem]:
+    """Return ``make(i)`` for the first shown *positions*; the last one counts the rest."""
+    shown = [make(int(i)) for i in positions[:MAX_SHOWN]]
+    if len(positions) > MAX_SHOWN:
+        shown[-1] = dataclasses.replace(shown[-1], more=len(positions) - MAX_SHOWN)
+    return shown
+
+
+def number_hint(value: str, col) -> str:
+    """Say why a numeric cell could not be read (decimal comma, unit, Excel error, ...)."""
+    if value == "":
+        return " (the cell is empty)"
+    if value in _EXCEL_ERRORS:
+        return " (an Excel error value; fix the formula)"
+    if re.fullmatch(r"[-+]?\d+,\d+", value):
+        return " (use a decimal point, not a decimal comma)"
+    if re.fullmatch(r"[-+]?\d{1,3}(,\d{3})+(\.\d+)?", value):
+        return " (no thousands separators)"
+    match = _UNIT_RE.match(value)
+    if match:
+        unit = "" if col.unit in ("-", "") else f"; the unit, {col.unit}, is implied by the column"
+        return f" (a number without a unit{unit})"
+    if "\u2212" in value:
+        return " (write the minus sign as '-')"
+    return ""
+
+
+def suggest(value: str, allowed: tuple[str, ...] | None) -> str:
+    """Suggest the allowed level that differs from *value* only in case or separators."""
+    if not allowed:
+        return ""
+    key = re.sub(r"[\s_\-]", "", value).lower()
+    for level in allowed:
+        if re.sub(r"[\s_\-]", "", level).lower() == key:
+            return f" (did you mean {level!r}?)"
+    return ""
+
+
+def parse_numbers(text: pa.Array) -> np.ndarray:
+    """Return the numbers of a text column as float64, NaN where a cell is not a number.
+
+    Decimal numbers with an optional sign and exponent, and ``inf``/``infinity``,
+    are numbers; ``nan``, empty cells and anything else are not.
+    """
+    valid = pc.match_substring_regex(text, _NUMBER).to_numpy(zero_copy_only=False)
+    infinite = pc.match_substring_regex(text, _INFINITY, ignore_case=True).to_numpy(zero_copy_only=False)
+    plain = pc.if_else(pa.array(valid), pc.replace_substring_regex(text, r"^\+", ""), "0")
+    try:
+        values = pc.cast(plain, pa.float64()).to_numpy(zero_copy_only=False).copy()
+    except pa.ArrowInvalid:  # a spelling the Arrow parser refuses: Python's float, for the valid cells only
+        values = np.zeros(len(text))
+        values[valid] = [float(v) for v in np.asarray(plain.to_numpy(zero_copy_only=False))[valid]]
+    values[~valid] = np.nan
+    if infinite.any():
+        negative = pc.starts_with(text, "-").to_numpy(zero_copy_only=False)
+        values[infinite] = np.where(negative[infinite], -np.inf, np.inf)
+    return values
+
+
+def check_column(text: pa.Array, col, rows: np.ndarray, name: str) -> tuple[object, np.ndarray, list[Problem]]:
+    """Check one column of text cells; return (parsed values, unreadable-cell mask, problems)."""
+    problems: list[Problem] = []
+    n = len(text)
+    unreadable = np.zeros(n, dtype=bool)
+
+    def value(i: int) -> str:
+        return text[i].as_py()
+
+    if col.kind == "str":
+        if col.allowed is not None:
+            bad = ~pc.is_in(text, value_set=pa.array(list(col.allowed))).to_numpy(zero_copy_only=False)
+            problems += bounded(np.flatnonzero(bad), lambda i: Problem(
+                name, int(rows[i]), col.name, value(i), col.expectation() + suggest(value(i), col.allowed)))
+        else:
+            bad = pc.equal(pc.utf8_length(text), 0).to_numpy(zero_copy_only=False)
+            problems += bounded(np.flatnonzero(bad), lambda i: Problem(
+                name, int(rows[i]), col.name, value(i), col.expectation()))
+        return text, unreadable, problems
+    numbers = parse_numbers(text)
+    finite = np.isfinite(numbers)
+    if col.kind == "int":
+        unreadable = ~finite | (numbers != np.round(np.where(finite, numbers, 0)))
+    else:
+        unreadable = np.isnan(numbers)
+    problems += bounded(np.flatnonzero(unreadable), lambda i: Problem(
+        name, int(rows[i]), col.name, value(i), col.expectation() + number_hint(value(i), col)))
+    with np.errstate(invalid="ignore"):
+        ok = finite.copy()
+        if col.positive:
+            ok &= numbers > 0
+        if col.minimum is not None:
+            ok &= numbers >= col.minimum
+        if col.maximum is not None:
+            ok &= numbers <= col.maximum
+    out_of_range = ~ok & ~unreadable
+    problems += bounded(np.flatnonzero(out_of_range), lambda i: Problem(
+        name, int(rows[i]), col.name, value(i), col.expectation() + suggest(value(i), col.allowed)))
+    return numbers, unreadable, problems
+
+
+def codes_of(text: pa.Array) -> tuple[np.ndarray, pa.Array]:
+    """Return (integer code per cell, the distinct values) of a text column."""
+    encoded = pc.dictionary_encode(text)
+    return encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64), encoded.dictionary
+
+
+def check_keys(texts: dict[str, pa.Array], spec: TableSpec, rows: np.ndarray, name: str) -> list[Problem]:
+    """Report rows whose key (e.g. ``cell_id``) already appears on an earlier row."""
+    combined = np.zeros(len(rows), dtype=np.int64)
+    for k in spec.key:
+        codes, dictionary = codes_of(texts[k])
+        combined = combined * len(dictionary) + codes
+        if len(spec.key) > 1:  # keep the combined code small: renumber
+            combined = np.unique(combined, return_inverse=True)[1].astype(np.int64)
+    _, first = np.unique(combined, return_index=True)
+    duplicate = np.ones(len(rows), dtype=bool)
+    duplicate[first] = False
+    key_text = " + ".join(spec.key)
+    return bounded(np.flatnonzero(duplicate), lambda i: Problem(
+        name, int(rows[i]), spec.key[-1], " / ".join(str(texts[k][i].as_py()) for k in spec.key),
+        f"a unique {key_text} (this combination already appears earlier)"))
+
+
+def check_constant_within(texts: dict[str, pa.Array], spec: TableSpec, rows: np.ndarray, name: str,
+                          unreadable: dict[str, np.ndarray]) -> list[Problem]:
+    """Report rows whose unit attribute differs from the value most rows of the unit agree on.
+
+    On a tie the value met first in the file is the reference, so one mistyped
+    row is the one reported; cells already reported as unreadable are skipped.
+    """
+    problems: list[Problem] = []
+    for unit, columns in spec.constant_within.items():
+        if unit not in texts:
+            continue
+        unit_codes, unit_values = codes_of(texts[unit])
+        for col in columns:
+            if col not in texts:
+                continue
+            codes, values = codes_of(texts[col])
+            pair = unit_codes * len(values) + codes
+            distinct, first, counts = np.unique(pair, return_index=True, return_counts=True)
+            owner = distinct // len(values)
+            # the most frequent value of each unit, the earliest on a tie
+            order = np.lexsort((first, -counts, owner))
+            keep = np.ones(len(order), dtype=bool)
+            keep[1:] = owner[order][1:] != owner[order][:-1]
+            reference = np.empty(len(unit_values), dtype=np.int64)
+            reference[owner[order][keep]] = (distinct[order][keep] % len(values))
+            expected = reference[unit_codes]
+            bad = (codes != expected) & ~unreadable.get(col, np.zeros(len(rows), dtype=bool))
+            problems += bounded(np.flatnonzero(bad), lambda i, unit=unit, col=col, expected=expected, values=values: Problem(
+                name, int(rows[i]), col, str(texts[col][i].as_py()),
+                f"the same {col} on every row of {unit} {texts[unit][i].as_py()} "
+                f"(its other rows have {values[int(expected[i])].as_py()!r})"))
+    return problems
+
+
+def to_column(text: pa.Array, values, kind: str, large: bool):
+    """Return the parsed values of a column as pandas data (see :data:`LARGE_TABLE_ROWS`)."""
+    if kind == "int":
+        return pd.array(values.astype(np.int64), dtype="Int64")
+    if kind == "float":
+        return values
+    if not large:
+        return text.to_numpy(zero_copy_only=False)
+    codes, dictionary = codes_of(text)
+    if len(dictionary) > len(text) // 10:
+        return pd.arrays.ArrowExtensionArray(text)
+    order = np.argsort(np.asarray(dictionary.to_numpy(zero_copy_only=False), dtype=object))
+    rank = np.empty(len(order), dtype=np.int64)
+    rank[order] = np.arange(len(order))
+    categories = pd.Index(np.asarray(dictionary.to_numpy(zero_copy_only=False), dtype=object)[order])
+    return pd.Categorical.from_codes(rank[codes], categories=categories)

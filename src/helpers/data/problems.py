@@ -1,0 +1,48 @@
+"""What a check of a data file finds: problems (errors) and corrections (notes), each with its place.
+
+Every reader and check of the data layer reports through these two types, so a
+message always names the file (or workbook and sheet), the row as numbered in the
+file, the column, the value found and what was expected.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+def _where(file: str, row: int | None, column: str | None) -> str:
+    """Return "file, row N, column 'c'" with the parts that are known."""
+    parts = [file] + ([f"row {row}"] if row is not None else []) + ([f"column '{column}'"] if column else [])
+    return ", ".join(parts)
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with a data file."""
+
+    file: str
+    row: int | None
+    column: str | None
+    value: str | None
+    expected: str
+    more: int = 0  # further rows of the same column with the same problem, not listed
+
+    def __str__(self) -> str:
+        got = "" if self.value is None else f"found {self.value!r}; "
+        tail = f" — and {self.more:,} more rows with the same problem" if self.more else ""
+        return f"{_where(self.file, self.row, self.column)}: {got}expected {self.expected}{tail}"
+
+
+@dataclass(frozen=True)
+class Correction:
+    """A harmless deviation corrected in memory (the file itself is never changed)."""
+
+    file: str
+    row: int | None
+    column: str | None
+    value: str | None
+    action: str
+
+    def __str__(self) -> str:
+        got = "" if self.value is None else f"{self.value!r}: "
+        return f"{_where(self.file, self.row, self.column)}: {got}{self.action}"
