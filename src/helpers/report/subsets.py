@@ -40,25 +40,27 @@ def present_flags(source: str | Path, tables) -> dict[str, bool]:
     return {name: name in held for name in tables}
 
 
-def table_files(tables) -> str:
+def table_files(tables, joiner: str = "and") -> str:
     """Return the file names of *tables* joined for a sentence.
 
     >>> table_files(["human_blot", "mouse_blot"])
     '`human_blot.csv` and `mouse_blot.csv`'
     """
     names = [f"`{get_specs()[t].filename}`" for t in tables]
-    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + f" {joiner} " + names[-1]
 
 
 def skipped_markdown(section: str, tables) -> str:
-    """Return the one sentence a skipped section shows.
+    """Return the one sentence a skipped section shows (it needs any one of *tables*).
 
     >>> skipped_markdown("The PLA power analysis", ["pla_cells"])
     '*The PLA power analysis is skipped: it needs `pla_cells.csv`, which is not in this data.*'
+    >>> skipped_markdown("The blot analysis", ["mouse_blot", "human_blot"])
+    '*The blot analysis is skipped: it needs `mouse_blot.csv` or `human_blot.csv`, neither of which is in this data.*'
     """
     tables = [tables] if isinstance(tables, str) else list(tables)
-    verb = "is" if len(tables) == 1 else "are"
-    return f"*{section} is skipped: it needs {table_files(tables)}, which {verb} not in this data.*"
+    which = "which is not" if len(tables) == 1 else "neither of which is"
+    return f"*{section} is skipped: it needs {table_files(tables, 'or')}, {which} in this data.*"
 
 
 def show_skipped(section: str, tables) -> None:
