@@ -97,7 +97,7 @@ CASES = [
                                               "The PLA power analysis is skipped"], "mouse_blot_n_obs",
      ("pla_", "human_blot_", "book_cells")),
     ("arsenite_challenge", "arsenite_cells", ["`arsenite_motor` is not in this data",
-                                              "The motor analysis is skipped"], "ec50_WT", ("slope_", "n_mice")),
+                                              "The motor analysis is skipped"], "ec50_WT", ("slope_", "n_mice", "method_difference")),
 ]
 
 
