@@ -32,7 +32,7 @@ def _label(species: str, tissue: str, genotype: str) -> str:
     return f"{species}: {place}, " + ("sALS" if species == "human" else GENOTYPE_LABELS.get(genotype, genotype))
 
 
-def collect_tbk1_strata(human_lanes: pd.DataFrame, mouse_lanes: pd.DataFrame, stage: str,
+def collect_tbk1_strata(human_lanes: pd.DataFrame | None, mouse_lanes: pd.DataFrame | None, stage: str,
                         alpha: float = 0.05, truth: StratumTruth | None = None) -> pd.DataFrame:
     """Return the TBK1 effect (log pTBK1/TBK1) of every human region and mouse tissue x model.
 
@@ -40,7 +40,8 @@ def collect_tbk1_strata(human_lanes: pd.DataFrame, mouse_lanes: pd.DataFrame, st
     lanes normalized with the loading control). Mouse: each mutant genotype vs
     WT at *stage* per tissue (:func:`helpers.analysis.mouse_blots.fit_genotype_contrasts`).
     *truth*, given ``(species, tissue, genotype, stage)``, returns the value put
-    into simulated data (column ``truth``; NaN without it).
+    into simulated data (column ``truth``; NaN without it). Either table may be
+    None (not in the data): its strata are then left out.
 
     Returns
     -------
@@ -50,14 +51,14 @@ def collect_tbk1_strata(human_lanes: pd.DataFrame, mouse_lanes: pd.DataFrame, st
     from helpers.analysis.blots import add_log_ratio, fit_region_effect
     from helpers.analysis.mouse_blots import fit_genotype_contrasts
 
-    human = add_log_ratio(human_lanes)
     rows = []
+    human = add_log_ratio(human_lanes) if human_lanes is not None else pd.DataFrame({"region": []})
     for region in human["region"].unique():
         effect = fit_region_effect(human, region, alpha=alpha)
         rows.append({"species": "human", "tissue": region, "genotype": "sALS", "estimate": effect.estimate,
                      "se": effect.se, "ci_low": effect.ci_low, "ci_high": effect.ci_high,
                      "n_units": effect.n_units, "truth": _truth(truth, "human", region, "sALS", stage)})
-    mouse = add_log_ratio(mouse_lanes)
+    mouse = add_log_ratio(mouse_lanes) if mouse_lanes is not None else pd.DataFrame({"tissue": []})
     for tissue in mouse["tissue"].unique():
         table = fit_genotype_contrasts(mouse, tissue, alpha)
         for row in table[table["stage"] == stage].to_dict("records"):

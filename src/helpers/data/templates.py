@@ -97,7 +97,31 @@ def write_workbook_template(out_dir: str | Path = TEMPLATES_DIR, seed: int = DEF
     out.mkdir(parents=True, exist_ok=True)
     path = out / WORKBOOK_NAME
     book.save(path)
+    _fix_zip_times(path)
     return path
+
+
+def _fix_zip_times(path: Path) -> None:
+    """Rewrite the workbook's zip entries with one fixed timestamp, so two runs give identical bytes.
+
+    openpyxl stamps each zip entry and ``docProps/core.xml``'s ``modified`` with
+    the time of saving; both are set to :data:`_STAMP`.
+    """
+    import re
+    import zipfile
+
+    with zipfile.ZipFile(path) as source:
+        entries = [(info, source.read(info)) for info in source.infolist()]
+    stamp = _STAMP.strftime("%Y-%m-%dT%H:%M:%SZ").encode()
+    entries = [(info, re.sub(rb"(<dcterms:modified[^>]*>)[^<]*", rb"\g<1>" + stamp, data)
+                if info.filename == "docProps/core.xml" else data) for info, data in entries]
+    tmp = path.with_suffix(".tmp.xlsx")
+    with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as target:
+        for info, data in entries:
+            fixed = zipfile.ZipInfo(info.filename, date_time=_STAMP.timetuple()[:6])
+            fixed.compress_type, fixed.external_attr = zipfile.ZIP_DEFLATED, info.external_attr
+            target.writestr(fixed, data)
+    tmp.replace(path)
 
 
 def _cell(value):
