@@ -32,10 +32,9 @@ from functools import partial
 import numpy as np
 import pandas as pd
 import statsmodels.formula.api as smf
-from statsmodels.stats.multitest import multipletests
 
 from helpers.stats.mixed import fit_random_intercept
-from helpers.stats.simultaneous import adjust_family
+from helpers.stats.simultaneous import adjust_family, holm
 
 UNIT = "sample_id"
 #: How the gel (fractionation batch) enters the enrichment model.
@@ -125,6 +124,7 @@ def fit_enrichment_model(
     stresses: tuple[str, str] = ("vehicle", "arsenite"),
     alpha: float = 0.05,
     gel: str = "fixed",
+    ddf: str = "kenward-roger",
 ) -> pd.DataFrame:
     """Estimate MAM enrichment of *protein* by genotype x treatment, its stress effects and interactions.
 
@@ -149,6 +149,8 @@ def fit_enrichment_model(
         1 - confidence level.
     gel : {"fixed", "random"}
         How the gel enters (see :data:`GEL_MODELS`).
+    ddf : {"kenward-roger", "satterthwaite"}
+        Small-sample method of the random-gel model (see :mod:`helpers.stats.mixed`).
 
     Returns
     -------
@@ -180,7 +182,7 @@ def fit_enrichment_model(
         names = [f"C(group)[{c}]" for c in cells]
         mixed = fit_random_intercept(data["log_enrichment"].to_numpy(float), X,
                                      data["gel_id"] if gel_adjusted else np.zeros(len(data)))
-        test_of = partial(mixed.contrast, alpha=alpha)
+        test_of = partial(mixed.contrast, alpha=alpha, ddf=ddf)
     else:
         gel_adjusted = _gel_identifiable(data, cells)
         formula = "log_enrichment ~ 0 + C(group)" + (" + C(gel_id, Sum)" if gel_adjusted else "")
@@ -218,7 +220,7 @@ def fit_enrichment_model(
     result = result.join(family[["sim_low", "sim_high", "p_adj"]])
     result["ratio_sim_low"] = np.exp(result["sim_low"])
     result["ratio_sim_high"] = np.exp(result["sim_high"])
-    result["p_holm"] = result.groupby("kind")["p_value"].transform(lambda p: multipletests(p, method="holm")[1])
+    result["p_holm"] = result.groupby("kind")["p_value"].transform(holm)
     result["n_units"] = int(data[UNIT].nunique())
     result["gel_adjusted"] = gel_adjusted
     result["gel_model"] = gel

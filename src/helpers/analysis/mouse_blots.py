@@ -23,11 +23,10 @@ import pandas as pd
 import patsy
 import statsmodels.formula.api as smf
 from scipy import stats
-from statsmodels.stats.multitest import multipletests
 
 from helpers.analysis.blots import add_log_ratio
 from helpers.data.vocabulary import GENOTYPE_LABELS, GENOTYPES_TISSUE, REFERENCE_GENOTYPE, STAGES
-from helpers.stats.simultaneous import adjust_family
+from helpers.stats.simultaneous import adjust_family, holm
 
 REFERENCE = REFERENCE_GENOTYPE
 MUTANTS = tuple(g for g in GENOTYPES_TISSUE if g != REFERENCE)
@@ -163,7 +162,7 @@ def _adjust(table: pd.DataFrame, alpha: float, df: float | None) -> pd.DataFrame
     at = table.columns.get_loc("n_mice")
     for offset, column in enumerate(("sim_low", "sim_high", "p_adj")):
         table.insert(at + offset, column, family[column].to_numpy())
-    table.insert(at + 3, "p_holm", multipletests(table["p_value"], method="holm")[1])
+    table.insert(at + 3, "p_holm", holm(table["p_value"]))
     return table
 
 

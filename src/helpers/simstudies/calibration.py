@@ -696,11 +696,19 @@ ESTIMATORS: dict[str, Estimator] = {
 }
 
 
+# The designs and estimators of helpers.simstudies.calibration_designs (families, random gel,
+# mouse-clustered slopes, KM medians) join the registry here.
+from helpers.simstudies import calibration_designs as _more  # noqa: E402
+
+DESIGNS.update(_more.DESIGNS)
+ESTIMATORS.update(_more.ESTIMATORS)
+
+
 #: Replicates per design in ``make calibrate``: 2000 where a replicate is cheap (Monte Carlo SE
 #: of a 95% coverage 0.0049, a third of the band's half-width), 1000 for the PLA cells (four
 #: count models per dataset), where the SE is 0.0069.
 REFERENCE_REPS = {"human_blot": 2000, "mouse_blot": 2000, "pla_cells": 1000, "arsenite_motor": 2000,
-                  "disease_course": 2000, "arsenite_cells": 2000, "meta_synthesis": 2000}
+                  "disease_course": 2000, "arsenite_cells": 2000, "meta_synthesis": 2000, **_more.REFERENCE_REPS}
 
 
 def main(argv: list[str] | None = None) -> int:
