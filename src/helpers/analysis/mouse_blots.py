@@ -27,10 +27,11 @@ from scipy import stats
 from helpers.analysis.blots import add_log_ratio
 from helpers.data.vocabulary import GENOTYPE_LABELS, GENOTYPES_TISSUE, REFERENCE_GENOTYPE, STAGES
 from helpers.stats.simultaneous import adjust_family, holm
+from helpers.stats.simultaneous import method_text as family_method
 
 REFERENCE = REFERENCE_GENOTYPE
 MUTANTS = tuple(g for g in GENOTYPES_TISSUE if g != REFERENCE)
-__all__ = ["GENOTYPE_LABELS", "MUTANTS", "REFERENCE"]  # re-exported for the chapters' labels
+__all__ = ["GENOTYPE_LABELS", "MUTANTS", "REFERENCE", "family_method"]  # re-exported for the chapters
 #: ``ci_low, ci_high, p_value``: each contrast on its own (unadjusted); ``sim_low, sim_high, p_adj``:
 #: Bonferroni-adjusted over the family (simultaneous); ``p_holm``: Holm's step-down p, for reference.
 CONTRAST_COLUMNS = [

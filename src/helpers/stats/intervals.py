@@ -216,9 +216,10 @@ def bootstrap_to_precision(
     Returns
     -------
     (DataFrame, DataFrame)
-        The replicates, and per printed column: ``low, high`` (on the printed
-        scale), ``mc_se_low, mc_se_high``, ``digits`` (the wanted digits, fewer
-        where *max_boot* resamples cannot make them stable) and ``n_boot``.
+        The replicates, and per printed column (:func:`percentile_precision`):
+        ``low, high`` (on the printed scale), ``mc_se_low, mc_se_high``,
+        ``digits`` (the wanted digits, fewer where *max_boot* resamples cannot
+        make them stable), ``stable_low, stable_high`` and ``n_boot``.
     """
     parts = [draw(start, [seed, 0])]
     while True:
@@ -246,6 +247,9 @@ def percentile_precision(replicates: pd.DataFrame, printed: dict, alpha: float,
 
     See :func:`bootstrap_to_precision` for *printed*; infinite limits have an
     infinite SE and do not reduce the digits (an unbounded end prints no digits).
+    ``stable_low`` / ``stable_high`` say whether a limit meets the rule at
+    ``digits`` (False only when even whole units are Monte Carlo noise: such a
+    limit is not a result).
     """
     rows = []
     for column, (transform, wanted) in printed.items():
@@ -254,7 +258,18 @@ def percentile_precision(replicates: pd.DataFrame, printed: dict, alpha: float,
         se_low, se_high = (quantile_mc_se(values, q) for q in (alpha / 2, 1 - alpha / 2))
         finite = [s for s, v in ((se_low, low), (se_high, high)) if np.isfinite(v)]
         digits = stable_digits(max(finite), wanted, fraction) if finite else wanted
+        stable = [s < fraction * 10.0 ** (-digits) for s in finite]
         rows.append({"statistic": column, "low": low, "high": high, "mc_se_low": se_low if np.isfinite(low) else np.nan,
                      "mc_se_high": se_high if np.isfinite(high) else np.nan, "wanted": wanted, "digits": digits,
-                     "n_boot": len(values)})
+                     "stable_low": bool(not np.isfinite(low) or stable[0]),
+                     "stable_high": bool(not np.isfinite(high) or stable[-1]), "n_boot": len(values)})
     return pd.DataFrame(rows).set_index("statistic")
+
+
+def monte_carlo_share_se(share: float, replicates: int) -> float:
+    """Return the binomial Monte Carlo SE of a share of *replicates* (e.g. resamples).
+
+    >>> round(monte_carlo_share_se(0.2, 10000), 4)
+    0.004
+    """
+    return float(np.sqrt(share * (1 - share) / replicates)) if replicates > 0 else float("nan")
