@@ -51,8 +51,8 @@ def prediction_note(k: int) -> str:
     if k >= MIN_STRATA_PREDICTION:
         return ""
     return (f"No prediction interval: it needs at least {MIN_STRATA_PREDICTION} strata and this pool has {k} "
-            f"(with t on k − 2 = {max(k - 2, 0)} degrees of freedom and τ estimated from {k} values it would "
-            "say nothing about a new stratum).")
+            f"(with t on k − 2 = {max(k - 2, 0)} degree{'' if k == 3 else 's'} of freedom and τ estimated from {k} "
+            "values it would say nothing about a new stratum).")
 
 
 @dataclass(frozen=True)
