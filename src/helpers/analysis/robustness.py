@@ -465,3 +465,30 @@ def pla_specification_curve(
         return fit_pla_specification(cells, tissue, genotype, stage, alpha=alpha, threshold=threshold, **choice)
 
     return run_specifications(PLA_CHOICES, fit, PLA_PRIMARY)
+
+
+# --------------------------------------------------------------------------
+# MAM fraction: the arsenite x genotype interaction of MAM enrichment, gel fixed or random
+# --------------------------------------------------------------------------
+#: The gel of the fractionation blots as a fixed effect (the chapter's primary model) or a
+#: random intercept (REML, Kenward-Roger); see :mod:`helpers.analysis.mam_fraction`.
+FRACTION_CHOICES = {"gel": ("fixed", "random")}
+FRACTION_PRIMARY = {"gel": "fixed"}
+
+
+def fraction_specification_curve(
+    lanes: pd.DataFrame, protein: str = "pTBK1", genotype: str = "SOD1_G85R_Sigmar1_KO", alpha: float = 0.05,
+) -> pd.DataFrame:
+    """Return the interaction (arsenite effect in *genotype* over that in WT) of *protein*, gel fixed and random."""
+    from helpers.analysis import mam_fraction
+    from helpers.data.vocabulary import GENOTYPES_TISSUE
+
+    enrichment = mam_fraction.mam_enrichment(lanes)
+
+    def fit(gel: str) -> dict:
+        table = mam_fraction.fit_enrichment_model(enrichment, protein, tuple(GENOTYPES_TISSUE), alpha=alpha, gel=gel)
+        row = table[(table["kind"] == "interaction") & (table["genotype"] == genotype)].iloc[0]
+        return _effect(row["estimate"], row["se"], row["ci_low"], row["ci_high"], row["p_value"], row["n_units"],
+                       note="" if row["gel_adjusted"] else "one gel: no gel term")
+
+    return run_specifications(FRACTION_CHOICES, fit, FRACTION_PRIMARY)
