@@ -1,7 +1,11 @@
 """More calibration designs: contrast families, the random gel, mouse-clustered slopes, KM medians.
 
 Registered into :data:`helpers.simstudies.calibration.DESIGNS` and
-:data:`~helpers.simstudies.calibration.ESTIMATORS` (the runner is unchanged):
+:data:`~helpers.simstudies.calibration.ESTIMATORS` (the runner is unchanged). This
+module does not import ``calibration`` (the simstudies package has no import
+cycles): a design is ``(simulate, truth)`` and an estimator ``(design, fit,
+label, role)`` whose ``fit(data, alpha)`` returns ``(estimate, ci_low, ci_high,
+p_value)``; ``calibration`` wraps them in its ``Design`` and ``Estimator``.
 
 * **mouse_blot_family** -- all nine mutant-vs-WT contrasts of the spinal cord at
   once. *Coverage* is simultaneous (every interval of the family holds its true
@@ -29,12 +33,28 @@ from dataclasses import replace
 
 import numpy as np
 import pandas as pd
-
-from helpers.simstudies.calibration import Design, Estimator, Interval, _shared_fit, wald_interval
+from scipy import stats
 
 FAMILY_TISSUE = "spinal_cord"
 FRACTION_PROTEIN, FRACTION_GENOTYPE = "pTBK1", "SOD1_G85R"
 MEDIAN_GENOTYPE = "SOD1_G85R_Sigmar1_KO"
+
+#: (estimate, ci_low, ci_high, p_value), what a fit returns.
+Fit = tuple[float, float, float, float]
+_CACHE: dict[str, tuple] = {}
+
+
+def _shared(name: str, data: object, alpha: float, compute):
+    """Return ``compute()`` once per dataset and alpha for the estimators sharing one fit."""
+    entry = _CACHE.get(name)
+    if entry is None or entry[0] is not data or entry[1] != alpha:
+        _CACHE[name] = (data, alpha, compute())
+    return _CACHE[name][2]
+
+
+def _z_fit(estimate: float, se: float, alpha: float) -> Fit:
+    half = stats.norm.ppf(1 - alpha / 2) * se
+    return float(estimate), float(estimate - half), float(estimate + half), float(2 * stats.norm.sf(abs(estimate) / se))
 
 
 # ---- mouse blot family -------------------------------------------------------------------------
@@ -42,9 +62,11 @@ def _family_simulate(seed: int, null: bool):
     from helpers.analysis.blots import add_log_ratio
     from helpers.data.tables.mouse_blot import simulate
     from helpers.data.truths import MOUSE_COHORT
-    from helpers.simstudies.calibration import _mouse_null_cohort
 
-    cohort = _mouse_null_cohort() if null else MOUSE_COHORT
+    cohort = MOUSE_COHORT
+    if null:  # no genotype effect on MAM integrity and no direct SOD1 effect: every TBK1 contrast is 0
+        cohort = replace(MOUSE_COHORT, mam_effect=dict.fromkeys(MOUSE_COHORT.mam_effect, 0.0),
+                         sod1_direct=dict.fromkeys(MOUSE_COHORT.sod1_direct, 0.0))
     return add_log_ratio(simulate(seed, cohort)), cohort
 
 
@@ -52,23 +74,23 @@ def _family_table(data, alpha: float) -> pd.DataFrame:
     from helpers.analysis.mouse_blots import fit_genotype_contrasts
 
     lanes, cohort = data
-    table = _shared_fit("mouse_family", data, alpha, lambda: fit_genotype_contrasts(lanes, FAMILY_TISSUE, alpha))
+    table = _shared("mouse_family", data, alpha, lambda: fit_genotype_contrasts(lanes, FAMILY_TISSUE, alpha))
     truth = [cohort.tbk1_log_effect(g, s, FAMILY_TISSUE) for g, s in zip(table["genotype"], table["stage"],
                                                                          strict=True)]
     return table.assign(truth=truth)
 
 
-def _family_interval(table: pd.DataFrame, low: str, high: str, p: str) -> Interval:
+def _family_interval(table: pd.DataFrame, low: str, high: str, p: str) -> Fit:
     d_low, d_high = table[low] - table["truth"], table[high] - table["truth"]
-    return Interval(float(np.max(np.abs(table["estimate"] - table["truth"]))), float(d_low.max()),
-                    float(d_high.min()), float(table[p].min()))
+    return (float(np.max(np.abs(table["estimate"] - table["truth"]))), float(d_low.max()), float(d_high.min()),
+            float(table[p].min()))
 
 
-def _family_fit_bonferroni(data, alpha: float) -> Interval:
+def _family_fit_bonferroni(data, alpha: float) -> Fit:
     return _family_interval(_family_table(data, alpha), "sim_low", "sim_high", "p_adj")
 
 
-def _family_fit_unadjusted(data, alpha: float) -> Interval:
+def _family_fit_unadjusted(data, alpha: float) -> Fit:
     return _family_interval(_family_table(data, alpha), "ci_low", "ci_high", "p_value")
 
 
@@ -92,7 +114,7 @@ def _fraction_simulate(seed: int, null: bool):
 
 
 def _fraction_fit(gel: str, ddf: str = "kenward-roger", z: bool = False):
-    def fit(enrichment, alpha: float) -> Interval:
+    def fit(enrichment, alpha: float) -> Fit:
         from helpers.analysis.mam_fraction import fit_enrichment_model
         from helpers.data.truths import MAM_FRACTION
 
@@ -100,8 +122,8 @@ def _fraction_fit(gel: str, ddf: str = "kenward-roger", z: bool = False):
                                      gel=gel, ddf=ddf)
         row = table[(table["kind"] == "interaction") & (table["genotype"] == FRACTION_GENOTYPE)].iloc[0]
         if z:
-            return wald_interval(row["estimate"], row["se"], alpha)
-        return Interval(float(row["estimate"]), float(row["ci_low"]), float(row["ci_high"]), float(row["p_value"]))
+            return _z_fit(row["estimate"], row["se"], alpha)
+        return float(row["estimate"]), float(row["ci_low"]), float(row["ci_high"]), float(row["p_value"])
 
     fit.__qualname__ = fit.__name__ = f"fraction_fit_{gel}_{ddf}_{'z' if z else 't'}"
     return fit
@@ -128,11 +150,11 @@ def _coupling_simulate(seed: int, null: bool) -> pd.DataFrame:
 
 
 def _coupling_fit(se: str):
-    def fit(animals, alpha: float) -> Interval:
+    def fit(animals, alpha: float) -> Fit:
         from helpers.analysis.coupling import fit_slope
 
         e = fit_slope(animals, groups=True, alpha=alpha, se=se, x="latent_mam")
-        return Interval(e.estimate, e.ci_low, e.ci_high, e.p_value)
+        return e.estimate, e.ci_low, e.ci_high, e.p_value
 
     fit.__qualname__ = fit.__name__ = f"coupling_fit_{se}"
     return fit
@@ -161,7 +183,7 @@ def _median_truth(null: bool) -> float:
     return DISEASE_COURSE.median_day("end_stage", ref)
 
 
-def _median_fit(data, alpha: float) -> Interval:
+def _median_fit(data, alpha: float) -> Fit:
     from helpers.stats.survival import fit_kaplan_meier, median_times
 
     table, true_median = data
@@ -172,53 +194,63 @@ def _median_fit(data, alpha: float) -> Interval:
     low = -np.inf if np.isnan(low) else low  # a limit the band never reaches: unbounded on that side
     high = np.inf if np.isnan(high) else high
     excluded = not (low <= true_median <= high)
-    return Interval(float(row["median"]), max(low, -1e9), min(high, 1e9), 0.0 if excluded else 1.0)
+    return float(row["median"]), max(low, -1e9), min(high, 1e9), 0.0 if excluded else 1.0
 
 
+#: name -> (simulate, truth)
 DESIGNS = {
-    "mouse_blot_family": Design("mouse_blot_family", _family_simulate, lambda null: 0.0),
-    "mam_fraction": Design("mam_fraction", _fraction_simulate, _fraction_truth),
-    "coupling_latent": Design("coupling_latent", _coupling_simulate, _coupling_truth),
-    "disease_course_median": Design("disease_course_median", _median_simulate, _median_truth),
+    "mouse_blot_family": (_family_simulate, lambda null: 0.0),
+    "mam_fraction": (_fraction_simulate, _fraction_truth),
+    "coupling_latent": (_coupling_simulate, _coupling_truth),
+    "disease_course_median": (_median_simulate, _median_truth),
 }
 
+#: name -> (design, fit, label, role)
 ESTIMATORS = {
-    "mouse_tbk1_family_bonferroni": Estimator(
-        "mouse_tbk1_family_bonferroni", "mouse_blot_family", _family_fit_bonferroni,
+    "mouse_tbk1_family_bonferroni": (
+        "mouse_blot_family", _family_fit_bonferroni,
         "Mouse blot, all 9 contrasts of the cord: Bonferroni-simultaneous t intervals (simultaneous coverage, FWER)",
+        "book",
     ),
-    "mouse_tbk1_family_unadjusted": Estimator(
-        "mouse_tbk1_family_unadjusted", "mouse_blot_family", _family_fit_unadjusted,
+    "mouse_tbk1_family_unadjusted": (
+        "mouse_blot_family", _family_fit_unadjusted,
         "Mouse blot, the same 9 contrasts read with unadjusted intervals and p (simultaneous coverage, FWER)",
-        role="naive",
+        "naive",
     ),
-    "fraction_interaction_fixed_gel": Estimator(
-        "fraction_interaction_fixed_gel", "mam_fraction", _fraction_fit("fixed"),
+    "fraction_interaction_fixed_gel": (
+        "mam_fraction", _fraction_fit("fixed"),
         "MAM fraction, pTBK1 interaction SOD1-G85R vs WT: OLS + fixed gel, t on residual df",
+        "book",
     ),
-    "fraction_interaction_random_gel_kr": Estimator(
-        "fraction_interaction_random_gel_kr", "mam_fraction", _fraction_fit("random"),
+    "fraction_interaction_random_gel_kr": (
+        "mam_fraction", _fraction_fit("random"),
         "MAM fraction, same interaction: random gel intercept (REML), Kenward-Roger",
+        "book",
     ),
-    "fraction_interaction_random_gel_satterthwaite": Estimator(
-        "fraction_interaction_random_gel_satterthwaite", "mam_fraction", _fraction_fit("random", "satterthwaite"),
+    "fraction_interaction_random_gel_satterthwaite": (
+        "mam_fraction", _fraction_fit("random", "satterthwaite"),
         "MAM fraction, same interaction: random gel intercept (REML), model SE, Satterthwaite df",
+        "book",
     ),
-    "fraction_interaction_random_gel_z": Estimator(
-        "fraction_interaction_random_gel_z", "mam_fraction", _fraction_fit("random", "satterthwaite", z=True),
-        "MAM fraction, same interaction: random gel intercept, model SE, z interval", role="naive",
+    "fraction_interaction_random_gel_z": (
+        "mam_fraction", _fraction_fit("random", "satterthwaite", z=True),
+        "MAM fraction, same interaction: random gel intercept, model SE, z interval",
+        "naive",
     ),
-    "coupling_slope_cr2": Estimator(
-        "coupling_slope_cr2", "coupling_latent", _coupling_fit("cr2"),
+    "coupling_slope_cr2": (
+        "coupling_latent", _coupling_fit("cr2"),
         "Coupling, within-group slope (latent MAM): OLS + gel + cells, CR2 by mouse, Satterthwaite df",
+        "book",
     ),
-    "coupling_slope_ols_rows": Estimator(
-        "coupling_slope_ols_rows", "coupling_latent", _coupling_fit("ols"),
-        "Coupling, the same slope with OLS SEs counting mouse x tissue rows as independent", role="naive",
+    "coupling_slope_ols_rows": (
+        "coupling_latent", _coupling_fit("ols"),
+        "Coupling, the same slope with OLS SEs counting mouse x tissue rows as independent",
+        "naive",
     ),
-    "km_median": Estimator(
-        "km_median", "disease_course_median", _median_fit,
+    "km_median": (
+        "disease_course_median", _median_fit,
         "Disease course, KM median end stage (SOD1;Sigmar1-/-), log-log band interval (type I: by inversion)",
+        "book",
     ),
 }
 
