@@ -118,8 +118,8 @@ def _fraction_fit(gel: str, ddf: str = "kenward-roger", z: bool = False):
         from helpers.analysis.mam_fraction import fit_enrichment_model
         from helpers.data.truths import MAM_FRACTION
 
-        table = fit_enrichment_model(enrichment, FRACTION_PROTEIN, tuple(MAM_FRACTION.genotypes), alpha=alpha,
-                                     gel=gel, ddf=ddf)
+        table = _shared(f"fraction_{gel}_{ddf}", enrichment, alpha, lambda: fit_enrichment_model(
+            enrichment, FRACTION_PROTEIN, tuple(MAM_FRACTION.genotypes), alpha=alpha, gel=gel, ddf=ddf))
         row = table[(table["kind"] == "interaction") & (table["genotype"] == FRACTION_GENOTYPE)].iloc[0]
         if z:
             return _z_fit(row["estimate"], row["se"], alpha)
