@@ -8,6 +8,7 @@ import pytest
 from scipy import stats
 
 from helpers.analysis import mam_fraction
+from helpers.core.paths import DATA_DIR
 from helpers.data import truths
 from helpers.data.tables.mam_fraction import SPEC, simulate
 from helpers.data.truths import MAM_FRACTION
@@ -159,3 +160,28 @@ def test_schema_rejects_duplicate_lane_and_inconsistent_sample(data_copy):
     message = str(err.value)
     assert "unique sample_id + fraction + protein" in message
     assert "the same genotype on every row of sample_id" in message
+
+
+# ---- the gel as a random intercept ------------------------------------------------------------------
+def test_random_gel_interactions_match_an_independent_kenward_roger_refit():
+    """The shipped data as refitted with R's lmerTest (issue 13): Kenward-Roger 0.770 [0.521, 1.140] and
+    0.671 [0.442, 1.020]; with the gel fixed 0.650 [0.430, 0.984] and 0.575 [0.364, 0.907] on 17 df."""
+    enrichment = mam_fraction.mam_enrichment(load_table("mam_fraction", DATA_DIR))
+    table = mam_fraction.fit_enrichment_model(enrichment, "pTBK1", tuple(MAM_FRACTION.genotypes), gel="random")
+    inter = table[table["kind"] == "interaction"].set_index("genotype")
+    for genotype, expected in (("SOD1_G85R", (0.770, 0.521, 1.140)), ("SOD1_G85R_Sigmar1_KO", (0.671, 0.442, 1.020))):
+        got = inter.loc[genotype, ["ratio", "ratio_ci_low", "ratio_ci_high"]].to_numpy(float)
+        np.testing.assert_allclose(got, expected, atol=6e-4)
+    assert (table["gel_model"] == "random").all()
+    fixed = mam_fraction.fit_enrichment_model(enrichment, "pTBK1", tuple(MAM_FRACTION.genotypes), gel="fixed")
+    fixed_inter = fixed[fixed["kind"] == "interaction"].set_index("genotype")
+    for genotype, expected in (("SOD1_G85R", (0.650, 0.430, 0.984)), ("SOD1_G85R_Sigmar1_KO", (0.575, 0.364, 0.907))):
+        got = fixed_inter.loc[genotype, ["ratio", "ratio_ci_low", "ratio_ci_high"]].to_numpy(float)
+        np.testing.assert_allclose(got, expected, atol=6e-4)
+    assert (fixed["df_resid"] == 17).all()
+
+
+def test_unknown_gel_model_is_refused():
+    enrichment = mam_fraction.mam_enrichment(load_table("mam_fraction", DATA_DIR))
+    with pytest.raises(ValueError, match="gel must be one of"):
+        mam_fraction.fit_enrichment_model(enrichment, "pTBK1", tuple(MAM_FRACTION.genotypes), gel="mixed")

@@ -201,3 +201,60 @@ def test_reference_rows_match_the_registry_and_the_replicates_of_each_design():
         assert (row.lower_band, row.upper_band) == pytest.approx((low, high))
         assert bool(row.inside_band) == (low <= row.value <= high)
         assert row.mc_se == pytest.approx(cal.monte_carlo_se(row.value, row.replicates), rel=1e-5)
+
+
+# --------------------------------------------------------------------------
+# Families, the random gel, the mouse-clustered slope and the KM median (calibration_designs)
+# --------------------------------------------------------------------------
+SECOND_OPINION = {
+    "mouse_tbk1_family_bonferroni": ("mouse_blot_family", "book"),
+    "mouse_tbk1_family_unadjusted": ("mouse_blot_family", "naive"),
+    "fraction_interaction_fixed_gel": ("mam_fraction", "book"),
+    "fraction_interaction_random_gel_kr": ("mam_fraction", "book"),
+    "fraction_interaction_random_gel_satterthwaite": ("mam_fraction", "book"),
+    "fraction_interaction_random_gel_z": ("mam_fraction", "naive"),
+    "coupling_slope_cr2": ("coupling_latent", "book"),
+    "coupling_slope_ols_rows": ("coupling_latent", "naive"),
+    "km_median": ("disease_course_median", "book"),
+}
+
+
+def test_registry_holds_the_second_opinion_estimators():
+    for name, (design, role) in SECOND_OPINION.items():
+        est = cal.ESTIMATORS[name]
+        assert (est.design, est.role) == (design, role)
+        assert cal.REFERENCE_REPS[design] >= 1000
+
+
+def test_family_interval_covers_exactly_when_every_contrast_covers():
+    from helpers.simstudies.calibration_designs import _family_interval
+
+    table = pd.DataFrame({"estimate": [0.0, 1.0], "truth": [0.1, 0.5], "lo": [-0.3, 0.6], "hi": [0.4, 1.4],
+                          "p": [0.5, 0.01]})
+    _, low, high, p_value = _family_interval(table, "lo", "hi", "p")
+    assert not (low <= 0 <= high)  # the second interval misses its truth 0.5
+    assert p_value == 0.01
+    table.loc[1, "lo"] = 0.4
+    _, low, high, _ = _family_interval(table, "lo", "hi", "p")
+    assert low <= 0 <= high
+
+
+def test_second_opinion_designs_run_one_replicate_each():
+    reps = cal.simulate_replicates(list(SECOND_OPINION), n_reps=1, seed=4)
+    assert set(reps["estimator"]) == set(SECOND_OPINION)
+    assert reps["hit"].notna().all()
+
+
+def test_coupling_design_holds_latent_values_and_its_null_has_no_slope():
+    from helpers.simstudies.calibration_designs import _coupling_simulate, _coupling_truth
+
+    data = _coupling_simulate(3, False)
+    assert {"latent_mam", "log_ratio", "gel_id", "mouse_id"} <= set(data.columns)
+    assert data.groupby("mouse_id").size().eq(3).all()
+    assert _coupling_truth(True) == 0.0 and _coupling_truth(False) == truths_cohort().coupling_slope
+
+
+def truths_cohort():
+    from helpers.data.truths import MOUSE_COHORT
+
+    return MOUSE_COHORT

@@ -160,3 +160,20 @@ def test_bad_inputs_raise():
         meta_analysis.meta_analyze([0.1, 0.2], [0.1, 0.0])
     with pytest.raises(ValueError, match="method must be one of"):
         meta_analysis.meta_analyze([0.1, 0.2], [0.1, 0.1], method="PM")
+
+
+@pytest.mark.parametrize("k", [3, 4])
+def test_no_prediction_interval_below_the_minimum_number_of_strata(k):
+    res = meta_analysis.meta_analyze(np.linspace(-0.5, 0.2, k), np.full(k, 0.15))
+    assert np.isnan(res.pi_low) and np.isnan(res.pi_high)
+    note = meta_analysis.prediction_note(k)
+    assert f"at least {meta_analysis.MIN_STRATA_PREDICTION} strata" in note and f"has {k}" in note
+
+
+def test_prediction_interval_from_the_minimum_number_of_strata_on():
+    k = meta_analysis.MIN_STRATA_PREDICTION
+    assert k == 5
+    res = meta_analysis.meta_analyze(np.linspace(-0.5, 0.2, k), np.full(k, 0.15))
+    half = stats.t.ppf(0.975, k - 2) * np.sqrt(res.tau2 + res.se_kh**2)
+    assert (res.pi_low, res.pi_high) == pytest.approx((res.estimate - half, res.estimate + half))
+    assert meta_analysis.prediction_note(k) == ""

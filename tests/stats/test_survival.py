@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from fractions import Fraction
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -129,3 +131,62 @@ def test_schema_rejects_end_stage_observed_after_censored_onset(data_copy):
         load_table("disease_course", data_copy)
     assert f"row {row}, column 'end_stage_observed'" in str(err.value)
     assert "1 only if onset_observed is 1" in str(err.value)
+
+
+# ---- quantiles: the midpoint rule at an exactly flat segment (R's survival::quantile.survfit) -------
+def _median(table: pd.DataFrame) -> pd.Series:
+    return survival.median_times(survival.fit_kaplan_meier(table, duration="t", event="e", group="g")).iloc[0]
+
+
+def test_median_at_an_exactly_flat_half_is_the_midpoint_of_the_flat():
+    """Four deaths: S = 0.5 on [2, 3); R's survfit reports the median as (2 + 3) / 2 = 2.5."""
+    table = pd.DataFrame({"t": [1, 2, 3, 4], "e": [1, 1, 1, 1], "g": "a"})
+    assert _median(table)["median"] == 2.5
+
+
+def test_median_at_a_final_flat_half_is_the_midpoint_up_to_the_last_follow_up():
+    """S = 0.5 from day 2 to the last (censored) follow-up at 4: R gives (2 + 4) / 2 = 3."""
+    table = pd.DataFrame({"t": [1, 2, 3, 4], "e": [1, 1, 0, 0], "g": "a"})
+    assert _median(table)["median"] == 3.0
+
+
+def test_flat_is_found_on_counts_not_on_a_rounded_float():
+    """14 mice, one death at each of days 1..7, then a flat at 7/14 up to the next death at day 20.
+
+    The product-limit value is exactly 1/2 on [7, 20); lifelines' float exp(sum log(1 - d/n))
+    lands a hair above or below 0.5, which decided the old answer (7 or 20) by accident.
+    """
+    t = [1, 2, 3, 4, 5, 6, 7, 20, 21, 22, 23, 24, 25, 26]
+    table = pd.DataFrame({"t": t, "e": 1, "g": "a"})
+    fits = survival.fit_kaplan_meier(table, duration="t", event="e", group="g")
+    exact = survival.exact_survival(fits["a"])
+    assert exact[list(fits["a"].event_table.index).index(7)] == Fraction(1, 2)
+    assert _median(table)["median"] == 13.5
+
+
+def test_median_below_half_without_a_flat_is_the_first_time_below():
+    table = pd.DataFrame({"t": [1, 2, 3], "e": [1, 1, 1], "g": "a"})  # S: 2/3, 1/3
+    assert _median(table)["median"] == 2.0
+
+
+def test_step_quantile_uses_a_tolerance_on_floats():
+    assert survival.step_quantile([0, 5, 9], [1.0, 0.5 + 1e-12, 0.2], 0.5, last_time=9) == 7.0
+    assert survival.step_quantile([0, 5, 9], [1.0, 0.5 - 1e-12, 0.2], 0.5, last_time=9) == 7.0
+    assert survival.step_quantile([0, 5, 9], [1.0, 0.51, 0.2], 0.5, last_time=9) == 9.0
+    assert np.isnan(survival.step_quantile([0, 5], [1.0, 0.6], 0.5, last_time=5))
+
+
+def test_both_example_groups_follow_one_convention(fresh_data):
+    """The example data: SOD1;Sigmar1-/- flat at 0.5 on [305, 319) and Sigmar1 het on [357, 360)."""
+    mice = load_table("disease_course", fresh_data)
+    fits = survival.fit_kaplan_meier(mice, duration="end_stage_day", event="end_stage_observed", group="genotype")
+    medians = survival.median_times(fits).set_index("group")["median"]
+    assert medians["SOD1_G85R_Sigmar1_KO"] == 312.0  # not 319 (the day after the flat)
+    assert medians["SOD1_G85R_Sigmar1_het"] == 358.5  # not 357 (the start of the flat)
+    for group in ("SOD1_G85R_Sigmar1_KO", "SOD1_G85R_Sigmar1_het"):
+        kmf = fits[group]
+        at = kmf.event_table.index.to_numpy(float)
+        exact = survival.exact_survival(kmf)
+        flat = [t for t, s in zip(at, exact, strict=True) if s == Fraction(1, 2)]
+        later = at[at > flat[0]][np.asarray(exact)[at > flat[0]] != Fraction(1, 2)]
+        assert medians[group] == (flat[0] + later[0]) / 2

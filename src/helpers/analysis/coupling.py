@@ -13,6 +13,11 @@ tissue-specific, so the gel also absorbs the tissue):
 * **within-group slope** ``log_ratio ~ log_mam + gel + genotype x stage (x
   tissue) cells``: uses only mouse-to-mouse differences inside a group.
 
+A mouse gives up to three rows (one per tissue) whose deviations share the
+mouse, so the slopes' standard errors are cluster-robust by mouse (CR2 with
+Satterthwaite df, :func:`helpers.stats.robust.cr2_test`); the plain OLS
+interval that counts rows is available for comparison (``se="ols"``).
+
 **Proportion of a genotype effect accounted for** by the MAM measure (the
 difference method): the genotype-vs-WT contrast of log(pTBK1/TBK1) in the
 within-group design without (``total``) and with (``direct``) the MAM term;
@@ -41,6 +46,7 @@ import statsmodels.api as sm
 from helpers.analysis.blots import add_log_ratio
 from helpers.data.aggregate import is_section_table, mice_from_sections
 from helpers.stats.intervals import Effect
+from helpers.stats.robust import cr2_test
 
 #: Tether pairs whose antibodies need Sig1R: without it the PLA shows background only.
 PAIRS_NEEDING_SIG1R = ("IP3R3_Sig1R",)
@@ -155,7 +161,15 @@ def design_matrix(animals: pd.DataFrame, groups: bool) -> tuple[np.ndarray, list
     ]
 
 
-def fit_slope(animals: pd.DataFrame, groups: bool, alpha: float = 0.05) -> Effect:
+#: Standard errors of the slopes: cluster-robust by mouse (the book's), or OLS counting rows.
+SLOPE_SE = {
+    "cr2": "CR2 cluster-robust SE by mouse, Satterthwaite df",
+    "ols": "OLS SE, mouse x tissue rows as independent, residual df",
+}
+
+
+def fit_slope(animals: pd.DataFrame, groups: bool, alpha: float = 0.05, se: str = "cr2",
+              x: str = "log_mam") -> Effect:
     """Estimate the slope of log(pTBK1/TBK1) on log MAM integrity (mouse = unit; t-based CI).
 
     Parameters
@@ -164,14 +178,29 @@ def fit_slope(animals: pd.DataFrame, groups: bool, alpha: float = 0.05) -> Effec
         Output of :func:`animal_table`.
     groups : bool
         Adjust for the genotype x stage (x tissue) cells (within-group slope).
+    alpha : float
+        1 - confidence level.
+    se : {"cr2", "ols"}
+        Cluster-robust by mouse (CR2, Satterthwaite df; ``df_resid`` is that
+        df) or plain OLS (see :data:`SLOPE_SE`).
+    x : str
+        Column of the predictor (``log_mam``; the calibration passes the latent values).
     """
+    if se not in SLOPE_SE:
+        raise ValueError(f"se must be one of {list(SLOPE_SE)}, got {se!r}")
     nuisance, _ = design_matrix(animals, groups)
-    exog = np.column_stack([animals["log_mam"].to_numpy(float), nuisance])
-    fit = sm.OLS(animals["log_ratio"].to_numpy(float), exog).fit()
+    exog = np.column_stack([animals[x].to_numpy(float), nuisance])
+    y = animals["log_ratio"].to_numpy(float)
+    n_units = int(animals["mouse_id"].nunique())
+    if se == "cr2":
+        out = cr2_test(exog, y, animals["mouse_id"], np.eye(exog.shape[1])[0], alpha)
+        return Effect(term=x, estimate=out["estimate"], se=out["se"], ci_low=out["ci_low"], ci_high=out["ci_high"],
+                      p_value=out["p_value"], df_resid=out["df"], n_units=n_units)
+    fit = sm.OLS(y, exog).fit()
     low, high = fit.conf_int(alpha=alpha)[0]
-    return Effect(term="log_mam", estimate=float(fit.params[0]), se=float(fit.bse[0]), ci_low=float(low),
+    return Effect(term=x, estimate=float(fit.params[0]), se=float(fit.bse[0]), ci_low=float(low),
                   ci_high=float(high), p_value=float(fit.pvalues[0]), df_resid=float(fit.df_resid),
-                  n_units=int(animals["mouse_id"].nunique()))
+                  n_units=n_units)
 
 
 def contrast_vector(names: list[str], genotype: str, stage: str, tissues: list[str]) -> np.ndarray:
@@ -248,7 +277,7 @@ def bootstrap_units(
     units: pd.Series,
     strata: pd.Series | None = None,
     n_boot: int = 1000,
-    seed: int = 0,
+    seed: int | list[int] = 0,
 ) -> np.ndarray:
     """Return *n_boot* bootstrap replicates of *statistic*, resampling units (within strata).
 
@@ -260,8 +289,10 @@ def bootstrap_units(
         Unit of each row (e.g. ``mouse_id``); all rows of a drawn unit enter.
     strata : Series, optional
         Stratum of each row (constant within a unit); units are drawn within it.
-    n_boot, seed : int
-        Replicates and seed (``numpy.random.default_rng(seed)``).
+    n_boot : int
+        Replicates.
+    seed : int or list of int
+        Seed or seed sequence (``numpy.random.default_rng(seed)``).
 
     Returns
     -------
@@ -280,7 +311,8 @@ def bootstrap_units(
     return np.asarray(out, dtype=float)
 
 
-def bootstrap_decomposition(animals: pd.DataFrame, genotype: str, stage: str, n_boot: int, seed: int) -> pd.DataFrame:
+def bootstrap_decomposition(animals: pd.DataFrame, genotype: str, stage: str, n_boot: int,
+                            seed: int | list[int]) -> pd.DataFrame:
     """Return bootstrap replicates of :func:`explain_genotype_effect`, resampling mice within genotype x stage."""
     nuisance, names = design_matrix(animals, groups=True)
     contrast = contrast_vector(names, genotype, stage, sorted(animals["tissue"].unique()))

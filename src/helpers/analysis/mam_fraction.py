@@ -14,18 +14,35 @@ loaded, the stain catches unequal loading). Two summaries follow:
   pooled cords) as the unit: OLS on genotype x treatment cell means plus the gel
   (fractionation batch) as a sum-coded fixed effect where the design identifies
   it. Estimates are reported back as ratios with t-based confidence intervals.
+  The alternative, equally defensible, treats the gel as a random intercept
+  (REML, Kenward-Roger SE and df; :mod:`helpers.stats.mixed`): it recovers
+  between-gel information that the fixed gel discards, and with a handful of
+  gels the two can disagree on whether an interval excludes 1, so the chapter
+  shows both (``gel="random"``).
+
+Within a protein, the comparisons of one kind (the arsenite effects, the
+interactions) form a family: Bonferroni-simultaneous intervals and the
+matching adjusted p-values are added (:mod:`helpers.stats.simultaneous`).
 """
 
 from __future__ import annotations
 
+from functools import partial
+
 import numpy as np
 import pandas as pd
 import statsmodels.formula.api as smf
-from statsmodels.stats.multitest import multipletests
 
 from helpers.analysis import design
+from helpers.stats.mixed import fit_random_intercept
+from helpers.stats.simultaneous import adjust_family, holm
 
 UNIT = "sample_id"
+#: How the gel (fractionation batch) enters the enrichment model.
+GEL_MODELS = {
+    "fixed": "gel as a fixed effect (sum-coded); t on the residual df",
+    "random": "gel as a random intercept (REML); Kenward-Roger SE and df",
+}
 
 
 def add_log_signal(table: pd.DataFrame) -> pd.DataFrame:
@@ -108,13 +125,17 @@ def fit_enrichment_model(
     genotypes: tuple[str, ...],
     stresses: tuple[str, str] = ("vehicle", "arsenite"),
     alpha: float = 0.05,
+    gel: str = "fixed",
+    ddf: str = "kenward-roger",
 ) -> pd.DataFrame:
     """Estimate MAM enrichment of *protein* by genotype x treatment, its stress effects and interactions.
 
-    The model is OLS of ``log_enrichment`` on the genotype x treatment cell
-    means plus the gel as a sum-coded fixed effect (so cell means are averaged
-    over gels), if the gels are identifiable; one value per sample, so the
-    sample is the unit.
+    With ``gel="fixed"`` the model is OLS of ``log_enrichment`` on the
+    genotype x treatment cell means plus the gel as a sum-coded fixed effect
+    (so cell means are averaged over gels), if the gels are identifiable; with
+    ``gel="random"`` the same cell means with a random gel intercept (REML,
+    Kenward-Roger SE and df per contrast). One value per sample, so the sample is
+    the unit.
 
     Parameters
     ----------
@@ -128,6 +149,10 @@ def fit_enrichment_model(
         Control and stress treatment.
     alpha : float
         1 - confidence level.
+    gel : {"fixed", "random"}
+        How the gel enters (see :data:`GEL_MODELS`).
+    ddf : {"kenward-roger", "satterthwaite"}
+        Small-sample method of the random-gel model (see :mod:`helpers.stats.mixed`).
 
     Returns
     -------
@@ -137,9 +162,13 @@ def fit_enrichment_model(
         control within a genotype) or ``interaction`` (stress effect in a
         genotype minus that in the reference genotype). Columns ``estimate, se,
         ci_low, ci_high, p_value`` (log scale), ``ratio, ratio_ci_low,
-        ratio_ci_high``, ``p_holm`` (Holm within kind), ``df_resid``,
-        ``n_units`` and ``gel_adjusted``.
+        ratio_ci_high`` (each comparison on its own), ``sim_low, sim_high,
+        ratio_sim_low, ratio_sim_high, p_adj`` (Bonferroni-simultaneous within
+        kind, they agree), ``p_holm`` (Holm within kind), ``df_resid`` (the
+        contrast's df), ``n_units``, ``gel_adjusted`` and ``gel_model``.
     """
+    if gel not in GEL_MODELS:
+        raise ValueError(f"gel must be one of {list(GEL_MODELS)}, got {gel!r}")
     data = enrichment[enrichment["protein"] == protein].copy()
     if data.empty:
         raise ValueError(f"no samples for protein {protein!r}")
@@ -150,10 +179,19 @@ def fit_enrichment_model(
     missing = [c for c in cells if not (data["group"] == c).any()]
     if missing:
         raise ValueError(f"no samples of {protein} in group(s) {missing}")
-    gel_adjusted = _gel_identifiable(data, cells)
-    formula = "log_enrichment ~ 0 + C(group)" + (" + C(gel_id, Sum)" if gel_adjusted else "")
-    fit = smf.ols(formula, data=data).fit()
-    names = list(fit.params.index)
+    if gel == "random":
+        gel_adjusted = data["gel_id"].nunique() > 1
+        X = pd.get_dummies(data["group"]).reindex(columns=cells).to_numpy(float)
+        names = [f"C(group)[{c}]" for c in cells]
+        mixed = fit_random_intercept(data["log_enrichment"].to_numpy(float), X,
+                                     data["gel_id"] if gel_adjusted else np.zeros(len(data)))
+        test_of = partial(mixed.contrast, alpha=alpha, ddf=ddf)
+    else:
+        gel_adjusted = _gel_identifiable(data, cells)
+        formula = "log_enrichment ~ 0 + C(group)" + (" + C(gel_id, Sum)" if gel_adjusted else "")
+        fit = smf.ols(formula, data=data).fit()
+        names = list(fit.params.index)
+        test_of = partial(_ols_contrast, fit, alpha=alpha)
 
     def vector(weights: dict[str, float]) -> np.ndarray:
         row = np.zeros(len(names))
@@ -173,18 +211,29 @@ def fit_enrichment_model(
                                                         f"{ref}|{stress}": -1.0, f"{ref}|{control}": 1.0})))
     out = []
     for kind, g, s, weights in rows:
-        test = fit.t_test(weights[None, :])
-        low, high = np.asarray(test.conf_int(alpha=alpha)).ravel()
-        est = float(np.asarray(test.effect).ravel()[0])
-        out.append({"protein": protein, "kind": kind, "genotype": g, "stress": s, "estimate": est,
-                    "se": float(np.asarray(test.sd).ravel()[0]), "ci_low": float(low), "ci_high": float(high),
-                    "p_value": float(np.asarray(test.pvalue).ravel()[0])})
+        test = test_of(weights)
+        out.append({"protein": protein, "kind": kind, "genotype": g, "stress": s,
+                    **{k: test[k] for k in ("estimate", "se", "ci_low", "ci_high", "p_value")},
+                    "df_resid": test["df"]})
     result = pd.DataFrame(out)
     result["ratio"] = np.exp(result["estimate"])
     result["ratio_ci_low"] = np.exp(result["ci_low"])
     result["ratio_ci_high"] = np.exp(result["ci_high"])
-    result["p_holm"] = result.groupby("kind")["p_value"].transform(lambda p: multipletests(p, method="holm")[1])
-    result["df_resid"] = float(fit.df_resid)
+    family = pd.concat([adjust_family(part, alpha, part["df_resid"]) for _, part in result.groupby("kind", sort=False)])
+    result = result.join(family[["sim_low", "sim_high", "p_adj"]])
+    result["ratio_sim_low"] = np.exp(result["sim_low"])
+    result["ratio_sim_high"] = np.exp(result["sim_high"])
+    result["p_holm"] = result.groupby("kind")["p_value"].transform(holm)
     result["n_units"] = int(data[UNIT].nunique())
     result["gel_adjusted"] = gel_adjusted
+    result["gel_model"] = gel
     return result
+
+
+def _ols_contrast(fit, weights: np.ndarray, alpha: float) -> dict:
+    """Return estimate, SE, CI, p and df of ``weights @ params`` of an OLS fit (t on the residual df)."""
+    test = fit.t_test(weights[None, :])
+    low, high = np.asarray(test.conf_int(alpha=alpha)).ravel()
+    return {"estimate": float(np.asarray(test.effect).ravel()[0]), "se": float(np.asarray(test.sd).ravel()[0]),
+            "ci_low": float(low), "ci_high": float(high), "p_value": float(np.asarray(test.pvalue).ravel()[0]),
+            "df": float(fit.df_resid)}

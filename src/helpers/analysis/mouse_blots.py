@@ -5,7 +5,12 @@ experimental unit. Per tissue the model is ordinary least squares of the log
 ratio on ``genotype * stage`` plus the gel as a fixed batch effect; every
 mutant genotype is compared with WT mice of the same stage (a difference of
 model-based cell means, gel effects cancelling), with t-based confidence
-intervals and Holm's adjustment across the comparisons of the tissue.
+intervals. The comparisons of a tissue form one family: besides each
+contrast's own (unadjusted) interval and p-value, Bonferroni-adjusted
+simultaneous intervals and p-values that agree with each other
+(:func:`helpers.stats.simultaneous.adjust_family`: an adjusted interval excludes
+the null exactly when the adjusted p is below alpha); Holm's step-down
+p-values are kept for reference.
 
 The contrast machinery (:func:`genotype_stage_contrasts`) is shared with the
 mouse-level PLA analysis in :mod:`helpers.analysis.pla`.
@@ -18,19 +23,24 @@ import pandas as pd
 import patsy
 import statsmodels.formula.api as smf
 from scipy import stats
-from statsmodels.stats.multitest import multipletests
 
 from helpers.analysis import design
 from helpers.analysis.blots import add_log_ratio
 from helpers.data.vocabulary import GENOTYPE_LABELS, GENOTYPES_TISSUE, REFERENCE_GENOTYPE, STAGES
+from helpers.stats.simultaneous import adjust_family, holm
+from helpers.stats.simultaneous import method_text as family_method
 
 REFERENCE = REFERENCE_GENOTYPE
 MUTANTS = tuple(g for g in GENOTYPES_TISSUE if g != REFERENCE)
-__all__ = ["GENOTYPE_LABELS", "MUTANTS", "REFERENCE"]  # re-exported for the chapters' labels
+__all__ = ["GENOTYPE_LABELS", "MUTANTS", "REFERENCE", "family_method"]  # re-exported for the chapters
+#: ``ci_low, ci_high, p_value``: each contrast on its own (unadjusted); ``sim_low, sim_high, p_adj``:
+#: Bonferroni-adjusted over the family (simultaneous); ``p_holm``: Holm's step-down p, for reference.
 CONTRAST_COLUMNS = [
-    "tissue", "genotype", "stage", "estimate", "se", "ci_low", "ci_high", "p_value", "p_holm", "n_mice",
+    "tissue", "genotype", "stage", "estimate", "se", "ci_low", "ci_high", "p_value", "sim_low", "sim_high",
+    "p_adj", "p_holm", "n_mice",
 ]
-INTERACTION_COLUMNS = ["tissue", "stage", "estimate", "se", "ci_low", "ci_high", "p_value", "p_holm", "n_mice"]
+INTERACTION_COLUMNS = ["tissue", "stage", "estimate", "se", "ci_low", "ci_high", "p_value", "sim_low", "sim_high",
+                       "p_adj", "p_holm", "n_mice"]
 GROUP_RHS = f"C(genotype, Treatment('{REFERENCE}')) * C(stage)"
 
 
@@ -124,7 +134,9 @@ def genotype_stage_contrasts(fit, data: pd.DataFrame, unit: str, alpha: float, d
     -------
     DataFrame
         Columns ``genotype, stage, estimate, se, ci_low, ci_high, p_value,
-        p_holm, n_mice``; Holm's adjustment is across all rows.
+        sim_low, sim_high, p_adj, p_holm, n_mice``: unadjusted interval and
+        p; Bonferroni-adjusted simultaneous interval and p across all rows
+        (they agree); Holm's p across all rows.
     """
     spec = _design_spec(fit)
     params, cov = fit.params, fit.cov_params()
@@ -143,8 +155,16 @@ def genotype_stage_contrasts(fit, data: pd.DataFrame, unit: str, alpha: float, d
                          "n_mice": int(data.loc[in_contrast, unit].nunique())})
     if not rows:
         raise ValueError("no mutant genotype shares a stage with WT mice; nothing to compare")
-    table = pd.DataFrame(rows)
-    table.insert(table.columns.get_loc("n_mice"), "p_holm", multipletests(table["p_value"], method="holm")[1])
+    return _adjust(pd.DataFrame(rows), alpha, df)
+
+
+def _adjust(table: pd.DataFrame, alpha: float, df: float | None) -> pd.DataFrame:
+    """Add the family's simultaneous intervals, adjusted and Holm p-values (before ``n_mice``)."""
+    family = adjust_family(table, alpha, df)
+    at = table.columns.get_loc("n_mice")
+    for offset, column in enumerate(("sim_low", "sim_high", "p_adj")):
+        table.insert(at + offset, column, family[column].to_numpy())
+    table.insert(at + 3, "p_holm", holm(table["p_value"]))
     return table
 
 
@@ -186,9 +206,11 @@ def fit_genotype_contrasts(lanes: pd.DataFrame, tissue: str, alpha: float = 0.05
     -------
     DataFrame
         One row per mutant genotype x stage: ``tissue, genotype, stage,
-        estimate, se, ci_low, ci_high, p_value, p_holm, n_mice`` (log scale,
-        vs WT of the same stage; t-based CI from the OLS fit; Holm across the
-        rows of the tissue; ``n_mice`` counts the mice of both groups).
+        estimate, se, ci_low, ci_high, p_value, sim_low, sim_high, p_adj,
+        p_holm, n_mice`` (log scale, vs WT of the same stage; t-based CI from
+        the OLS fit, unadjusted and Bonferroni-simultaneous over the rows of
+        the tissue, with matching p-values; ``n_mice`` counts the mice of both
+        groups).
     """
     fit, data = fit_tissue_model(lanes, tissue)
     table = genotype_stage_contrasts(fit, data, "mouse_id", alpha, df=fit.df_resid)
@@ -201,13 +223,13 @@ def fit_interaction_contrasts(lanes: pd.DataFrame, tissue: str, alpha: float = 0
 
     The contrast is ``(SOD1;Sigmar1-/- − SOD1) − (Sigmar1-/- − WT)``: negative
     when losing Sig1R lowers TBK1 activation more in SOD1 mice than in WT
-    mice. Same model as :func:`fit_genotype_contrasts`; Holm across stages.
+    mice. Same model as :func:`fit_genotype_contrasts`; the stages form the
+    family (Bonferroni-simultaneous intervals and p, Holm p).
 
     Returns
     -------
     DataFrame
-        Columns ``tissue, stage, estimate, se, ci_low, ci_high, p_value,
-        p_holm, n_mice``.
+        :data:`INTERACTION_COLUMNS`.
     """
     fit, data = fit_tissue_model(lanes, tissue)
     weights = {"SOD1_G85R_Sigmar1_KO": 1.0, "SOD1_G85R": -1.0, "Sigmar1_KO": -1.0, "WT": 1.0}
@@ -222,22 +244,24 @@ def fit_interaction_contrasts(lanes: pd.DataFrame, tissue: str, alpha: float = 0
                      "n_mice": int(data.loc[data["stage"] == stage, "mouse_id"].nunique())})
     if not rows:
         raise ValueError(f"no stage of {tissue!r} holds all four genotypes")
-    table = pd.DataFrame(rows)
-    table["p_holm"] = multipletests(table["p_value"], method="holm")[1]
-    return table[INTERACTION_COLUMNS]
+    return _adjust(pd.DataFrame(rows), alpha, fit.df_resid)[INTERACTION_COLUMNS]
 
 
 def with_ratios(table: pd.DataFrame, truth=None) -> pd.DataFrame:
     """Return *table* with ``ratio, ratio_ci_low, ratio_ci_high`` (exp of the log-scale columns).
 
-    *truth*, a function of a row returning the true log effect, adds
-    ``true_ratio``.
+    ``ratio_ci_*`` are the unadjusted intervals; when the table holds the
+    family's simultaneous intervals, ``ratio_sim_low, ratio_sim_high`` are
+    added too. *truth*, a function of a row returning the true log effect,
+    adds ``true_ratio``.
 
     >>> with_ratios(pd.DataFrame({"estimate": [0.0], "ci_low": [-1.0], "ci_high": [1.0]}))["ratio"].tolist()
     [1.0]
     """
     out = table.assign(ratio=np.exp(table["estimate"]), ratio_ci_low=np.exp(table["ci_low"]),
                        ratio_ci_high=np.exp(table["ci_high"]))
+    if "sim_low" in table:
+        out = out.assign(ratio_sim_low=np.exp(table["sim_low"]), ratio_sim_high=np.exp(table["sim_high"]))
     if truth is not None:
         out["true_ratio"] = np.exp([truth(row) for row in out.itertuples()])
     return out

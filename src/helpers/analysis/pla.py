@@ -4,7 +4,8 @@ Cells are nested in sections nested in mice. The primary analysis works on
 one number per mouse — the log of its mean puncta per cell — with ordinary
 least squares on ``genotype * stage`` and mutant-vs-WT contrasts within each
 stage (:func:`fit_mouse_level_contrasts`): a log rate ratio with a t-based
-interval and Holm's adjustment. A second view models the counts of every
+interval, unadjusted and Bonferroni-simultaneous over the tissue's contrasts
+(with matching adjusted p-values; Holm's p kept for reference). A second view models the counts of every
 cell with a Poisson GEE clustered on the mouse (exchangeable working
 correlation, Pearson-estimated scale, bias-reduced sandwich standard errors;
 :func:`fit_cell_level_contrasts` with ``method="gee"``). The naive cell-level
@@ -116,10 +117,10 @@ def fit_mouse_level_contrasts(
     Returns
     -------
     DataFrame
-        ``tissue, genotype, stage, estimate, se, ci_low, ci_high, p_value,
-        p_holm, n_mice``: log rate ratios vs WT (exp gives the ratio of
-        geometric means of the per-mouse mean puncta), t-based CI, Holm
-        across the rows.
+        :data:`helpers.analysis.mouse_blots.CONTRAST_COLUMNS`: log rate
+        ratios vs WT (exp gives the ratio of geometric means of the per-mouse
+        mean puncta), t-based CI and p unadjusted, and Bonferroni-simultaneous
+        across the rows (``sim_low, sim_high, p_adj``), Holm's p.
 
     Raises
     ------

@@ -18,15 +18,15 @@ adds one column per choice and a boolean ``primary``.
 from __future__ import annotations
 
 import itertools
-import warnings
 from collections.abc import Callable, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
+import patsy
 import statsmodels.formula.api as smf
-from scipy import stats
 
 from helpers.analysis import blots
+from helpers.stats.mixed import fit_random_intercept
 
 #: Outlier rules: keep every unit, or drop units with |robust z| above the threshold.
 OUTLIER_RULES = ("none", "drop")
@@ -169,45 +169,19 @@ def _effect(estimate, se, low, high, p_value, n_units, note="") -> dict:
 def fit_mixed_term(data: pd.DataFrame, formula: str, groups: str, term: str, alpha: float, n_units: int) -> dict:
     """Fit a linear mixed model with a random intercept per *groups* and return *term*'s effect.
 
-    REML with statsmodels ``MixedLM`` (Powell's method first: with three to
-    five gels the gel variance often sits on the boundary at 0, where the
-    gradient methods fail). Convergence and boundary warnings are expected
-    here, caught, and reported in ``note`` rather than printed. The interval
-    and p-value use ``t`` with ``n - p`` degrees of freedom (observations
-    minus fixed-effect parameters): statsmodels offers no Satterthwaite or
-    Kenward-Roger correction, and the normal reference would be too
-    optimistic with about twenty units. The standard error is the GLS one,
-    ``(X' V^-1 X)^-1`` at the REML variance estimates.
+    REML with :func:`helpers.stats.mixed.fit_random_intercept`; the interval and
+    p-value use the Kenward-Roger standard error and degrees of freedom (with
+    three to five gels the small-sample correction matters). A gel variance
+    estimated at its boundary (0) is reported in ``note``; the fit is then
+    ordinary least squares with ``n - p`` df.
     """
-    numeric = data.copy()
-    for col in numeric.columns:
-        if pd.api.types.is_float_dtype(numeric[col]):
-            numeric[col] = numeric[col].astype("float64")
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        fit = smf.mixedlm(formula, numeric, groups=numeric[groups]).fit(reml=True, method=["powell", "lbfgs"])
-    model = fit.model
-    gel_var = float(fit.cov_re.iloc[0, 0])
-    # GLS covariance of the fixed effects at the REML variances, (X' V^-1 X)^-1: defined
-    # also when the group variance sits on the boundary, where the Hessian is singular.
-    info = sum(
-        x.T @ np.linalg.solve(fit.scale * np.eye(len(x)) + gel_var * np.ones((len(x), len(x))), x)
-        for x in (model.exog_li[i] for i in range(model.n_groups))
-    )
-    cov = np.linalg.inv(info)
-    position = list(fit.fe_params.index).index(term)
-    estimate, se = float(fit.fe_params[term]), float(np.sqrt(cov[position, position]))
-    df = fit.nobs - len(fit.fe_params)
-    quantile = stats.t.ppf(1 - alpha / 2, df)
-    notes = []
-    if not fit.converged:
-        notes.append("not converged")
-    if gel_var < 1e-6 * fit.scale:
-        notes.append(f"{groups} variance at 0")
-    if not notes and caught:
-        notes.append("optimizer warning")
-    return _effect(estimate, se, estimate - quantile * se, estimate + quantile * se,
-                   2 * stats.t.sf(abs(estimate / se), df), n_units, "; ".join(notes))
+    y, X = patsy.dmatrices(formula, data, return_type="dataframe")
+    rows = data.loc[y.index]
+    fit = fit_random_intercept(y.iloc[:, 0].to_numpy(float), X.to_numpy(float), rows[groups].to_numpy())
+    weights = (X.columns == term).astype(float)
+    out = fit.contrast(weights, alpha, ddf="kenward-roger")
+    note = f"{groups} variance at 0" if fit.sigma2_group < 1e-6 * fit.sigma2 else ""
+    return _effect(out["estimate"], out["se"], out["ci_low"], out["ci_high"], out["p_value"], n_units, note)
 
 
 # --------------------------------------------------------------------------
@@ -465,3 +439,30 @@ def pla_specification_curve(
         return fit_pla_specification(cells, tissue, genotype, stage, alpha=alpha, threshold=threshold, **choice)
 
     return run_specifications(PLA_CHOICES, fit, PLA_PRIMARY)
+
+
+# --------------------------------------------------------------------------
+# MAM fraction: the arsenite x genotype interaction of MAM enrichment, gel fixed or random
+# --------------------------------------------------------------------------
+#: The gel of the fractionation blots as a fixed effect (the chapter's primary model) or a
+#: random intercept (REML, Kenward-Roger); see :mod:`helpers.analysis.mam_fraction`.
+FRACTION_CHOICES = {"gel": ("fixed", "random")}
+FRACTION_PRIMARY = {"gel": "fixed"}
+
+
+def fraction_specification_curve(
+    lanes: pd.DataFrame, protein: str = "pTBK1", genotype: str = "SOD1_G85R_Sigmar1_KO", alpha: float = 0.05,
+) -> pd.DataFrame:
+    """Return the interaction (arsenite effect in *genotype* over that in WT) of *protein*, gel fixed and random."""
+    from helpers.analysis import mam_fraction
+    from helpers.data.vocabulary import GENOTYPES_TISSUE
+
+    enrichment = mam_fraction.mam_enrichment(lanes)
+
+    def fit(gel: str) -> dict:
+        table = mam_fraction.fit_enrichment_model(enrichment, protein, tuple(GENOTYPES_TISSUE), alpha=alpha, gel=gel)
+        row = table[(table["kind"] == "interaction") & (table["genotype"] == genotype)].iloc[0]
+        return _effect(row["estimate"], row["se"], row["ci_low"], row["ci_high"], row["p_value"], row["n_units"],
+                       note="" if row["gel_adjusted"] else "one gel: no gel term")
+
+    return run_specifications(FRACTION_CHOICES, fit, FRACTION_PRIMARY)

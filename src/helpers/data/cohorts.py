@@ -48,7 +48,9 @@ def simulate_mouse_cohort(seed: int, truth: MouseCohortTruth = MOUSE_COHORT) -> 
         Columns ``mouse_id, genotype, stage, sex, tissue, log_mam, log_tbk1``:
         the latent log MAM integrity (log PLA puncta per motor neuron) and the
         latent log(pTBK1/TBK1) of each mouse in each tissue. These are the
-        "true" animal-level values; the tables add measurement noise.
+        "true" animal-level values; the tables add measurement noise. A
+        mouse's deviations are the sum of a component shared by its tissues
+        and a tissue-specific one (``share_mouse_mam``, ``share_mouse_tbk1``).
     """
     rng = rng_for(seed, "mouse_cohort")
     rows = []
@@ -58,9 +60,12 @@ def simulate_mouse_cohort(seed: int, truth: MouseCohortTruth = MOUSE_COHORT) -> 
             for _ in range(truth.mice_per_group):
                 number += 1
                 sex = ("F", "M")[number % 2]
+                # One component per mouse, shared by its tissues, plus one per tissue.
+                mam_shared = rng.normal(0.0, truth.sd_mouse_mam * np.sqrt(truth.share_mouse_mam))
+                tbk1_shared = rng.normal(0.0, truth.sd_mouse_tbk1 * np.sqrt(truth.share_mouse_tbk1))
                 for tissue in truth.tissues:
-                    mam_dev = rng.normal(0.0, truth.sd_mouse_mam)
-                    tbk1_dev = rng.normal(0.0, truth.sd_mouse_tbk1)
+                    mam_dev = mam_shared + rng.normal(0.0, truth.sd_mouse_mam * np.sqrt(1 - truth.share_mouse_mam))
+                    tbk1_dev = tbk1_shared + rng.normal(0.0, truth.sd_mouse_tbk1 * np.sqrt(1 - truth.share_mouse_tbk1))
                     mam_eff = truth.mam_log_effect(genotype, stage, tissue)
                     tbk1_eff = truth.tbk1_log_effect(genotype, stage, tissue)
                     rows.append(

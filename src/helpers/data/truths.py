@@ -117,6 +117,11 @@ class MouseCohortTruth:
     activation depends on it through ``coupling_slope`` plus a small direct
     genotype effect, so the MAM measure accounts for most, not all, of the
     genotype effect on TBK1.
+
+    A mouse's deviations from its group are partly shared across its tissues
+    (``share_mouse_*`` of the variance: a mouse with low MAM integrity in the
+    cord tends to have it low in the cortex too), so the rows of one mouse in
+    the coupling analysis are not independent.
     """
 
     mice_per_group: int = 5  # per genotype x stage; 10-23 is typical for survival, 4-6 for blots
@@ -137,7 +142,9 @@ class MouseCohortTruth:
             "cerebellum": math.log(9.0),
         }
     )
-    sd_mouse_mam: float = 0.10  # mouse x tissue deviation in latent MAM integrity
+    sd_mouse_mam: float = 0.10  # mouse x tissue deviation in latent MAM integrity (total, per tissue)
+    #: Share of that variance shared by a mouse's tissues (the rest is tissue-specific).
+    share_mouse_mam: float = 0.6
     #: d log(pTBK1/TBK1) / d log MAM integrity.
     coupling_slope: float = 0.80
     #: Direct (MAM-independent) effect of mutant SOD1 on log(pTBK1/TBK1), per stage.
@@ -147,7 +154,9 @@ class MouseCohortTruth:
     tbk1_baseline: dict[str, float] = field(
         default_factory=lambda: {"spinal_cord": -0.25, "motor_cortex": -0.30, "cerebellum": -0.40}
     )
-    sd_mouse_tbk1: float = 0.08  # mouse-level deviation beyond MAM
+    sd_mouse_tbk1: float = 0.08  # mouse-level deviation beyond MAM (total, per tissue)
+    #: Share of that variance shared by a mouse's tissues (the rest is tissue-specific).
+    share_mouse_tbk1: float = 0.6
     sd_gel: float = 0.15
     sd_lane: float = 0.15
     lanes_per_gel: int = 15

@@ -706,11 +706,30 @@ ESTIMATORS: dict[str, Estimator] = {
 }
 
 
+def _as_interval(fit: Callable[[object, float], tuple]) -> Callable[[object, float], Interval]:
+    """Wrap a fit returning ``(estimate, ci_low, ci_high, p_value)`` so that it returns an :class:`Interval`."""
+
+    def wrapped(data: object, alpha: float) -> Interval:
+        return Interval(*fit(data, alpha))
+
+    wrapped.__qualname__ = wrapped.__name__ = getattr(fit, "__name__", "fit")
+    return wrapped
+
+
+# The designs and estimators of helpers.simstudies.calibration_designs (families, random gel,
+# mouse-clustered slopes, KM medians) join the registry here.
+from helpers.simstudies import calibration_designs as _more  # noqa: E402
+
+DESIGNS.update({name: Design(name, *spec) for name, spec in _more.DESIGNS.items()})
+ESTIMATORS.update({name: Estimator(name, design, _as_interval(fit), label, role)
+                   for name, (design, fit, label, role) in _more.ESTIMATORS.items()})
+
+
 #: Replicates per design in ``make calibrate``: 2000 where a replicate is cheap (Monte Carlo SE
 #: of a 95% coverage 0.0049, a third of the band's half-width), 1000 for the PLA cells (four
 #: count models per dataset), where the SE is 0.0069.
 REFERENCE_REPS = {"human_blot": 2000, "mouse_blot": 2000, "pla_cells": 1000, "arsenite_motor": 2000,
-                  "disease_course": 2000, "arsenite_cells": 2000, "meta_synthesis": 2000}
+                  "disease_course": 2000, "arsenite_cells": 2000, "meta_synthesis": 2000, **_more.REFERENCE_REPS}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -17,7 +17,10 @@ Fisher scoring as in metafor) or by DerSimonian–Laird (DL). Heterogeneity is
 reported as Cochran's Q with its chi-squared p-value, ``I^2`` and ``H^2`` in
 the ``tau^2``-based form of Higgins & Thompson (2002) that metafor reports, and
 a prediction interval for the true effect of a new stratum (Higgins, Thompson
-& Spiegelhalter 2009: ``t`` with ``k - 2`` degrees of freedom).
+& Spiegelhalter 2009: ``t`` with ``k - 2`` degrees of freedom) -- only from
+:data:`MIN_STRATA_PREDICTION` strata on: below that, ``t(k - 2)`` has one to
+two degrees of freedom (``t_1 = 12.7``) and ``tau`` is barely estimable, so the
+interval says nothing and is not computed (:func:`prediction_note` says why).
 
 Known answers (tests): the BCG vaccine trials (metafor ``dat.bcg``, log risk
 ratios) and the Kacker (2004) example as fitted by R metafor.
@@ -31,6 +34,25 @@ import numpy as np
 from scipy import stats
 
 METHODS = ("REML", "DL")
+
+
+#: Fewest strata for a prediction interval (t with k - 2 >= 3 df, tau from at least five strata).
+MIN_STRATA_PREDICTION = 5
+
+
+def prediction_note(k: int) -> str:
+    """Return why no prediction interval is shown for *k* strata, or ``""`` when one is.
+
+    >>> prediction_note(6)
+    ''
+    >>> prediction_note(3)[:46]
+    'No prediction interval: it needs at least 5 st'
+    """
+    if k >= MIN_STRATA_PREDICTION:
+        return ""
+    return (f"No prediction interval: it needs at least {MIN_STRATA_PREDICTION} strata and this pool has {k} "
+            f"(with t on k − 2 = {max(k - 2, 0)} degree{'' if k == 3 else 's'} of freedom and τ estimated from {k} "
+            "values it would say nothing about a new stratum).")
 
 
 @dataclass(frozen=True)
@@ -61,7 +83,8 @@ class MetaResult:
     i2, h2 : float
         ``I^2`` as a fraction (0 to 1) and ``H^2``.
     pi_low, pi_high : float
-        Prediction interval for the true effect in a new stratum (``nan`` if ``k < 3``).
+        Prediction interval for the true effect in a new stratum (``nan`` if
+        ``k < MIN_STRATA_PREDICTION``).
     alpha : float
         1 - confidence level of the intervals.
     """
@@ -230,7 +253,7 @@ def meta_analyze(
     q = cochran_q(y, np.sqrt(v))
     typical_v = (k - 1) * np.sum(w_fe) / (np.sum(w_fe) ** 2 - np.sum(w_fe**2))
     i2 = tau2 / (tau2 + typical_v)
-    if k >= 3:
+    if k >= MIN_STRATA_PREDICTION:
         pi_low, pi_high = prediction_interval(mu, se_kh, tau2, alpha, df=k - 2)
     else:
         pi_low = pi_high = float("nan")

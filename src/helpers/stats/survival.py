@@ -6,8 +6,16 @@ data frames. The mouse is the unit: one row, one time, one event flag.
 
 * Kaplan-Meier curves with pointwise confidence bands (lifelines'
   exponential Greenwood, i.e. log(-log) intervals, which stay inside [0, 1]).
-* Medians with the Brookmeyer-Crowley style interval lifelines reads off the
-  confidence band; a limit the band never reaches is reported as missing.
+* Medians (any quantile) read off the step curves with the convention of R's
+  ``survival::quantile.survfit`` and SAS: the first time the curve is at or
+  below ``p``; where the curve is *exactly* ``p`` on a flat segment, the
+  midpoint of that segment (of the segment's start and the last follow-up
+  time when the curve ends flat at ``p``). For the Kaplan-Meier estimate the
+  test "exactly p" is done on the counts (exact fractions), never on a float
+  that happens to round one way; for the confidence band (floats) within a
+  tolerance of ``sqrt(machine epsilon)``, as R does. The interval of the median
+  is the Brookmeyer-Crowley style one read off the band the same way; a limit
+  the band never reaches is reported as missing.
 * Log-rank test of equal survival across all groups (k - 1 degrees of freedom).
 * Cox proportional-hazards model of the group (Efron's method for ties),
   hazard ratios with Wald intervals.
@@ -16,12 +24,94 @@ data frames. The mouse is the unit: one row, one time, one event flag.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from fractions import Fraction
 
 import numpy as np
 import pandas as pd
 from lifelines import CoxPHFitter, KaplanMeierFitter
 from lifelines.statistics import multivariate_logrank_test
-from lifelines.utils import median_survival_times
+
+#: Tolerance of "the band is exactly at p" (R's ``sqrt(.Machine$double.eps)``).
+QUANTILE_TOLERANCE = float(np.sqrt(np.finfo(float).eps))
+
+
+def step_quantile(times, values, p: float, *, last_time: float, tol: float = QUANTILE_TOLERANCE,
+                  exact_equal=None) -> float:
+    """Return the *p* quantile of a non-increasing step curve (survival scale), midpoint rule at a flat.
+
+    Parameters
+    ----------
+    times, values : array-like
+        Times, increasing, and the curve's value from each time on
+        (repeated values, e.g. at censoring times, are allowed).
+    p : float
+        Level on the survival scale (0.5 for the median).
+    last_time : float
+        Last follow-up time, the end of a final flat segment.
+    tol : float
+        Values within *tol* of *p* count as equal to it.
+    exact_equal : sequence of bool, optional
+        Per time, whether the curve there equals *p* exactly (decided on
+        counts by the caller); replaces the tolerance test.
+
+    Returns
+    -------
+    float
+        The first time the curve is at or below *p*; the midpoint of the flat
+        segment where it equals *p*; ``nan`` if the curve never reaches *p*.
+
+    Examples
+    --------
+    >>> step_quantile([0, 1, 2, 3], [1.0, 0.75, 0.5, 0.25], 0.5, last_time=3)
+    2.5
+    >>> step_quantile([0, 1, 2, 3], [1.0, 0.75, 0.4, 0.25], 0.5, last_time=3)
+    2.0
+    >>> step_quantile([0, 1, 4], [1.0, 0.5, 0.5], 0.5, last_time=4)
+    2.5
+    """
+    x = np.asarray(times, dtype=float)
+    y = np.asarray(values, dtype=float)
+    equal = np.abs(y - p) < tol if exact_equal is None else np.asarray(exact_equal, dtype=bool)
+    below = y <= p if exact_equal is not None else y <= p + tol
+    reached = np.flatnonzero(below | equal)
+    if len(reached) == 0:
+        return float("nan")
+    i = int(reached[0])
+    if not equal[i]:
+        return float(x[i])
+    later = np.flatnonzero(~equal[i:])  # the flat at p ends where the curve next moves
+    end = float(x[i + int(later[0])]) if len(later) else float(last_time)
+    return (float(x[i]) + end) / 2
+
+
+def exact_survival(kmf: KaplanMeierFitter) -> list[Fraction]:
+    """Return the Kaplan-Meier estimate at each time of the event table, as exact fractions of counts.
+
+    >>> t = pd.Series([1, 2, 3, 4]); e = pd.Series([1, 1, 0, 1])
+    >>> [str(v) for v in exact_survival(KaplanMeierFitter().fit(t, e))]
+    ['1', '3/4', '1/2', '1/2', '0']
+    """
+    table = kmf.event_table
+    s, out = Fraction(1), []
+    for n, d in zip(table["at_risk"].astype(int), table["observed"].astype(int), strict=True):
+        if n > 0:
+            s *= Fraction(n - d, n)
+        out.append(s)
+    return out
+
+
+def km_quantile(kmf: KaplanMeierFitter, p: float = 0.5) -> float:
+    """Return the *p* quantile (survival scale) of a fitted Kaplan-Meier curve, the flat decided on counts.
+
+    >>> t = pd.Series([1, 2, 3, 4, 5, 6]); e = pd.Series([1, 1, 1, 1, 1, 1])
+    >>> km_quantile(KaplanMeierFitter().fit(t, e))
+    3.5
+    """
+    times = kmf.event_table.index.to_numpy(dtype=float)
+    surv = exact_survival(kmf)
+    target = Fraction(str(p))
+    return step_quantile(times, [float(v) for v in surv], p, last_time=float(times.max()),
+                         exact_equal=[v == target for v in surv])
 
 
 def _groups(table: pd.DataFrame, group: str, order: list[str] | None) -> list[str]:
@@ -72,14 +162,18 @@ def numbers_at_risk(table: pd.DataFrame, *, duration: str, group: str, times,
 def median_times(fits: dict[str, KaplanMeierFitter]) -> pd.DataFrame:
     """Return per group: mice, events, KM median and its confidence interval.
 
-    A median or limit the curve (or its band) never reaches is ``NaN``: the
-    data do not determine it.
+    Medians and limits follow :func:`step_quantile` (midpoint of a flat
+    segment exactly at 0.5, as R's ``survival`` does; the Kaplan-Meier flat is
+    found on counts). A median or limit the curve (or its band) never reaches
+    is ``NaN``: the data do not determine it.
     """
     rows = []
     for level, kmf in fits.items():
-        limits = median_survival_times(kmf.confidence_interval_).iloc[0].to_numpy(dtype=float)
-        values = [float(kmf.median_survival_time_), *limits]
-        low_, med, high = (np.nan if not np.isfinite(v) else v for v in (values[1], values[0], values[2]))
+        band = kmf.confidence_interval_
+        last = float(kmf.event_table.index.max())
+        low_, high = (step_quantile(band.index.to_numpy(dtype=float), band.iloc[:, j].to_numpy(), 0.5, last_time=last)
+                      for j in (0, 1))
+        med = km_quantile(kmf, 0.5)
         rows.append({"group": level, "n": int(kmf.event_table["entrance"].sum()),
                      "events": int(kmf.event_observed.sum()), "median": med, "ci_low": low_, "ci_high": high})
     return pd.DataFrame(rows)

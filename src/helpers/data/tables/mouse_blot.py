@@ -83,7 +83,8 @@ SPEC = TableSpec(
         f"effect vs WT in spinal cord (genotype, stage): {MOUSE_COHORT.mam_effect}; tissue "
         f"scale {MOUSE_COHORT.tissue_scale}. TBK1 effect = {MOUSE_COHORT.coupling_slope} x MAM "
         f"effect + direct SOD1 effect {MOUSE_COHORT.sod1_direct} (scaled by tissue). SDs: "
-        f"mouse MAM {MOUSE_COHORT.sd_mouse_mam}, mouse TBK1 {MOUSE_COHORT.sd_mouse_tbk1}, gel "
-        f"{MOUSE_COHORT.sd_gel}, lane {MOUSE_COHORT.sd_lane}."
+        f"mouse MAM {MOUSE_COHORT.sd_mouse_mam}, mouse TBK1 {MOUSE_COHORT.sd_mouse_tbk1} (per tissue; a share "
+        f"{MOUSE_COHORT.share_mouse_mam} / {MOUSE_COHORT.share_mouse_tbk1} of each variance is shared by a mouse's "
+        f"tissues), gel {MOUSE_COHORT.sd_gel}, lane {MOUSE_COHORT.sd_lane}."
     ),
 )
