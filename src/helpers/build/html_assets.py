@@ -27,6 +27,13 @@ reports as missing.
 reader's first visit when no colour mode is configured; ``default_mode`` is set
 to ``auto`` (the value the theme falls back to anyway) unless the book sets one.
 
+**No button to a repository that does not exist.** While ``repository.url`` in
+``_config.yml`` is empty (the book is unpublished, see
+:mod:`helpers.build.citation`), the repository, issues and edit buttons and the
+Binder, JupyterHub and Colab launch buttons are switched off
+(:func:`hide_unpublished_buttons`); Jupyter Book would otherwise point them at its
+own default repository.
+
 Enabled in ``_config.yml``::
 
     sphinx:
@@ -63,6 +70,30 @@ def copy_mathjax(static_dir: Path) -> Path:
             (target / part).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(src, target / part)
     return target
+
+
+def hide_unpublished_buttons(options: dict) -> dict:
+    """Return sphinx-book-theme *options* with every repository and launch button off when no repository is set.
+
+    >>> hide_unpublished_buttons({"repository_url": "", "use_repository_button": True,
+    ...                           "launch_buttons": {"binderhub_url": "https://mybinder.org"}})["launch_buttons"]
+    {}
+    >>> hide_unpublished_buttons({"repository_url": "https://github.com/a/b", "use_repository_button": True})
+    {'repository_url': 'https://github.com/a/b', 'use_repository_button': True}
+    """
+    options = dict(options or {})
+    url = str(options.get("repository_url") or "").strip()
+    if url and "executablebooks/jupyter-book" not in url:  # Jupyter Book's own default is not ours
+        return options
+    options["repository_url"] = ""
+    for key in ("use_repository_button", "use_issues_button", "use_edit_page_button", "use_source_button"):
+        options[key] = False
+    options["launch_buttons"] = {}
+    return options
+
+
+def _hide_buttons(app, config) -> None:
+    config.html_theme_options = hide_unpublished_buttons(config.html_theme_options)
 
 
 def _use_local_mathjax(app, config) -> None:
@@ -120,6 +151,7 @@ def setup(app):
     """Register the extension with Sphinx."""
     app.setup_extension("sphinx.ext.mathjax")
     app.connect("config-inited", _use_local_mathjax)
+    app.connect("config-inited", _hide_buttons)
     app.connect("build-finished", _copy_on_finish)
     app.connect("html-page-context", _dedupe_scripts, priority=900)
     app.connect("doctree-read", _figure_alt_text)
