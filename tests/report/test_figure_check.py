@@ -6,7 +6,12 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 
-from helpers.report.figure_check import MIN_AXES_SHARE, check_figure, figure_problems, measure_figure
+from helpers.report.figure_check import (
+    MIN_AXES_SHARE,
+    check_figure,
+    figure_problems,
+    measure_figure,
+)
 
 
 @pytest.fixture(autouse=True)
