@@ -200,3 +200,26 @@ def test_long_row_labels_are_wrapped_not_cut():
             sorted(label.replace("\n", " ") for label in labels) == sorted(LONG)
     finally:
         plt.close(fig)
+
+
+def test_a_log_axis_labels_every_decade_in_view():
+    """Ratios of 1.2 to 5.5 get ticks 1, 2, 3, 5 (the old LogLocator labelled only "1")."""
+    d = pd.DataFrame({"label": list("abcdef"), "estimate": np.linspace(1.2, 5.5, 6)})
+    d["low"], d["high"] = d["estimate"] * 0.8, d["estimate"] * 1.25
+    fig = plots.plot_effects(d, label="label", estimate="estimate", low="low", high="high", xlabel="ratio", title="t")
+    try:
+        ax = fig.axes[0]
+        low, high = ax.get_xlim()
+        shown = [float(t.get_text()) for t in ax.get_xticklabels() if low <= t.get_position()[0] <= high]
+        assert {1.0, 2.0, 5.0} <= set(shown), shown
+    finally:
+        plt.close(fig)
+
+
+def test_group_names_are_never_thinned():
+    fig = CASES["unit_points"]()
+    try:
+        names = [t.get_text().replace("\n", " ") for t in fig.axes[0].get_xticklabels()]
+        assert names == ["WT", "TBK1 R47H", "TBK1 knockout"]
+    finally:
+        plt.close(fig)

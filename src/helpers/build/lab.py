@@ -42,6 +42,8 @@ def lab_command(port: int | None = None, *, browser: bool = True, token: str | N
         cmd += [f"--ServerApp.port={port}", "--ServerApp.port_retries=0"]
     if not browser:
         cmd.append("--no-browser")
+    if hasattr(os, "geteuid") and os.geteuid() == 0:
+        cmd.append("--allow-root")  # containers (CI, Binder-like images) often run as root
     if token is not None:
         cmd.append(f"--IdentityProvider.token={token}")
     return cmd

@@ -57,8 +57,56 @@ def _visible_text(text) -> bool:
     return text.get_visible() and bool(text.get_text().strip())
 
 
+class _Shape:
+    """A text's or legend's outline: its window extent and, for rotated text, its four corners."""
+
+    def __init__(self, box, corners=None):
+        self.box = box
+        self.corners = corners
+        self.x0, self.y0, self.x1, self.y1 = box.x0, box.y0, box.x1, box.y1
+
+
+def _shape(artist, renderer) -> _Shape:
+    import math
+
+    box = artist.get_window_extent(renderer)
+    rotation = artist.get_rotation() if hasattr(artist, "get_rotation") else 0.0
+    if not rotation % 180:
+        return _Shape(box)
+    artist.set_rotation(0)
+    flat = artist.get_window_extent(renderer)
+    artist.set_rotation(rotation)
+    cx, cy = (box.x0 + box.x1) / 2, (box.y0 + box.y1) / 2
+    c, s = math.cos(math.radians(rotation)), math.sin(math.radians(rotation))
+    w, h = flat.width / 2, flat.height / 2
+    corners = [(cx + c * dx - s * dy, cy + s * dx + c * dy) for dx, dy in ((-w, -h), (w, -h), (w, h), (-w, h))]
+    return _Shape(box, corners)
+
+
+def _corners(shape: _Shape) -> list[tuple[float, float]]:
+    if shape.corners is not None:
+        return shape.corners
+    return [(shape.x0, shape.y0), (shape.x1, shape.y0), (shape.x1, shape.y1), (shape.x0, shape.y1)]
+
+
+def _polygons_overlap(a: list, b: list, tol: float) -> bool:
+    """Separating-axis test of two convex quadrilaterals; they overlap when no axis separates them by > -tol."""
+    import math
+
+    for poly in (a, b):
+        for (x0, y0), (x1, y1) in zip(poly, poly[1:] + poly[:1], strict=True):
+            nx, ny = y0 - y1, x1 - x0
+            norm = math.hypot(nx, ny) or 1.0
+            nx, ny = nx / norm, ny / norm
+            pa = [nx * x + ny * y for x, y in a]
+            pb = [nx * x + ny * y for x, y in b]
+            if min(max(pa), max(pb)) - max(min(pa), min(pb)) <= tol:
+                return False
+    return True
+
+
 def _text_items(fig, renderer) -> list[tuple[str, object]]:
-    """Return ``(name, window extent)`` of every text a reader must be able to read, and every legend."""
+    """Return ``(name, shape)`` of every text a reader must be able to read, and every legend."""
     items = []
     for i, ax in enumerate(fig.axes):
         if not ax.get_visible():
@@ -70,27 +118,27 @@ def _text_items(fig, renderer) -> list[tuple[str, object]]:
             for tick in axis.get_ticklabels(which="both"):
                 # Only ticks inside the view limits are drawn.
                 if _visible_text(tick) and _tick_in_view(ax, axis_name, tick):
-                    items.append((f"{tag} {axis_name} tick label {tick.get_text()!r}", tick.get_window_extent(renderer)))
+                    items.append((f"{tag} {axis_name} tick label {tick.get_text()!r}", _shape(tick, renderer)))
             label = axis.label
             if _visible_text(label):
-                items.append((f"{tag} {axis_name} label {label.get_text()!r}", label.get_window_extent(renderer)))
+                items.append((f"{tag} {axis_name} label {label.get_text()!r}", _shape(label, renderer)))
         for loc in ("left", "center", "right"):
             title = ax.get_title(loc)
             if title:
                 artist = {"left": ax._left_title, "center": ax.title, "right": ax._right_title}[loc]
-                items.append((f"{tag} title {title!r}", artist.get_window_extent(renderer)))
+                items.append((f"{tag} title {title!r}", _shape(artist, renderer)))
         legend = ax.get_legend()
         if legend is not None and legend.get_visible():
-            items.append((f"{tag} legend", legend.get_window_extent(renderer)))
+            items.append((f"{tag} legend", _Shape(legend.get_window_extent(renderer))))
     suptitle = getattr(fig, "_suptitle", None)
     for text in fig.texts:
         if _visible_text(text) and text is not suptitle:
-            items.append((f"figure text {text.get_text()!r}", text.get_window_extent(renderer)))
+            items.append((f"figure text {text.get_text()!r}", _shape(text, renderer)))
     if suptitle is not None and _visible_text(suptitle):
-        items.append((f"suptitle {suptitle.get_text()!r}", suptitle.get_window_extent(renderer)))
+        items.append((f"suptitle {suptitle.get_text()!r}", _shape(suptitle, renderer)))
     for legend in fig.legends:
         if legend.get_visible():
-            items.append(("figure legend", legend.get_window_extent(renderer)))
+            items.append(("figure legend", _Shape(legend.get_window_extent(renderer))))
     return items
 
 
@@ -120,7 +168,9 @@ def find_overlaps(fig, renderer=None, tol: float = OVERLAP_TOLERANCE_PX) -> list
             legends = ("legend" in name_a) + ("legend" in name_b)
             if legends == 1 and (_contains(box_a, box_b) or _contains(box_b, box_a)):
                 continue  # a legend's own title and entries sit inside it
-            if _intersect(box_a, box_b, tol):
+            if _intersect(box_a, box_b, tol) and (
+                    (box_a.corners is None and box_b.corners is None)
+                    or _polygons_overlap(_corners(box_a), _corners(box_b), tol)):
                 found.append(f"{name_a} overlaps {name_b}")
     return found
 
@@ -153,7 +203,7 @@ def measure_figure(fig) -> FigureMeasure:
     >>> import matplotlib.pyplot as plt
     >>> fig, ax = plt.subplots(figsize=(4, 3))
     >>> m = measure_figure(fig)
-    >>> 0.7 < m.data_share < 1.0, m.overlaps
+    >>> bool(0.7 < m.data_share < 1.0), m.overlaps
     (True, [])
     >>> plt.close(fig)
     """
@@ -165,7 +215,8 @@ def measure_figure(fig) -> FigureMeasure:
     shares = [b.width / width_px for b in boxes] if width_px else []
     rows = _rows(boxes)
     data_share = max((sum(b.width for b in row) / width_px for row in rows), default=0.0) if width_px else 0.0
-    return FigureMeasure(width_px=width_px, height_px=height_px, axes_shares=shares, data_share=data_share,
+    return FigureMeasure(width_px=float(width_px), height_px=float(height_px), axes_shares=[float(v) for v in shares],
+                         data_share=float(data_share),
                          overlaps=find_overlaps(fig, renderer))
 
 

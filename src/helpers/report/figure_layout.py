@@ -26,7 +26,8 @@ def wrap_label(text: str, width: int = 28) -> str:
     >>> wrap_label("MAM integrity vs WT (VAPB-PTPIP51), mouse level", 24)
     'MAM integrity vs WT\\n(VAPB-PTPIP51), mouse\\nlevel'
     """
-    return "\n".join(textwrap.fill(line, width) if line else line for line in str(text).split("\n"))
+    return "\n".join(textwrap.fill(line, width, break_long_words=False, break_on_hyphens=False) if line else line
+                     for line in str(text).split("\n"))
 
 
 def wrap_labels(labels, width: int = 28) -> list[str]:
@@ -50,6 +51,16 @@ def _tick_boxes(ax, axis_name: str, renderer) -> list:
             if _visible_text(tick) and _tick_in_view(ax, axis_name, tick)]
 
 
+def _numeric_ticks(ax, axis_name: str, renderer) -> bool:
+    """True when every visible tick label of the axis is a number (only those may be thinned)."""
+    texts = [box_text for box_text in (t.get_text().replace("\u2212", "-") for t in
+                                       (ax.xaxis if axis_name == "x" else ax.yaxis).get_ticklabels()) if box_text]
+    try:
+        return bool(texts) and all(float(t.replace(",", "")) is not None for t in texts)
+    except ValueError:
+        return False
+
+
 def _collide(boxes: list, gap: float = 2.0) -> bool:
     for (_, a), (_, b) in zip(boxes, boxes[1:], strict=False):
         if min(a.x1, b.x1) - max(a.x0, b.x0) > -gap and min(a.y1, b.y1) - max(a.y0, b.y0) > -gap:
@@ -59,13 +70,13 @@ def _collide(boxes: list, gap: float = 2.0) -> bool:
 
 def thin_ticks(fig, renderer=None, max_rounds: int = 4) -> None:
     """Drop every other tick of any numeric axis whose tick labels touch (the tick at 1 or 0 is kept)."""
-    from matplotlib.ticker import FixedFormatter, FixedLocator
+    from matplotlib.ticker import FixedLocator
 
     renderer = renderer or _draw(fig)
     for ax in fig.axes:
         for axis_name in ("x", "y"):
             axis = ax.xaxis if axis_name == "x" else ax.yaxis
-            if isinstance(axis.get_major_formatter(), FixedFormatter):
+            if not _numeric_ticks(ax, axis_name, renderer):
                 continue  # named ticks (groups, rows): thinning would drop names
             for _ in range(max_rounds):
                 boxes = sorted(_tick_boxes(ax, axis_name, renderer),

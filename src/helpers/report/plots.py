@@ -13,6 +13,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import seaborn as sns
+from matplotlib.ticker import Locator
 
 from helpers.report.figure_alt import SIMULATED_MARK
 from helpers.report.figure_layout import fit_figure, wrap_label, wrap_labels
@@ -61,13 +62,47 @@ def _finish(fig: plt.Figure, simulated: bool, suptitle: str | None = None, band_
     return mark_simulated(fig, simulated)
 
 
+def nice_log_ticks(low: float, high: float, max_ticks: int = 8) -> list[float]:
+    """Return plain-number ticks (…, 0.5, 0.7, 1, 2, 3, 5, …) between *low* and *high*, at most *max_ticks*.
+
+    The densest of the mantissa sets 1-2-3-5-7, 1-2-5, 1-3 and 1 that fits is used.
+
+    >>> nice_log_ticks(0.87, 7.6)
+    [1.0, 2.0, 3.0, 5.0, 7.0]
+    >>> nice_log_ticks(0.01, 100)
+    [0.01, 0.1, 1.0, 10.0, 100.0]
+    """
+    low, high = sorted((float(low), float(high)))
+    if not (np.isfinite(low) and np.isfinite(high)) or low <= 0:
+        return []
+    first, last = int(np.floor(np.log10(low))), int(np.ceil(np.log10(high)))
+    ticks: list[float] = []
+    for mantissas in ((1, 2, 3, 5, 7), (1, 2, 5), (1, 3), (1,)):
+        ticks = [float(f"{m * 10.0 ** e:.12g}") for e in range(first, last + 1) for m in mantissas
+                 if low * (1 - 1e-9) <= m * 10.0 ** e <= high * (1 + 1e-9)]
+        if len(ticks) <= max_ticks:
+            break
+    return ticks
+
+
+class _NiceLogLocator(Locator):
+    """Ticks of :func:`nice_log_ticks` for the axis's current view."""
+
+    def __call__(self):
+        low, high = self.axis.get_view_interval()
+        return nice_log_ticks(low, high)
+
+    def tick_values(self, vmin, vmax):
+        return nice_log_ticks(vmin, vmax)
+
+
 def _log_axis(axis) -> None:
     """Put *axis* on a log scale labelled with plain numbers (0.5, 1, 2), not powers of ten."""
-    from matplotlib.ticker import FuncFormatter, LogLocator
+    from matplotlib.ticker import FuncFormatter, NullLocator
 
     axis.axes.set_xscale("log") if axis.axis_name == "x" else axis.axes.set_yscale("log")
-    axis.set_major_locator(LogLocator(base=10, subs=(0.1, 0.2, 0.3, 0.5, 0.7, 1.0)))
-    axis.set_minor_locator(LogLocator(base=10, subs=()))
+    axis.set_major_locator(_NiceLogLocator())
+    axis.set_minor_locator(NullLocator())
     axis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
 
 
@@ -114,7 +149,7 @@ def plot_unit_points(
         ax.hlines(gmean, i - 0.3, i + 0.3, color="black", linewidth=2.5)
     if log_base:
         _log_axis(ax.yaxis)
-    ax.set_xticks(range(len(order)), wrap_labels(order, 14))
+    ax.set_xticks(range(len(order)), wrap_labels(order, 16))
     ax.set_ylabel(ylabel)
     ax.set_title(title, fontsize=10)
     ax.legend(title=batch, fontsize=7, title_fontsize=7, frameon=False, loc="center left",
@@ -176,7 +211,8 @@ def plot_forest(
         is the thin line through the diamond.
     """
     n_rows = len(strata) + len(pooled)
-    fig, ax = plt.subplots(figsize=(7.6, 1.4 + 0.32 * n_rows))
+    names = wrap_labels([*strata["label"], *(label for label, _ in pooled)], LABEL_WIDTH)
+    fig, ax = plt.subplots(figsize=(7.6, 1.4 + sum(max(0.32, 0.16 * (n.count("\n") + 1) + 0.06) for n in names)))
     ys = np.arange(n_rows)[::-1]
     groups = list(dict.fromkeys(strata[group])) if group else [None]
     palette = dict(zip(groups, sns.color_palette("colorblind", len(groups)), strict=True))
@@ -196,7 +232,7 @@ def plot_forest(
     _log_axis(ax.xaxis)
     low, high = ax.get_xlim()
     ax.set_xticks([t for t in (0.125, 0.25, 0.5, 1.0, 2.0, 4.0) if low <= t <= high])
-    ax.set_yticks(ys, wrap_labels([*strata["label"], *(label for label, _ in pooled)], LABEL_WIDTH))
+    ax.set_yticks(ys, names)
     ax.set_xlabel(xlabel)
     ax.set_title(title, fontsize=10)
     handles = [plt.Line2D([], [], marker="s", linestyle="", color=palette[g], label=str(g)) for g in groups if g]
@@ -314,7 +350,7 @@ def plot_superplot(
                        linewidth=0.9, zorder=3)
         if len(group_means):
             ax.hlines(group_means[mean_y].mean(), i - 0.32, i + 0.32, color="black", linewidth=2.5, zorder=4)
-    ax.set_xticks(range(len(order)), wrap_labels(order, 14), fontsize=8)
+    ax.set_xticks(range(len(order)), wrap_labels(order, 16), fontsize=8)
     ax.set_ylabel(ylabel)
     ax.set_ylim(bottom=0)
     ax.set_title(title, fontsize=10)
@@ -343,8 +379,13 @@ def plot_fraction_distribution(
         One row per sample x fraction with ``sample_id``, ``fraction``,
         ``share`` and the columns *facet* and *hue*.
     """
-    fig, axes = plt.subplots(1, len(facet_order), figsize=(2.6 * len(facet_order) + 1.0, 3.4), sharey=True,
+    ncols = min(len(facet_order), 2)  # two panels a row: four panels in one row are unreadable in a page
+    nrows = -(-len(facet_order) // ncols)
+    fig, grid = plt.subplots(nrows, ncols, figsize=(3.0 * ncols + 1.4, 3.0 * nrows + 0.4), sharey=True,
                              squeeze=False)
+    for extra in grid.flat[len(facet_order):]:
+        extra.set_visible(False)
+    axes = [list(grid.flat[:len(facet_order)])]
     palette = dict(zip(hue_order, sns.color_palette("colorblind", len(hue_order)), strict=True))
     rng = np.random.default_rng(0)  # fixed jitter: figures are deterministic
     width = 0.8 / len(hue_order)
@@ -362,8 +403,9 @@ def plot_fraction_distribution(
         ax.set_xticks(range(len(fractions)), [f.replace("_", " ") for f in fractions], rotation=45, ha="right",
                       fontsize=7)
         ax.set_title(level.replace("_", " "), fontsize=8)
-    axes[0][0].set_ylabel("share of the sample's signal\n(equal protein per lane)")
-    axes[0][-1].legend(fontsize=7, frameon=False, loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    for row in grid:
+        row[0].set_ylabel("share of the sample's signal\n(equal protein per lane)", fontsize=8)
+    grid[0][-1].legend(fontsize=7, frameon=False, loc="upper left", bbox_to_anchor=(1.0, 1.0))
     return _finish(fig, simulated, suptitle=title)
 
 
