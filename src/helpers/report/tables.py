@@ -7,9 +7,12 @@ renders
   numbers rounded for reading (:func:`format_number_cell`), inside a container
   that scrolls sideways when the table is wider than the text column and says
   so above the table ("scroll sideways") when it has many columns;
-* in LaTeX (the PDF): a plain ``tabular`` (booktabs rules, as Sphinx's LaTeX
-  uses) with the same cells, shrunk to the text width when wider;
+* in Markdown (what the PDF uses: myst-nb's LaTeX builder prefers it to HTML and
+  turns it into a plain Sphinx table, so LaTeX typesets an ordinary ``tabular``;
+  ``text/latex`` would be typeset as math) with the same cells;
 * as plain text, the same cells.
+
+:meth:`Table.latex` gives a stand-alone ``tabular`` for other uses.
 
 :func:`enable_tables` (called by :func:`helpers.report.chapter.start_chapter`)
 makes every DataFrame and Series a chapter displays go through
@@ -112,7 +115,20 @@ class Table:
                 f'aria-label="table" style="{SCROLL_STYLE}"><table class="dataframe book-table-body">{caption}'
                 f"<thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table></div></div>")
 
-    def _repr_latex_(self) -> str:
+    def _repr_markdown_(self) -> str:
+        cells = self.cells()
+
+        def cell(text: str) -> str:
+            return html.escape(str(text), quote=False).replace("|", "\\|").replace("\n", " ") or " "
+
+        head = "| " + " | ".join(cell(c) for c in cells.columns) + " |"
+        rule = "|" + "|".join(" --- " for _ in cells.columns) + "|"
+        rows = ["| " + " | ".join(cell(v) for v in row) + " |" for row in cells.itertuples(index=False)]
+        caption = f"*{cell(self.caption)}*\n\n" if self.caption else ""
+        return caption + "\n".join([head, rule, *rows]) + "\n"
+
+    def latex(self) -> str:
+        """Return the table as a stand-alone LaTeX ``tabular`` (booktabs rules), shrunk to the line width if wider."""
         cells = self.cells()
         body = cells.to_latex(index=False, escape=True, column_format="l" * cells.shape[1])
         body = body.replace("\u2212", "$-$")
@@ -166,8 +182,8 @@ def _format_html(data) -> str:
     return show_table(data)._repr_html_()
 
 
-def _format_latex(data) -> str:
-    return show_table(data)._repr_latex_()
+def _format_markdown(data) -> str:
+    return show_table(data)._repr_markdown_()
 
 
 def enable_tables(shell=None) -> None:
@@ -180,5 +196,5 @@ def enable_tables(shell=None) -> None:
     formatters = shell.display_formatter.formatters
     for kind in (pd.DataFrame, pd.Series):
         formatters["text/html"].for_type(kind, _format_html)
-        formatters["text/latex"].for_type(kind, _format_latex)
+        formatters["text/markdown"].for_type(kind, _format_markdown)
         formatters["text/plain"].for_type(kind, lambda data, printer, cycle: printer.text(repr(show_table(data))))
