@@ -364,8 +364,7 @@ for (const table of column.querySelectorAll('table')) {
 for (const pre of column.querySelectorAll('pre')) {
   const o = getComputedStyle(pre).overflowX;
   if ((o === 'hidden' || o === 'clip') && pre.scrollWidth > pre.clientWidth + 1)
-    out.clipped.push(pre.innerText.split('
-').find(l => l.length > 40) || pre.innerText.slice(0, 60));
+    out.clipped.push(pre.innerText.split('\n').find(l => l.length > 40) || pre.innerText.slice(0, 60));
 }
 return out;
 """

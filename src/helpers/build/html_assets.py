@@ -65,6 +65,9 @@ LAYOUT_CSS = """/* helpers.build.html_assets: pages that fit at any width */
 div.cell_input pre, div.highlight pre, .cell_output pre {
   white-space: pre-wrap; overflow-wrap: anywhere; word-break: normal;
 }
+.bd-article code.literal, .bd-article code.literal span.pre {
+  white-space: pre-wrap; overflow-wrap: anywhere;
+}
 .book-table { max-width: 100%; margin: 0.5em 0 1em; }
 .book-table .table-scroll {
   overflow-x: auto; max-width: 100%;

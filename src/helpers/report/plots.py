@@ -212,7 +212,7 @@ def plot_forest(
     """
     n_rows = len(strata) + len(pooled)
     names = wrap_labels([*strata["label"], *(label for label, _ in pooled)], LABEL_WIDTH)
-    fig, ax = plt.subplots(figsize=(7.6, 1.4 + sum(max(0.32, 0.16 * (n.count("\n") + 1) + 0.06) for n in names)))
+    fig, ax = plt.subplots(figsize=(7.6, 1.9 + sum(max(0.32, 0.19 * (n.count("\n") + 1) + 0.1) for n in names)))
     ys = np.arange(n_rows)[::-1]
     groups = list(dict.fromkeys(strata[group])) if group else [None]
     palette = dict(zip(groups, sns.color_palette("colorblind", len(groups)), strict=True))
