@@ -78,8 +78,7 @@ div.cell_input pre, div.highlight pre, .cell_output pre {
     radial-gradient(farthest-side at 100% 50%, rgba(0, 0, 0, .25), rgba(0, 0, 0, 0)) right / 0.8em 100% no-repeat scroll;
 }
 .book-table table { margin: 0; }
-.book-table td, .book-table th { white-space: nowrap; padding: 0.2em 0.6em; text-align: right; }
-.book-table td:first-child, .book-table th:first-child { text-align: left; }
+.book-table td, .book-table th { white-space: nowrap; padding: 0.2em 0.6em; }
 .table-scroll-cue { font-size: 0.8em; color: var(--pst-color-text-muted, #555); margin: 0 0 0.2em; }
 .bd-article table.table, .bd-article .pasted-inline table { max-width: 100%; }
 .bd-article .table-wrapper, .cell_output .output.text_html { overflow-x: auto; max-width: 100%; }

@@ -106,9 +106,13 @@ class Table:
 
     def _repr_html_(self) -> str:
         cells = self.cells()
-        head = "".join(f'<th scope="col">{html.escape(c)}</th>' for c in cells.columns)
-        rows = "".join("<tr>" + "".join(f"<td>{html.escape(v)}</td>" for v in row) + "</tr>"
-                       for row in cells.itertuples(index=False))
+        source = self.frame.reset_index() if self.show_index else self.frame
+        numeric = [pd.api.types.is_numeric_dtype(source[c]) and not pd.api.types.is_bool_dtype(source[c])
+                   for c in source.columns]
+        align = ['style="text-align:right"' if n else 'style="text-align:left"' for n in numeric]
+        head = "".join(f'<th scope="col" {a}>{html.escape(c)}</th>' for c, a in zip(cells.columns, align, strict=True))
+        rows = "".join("<tr>" + "".join(f"<td {a}>{html.escape(v)}</td>" for v, a in zip(row, align, strict=True))
+                       + "</tr>" for row in cells.itertuples(index=False))
         caption = f"<caption>{html.escape(self.caption)}</caption>" if self.caption else ""
         cue = f'<p class="table-scroll-cue">{html.escape(SCROLL_CUE)}</p>' if self.wide else ""
         return (f'<div class="book-table">{cue}<div class="table-scroll" role="region" tabindex="0" '
