@@ -62,11 +62,21 @@ def test_figures_and_tables_are_in_the_pdf(book_pdf, pdf_text):
 
 
 def test_pages_render_to_images(book_pdf, tmp_path):
-    from PIL import Image, ImageStat
+    """The first pages carry dark text, and the page of the first figure carries colour."""
+    from PIL import Image
 
     subprocess.run(["pdftoppm", "-png", "-r", "40", "-f", "1", "-l", "6", str(book_pdf), str(tmp_path / "page")],
                    check=True)
     pages = sorted(tmp_path.glob("page*.png"))
     assert len(pages) == 6
-    inked = [ImageStat.Stat(Image.open(p).convert("L")).mean[0] < 250 for p in pages]
-    assert sum(inked) >= 4, "most rendered pages are blank"
+    inked = [Image.open(p).convert("L").getextrema()[0] < 100 for p in pages]
+    assert sum(inked) >= 4, "most rendered pages show no text"
+    listing = subprocess.run(["pdfimages", "-list", str(book_pdf)], capture_output=True, text=True,
+                             check=True).stdout.splitlines()[2:]
+    first = int(listing[0].split()[0])
+    subprocess.run(["pdftoppm", "-png", "-r", "60", "-f", str(first), "-l", str(first), str(book_pdf),
+                    str(tmp_path / "figure")], check=True)
+    (figure_page,) = tmp_path.glob("figure*.png")
+    hsv = Image.open(figure_page).convert("HSV")
+    coloured = sum(1 for _, sat, val in hsv.getdata() if sat > 80 and val > 60)
+    assert coloured > 200, f"page {first} shows no coloured figure"
