@@ -10,7 +10,7 @@ DATA ?= data
 VARIANT ?=
 PYTEST_ARGS ?=
 
-.PHONY: help setup book test validate data lock lint contracts browser-deps clean
+.PHONY: help setup book test validate data lock lint contracts browser-deps clean pdf pdf-deps test-pdf lab
 
 help: ## List every target with one line each
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | sort | \
@@ -31,6 +31,26 @@ browser-deps: ## Install Debian's chromium and chromedriver if missing (browser 
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium chromium-driver >/dev/null; }
 
+#: Debian's TeX for the PDF: XeLaTeX (Unicode), the LaTeX packages Sphinx uses, its fonts, latexmk; poppler for the test.
+PDF_PACKAGES := texlive-latex-recommended texlive-latex-extra texlive-fonts-recommended tex-gyre texlive-xetex \
+  latexmk fonts-freefont-otf poppler-utils
+
+pdf-deps: ## Install Debian's TeX (XeLaTeX, latexmk) and poppler-utils if missing (~3-6 min once, ~700 MB)
+	@command -v xelatex >/dev/null && command -v latexmk >/dev/null && command -v pdftotext >/dev/null \
+	  && kpsewhich fncychap.sty >/dev/null && fc-list | grep -q FreeSerif || { \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq \
+	    --no-install-recommends $(PDF_PACKAGES) >/dev/null; }
+
+pdf: $(STAMP) pdf-deps ## Build the book (cached), then the PDF _build/pdf/book.pdf with XeLaTeX (~40 s after make book)
+	$(BIN)/python -m helpers pdf
+
+test-pdf: $(STAMP) pdf-deps ## Build the PDF and check every chapter is in it (pdftotext, pdftoppm; ~2 min after make book)
+	$(BIN)/python -m pytest -m pdf -p no:cacheprovider tests/book/test_pdf.py $(PYTEST_ARGS)
+
+lab: $(STAMP) ## Open the chapters in JupyterLab with the project's kernel (starts in seconds; Ctrl-C to stop)
+	$(BIN)/python -m helpers lab
+
 book: $(STAMP) ## Build the book (cached, parallel) into _build/html; DATA=dir or VARIANT=name build their own folder
 	$(BIN)/python -m helpers book --data $(DATA) $(if $(VARIANT),--variant $(VARIANT))
 
@@ -38,12 +58,12 @@ book: $(STAMP) ## Build the book (cached, parallel) into _build/html; DATA=dir o
 bench: $(STAMP) ## Time cold / no-op / one-table builds of this engine against Jupyter Book's force and cache modes
 	$(BIN)/python -m helpers bench
 
-test: $(STAMP) browser-deps ## Run the test suite (schemas, models, contracts, chapters, book, browser; ~7 min)
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+test: $(STAMP) browser-deps ## Run the test suite (schemas, models, contracts, chapters, book, browser, lab; ~8 min; the PDF: make test-pdf)
+	$(BIN)/python -m pytest -m "not pdf" $(PYTEST_ARGS)
 
 .PHONY: test-fast
 test-fast: $(STAMP) ## Quick iteration: every test but the chapter runs, book builds and browser (~2 min)
-	$(BIN)/python -m pytest -m "not slow and not browser" $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -m "not slow and not browser and not pdf" $(PYTEST_ARGS)
 
 validate: $(STAMP) ## Check every table in DATA=dir against its schema; non-zero exit on any problem
 	$(BIN)/python -m helpers validate $(DATA)

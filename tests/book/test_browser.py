@@ -104,3 +104,88 @@ def test_figure_alt_text_comes_from_titles_and_is_empty_without_one():
     fig.alt_text = "A written description."
     assert describe_figure(fig) == "A written description."
     plt.close(fig)
+
+
+# --------------------------------------------------------------------------- layout at two widths
+@pytest.fixture(scope="module")
+def layout_issues(built_book: Path) -> list[Issue]:
+    from helpers.build.browser import check_site_layout
+
+    return check_site_layout(built_book / "html")
+
+
+@_marks
+def test_no_page_scrolls_sideways_at_1280_or_390_px(layout_issues):
+    """No body scrolls sideways, no figure or unscrolled table is wider than the column, no 0..n index, no clipped code."""
+    assert layout_issues == [], "\n".join(map(str, layout_issues))
+
+
+def _widen(page: Path) -> None:
+    """Inject a figure wider than any column, a bare wide table with a 0..n index and a clipping code block."""
+    cells = "".join(f"<td>column {i} with a long value</td>" for i in range(14))
+    rows = "".join(f"<tr><th>{i}</th>{cells}</tr>" for i in range(3))
+    injected = (
+        '<img alt="too wide" src="data:image/gif;base64,R0lGODlhAQABAAAAACw=" style="width:2400px;max-width:none">'
+        f'<table style="max-width:none"><tbody>{rows}</tbody></table>'
+        '<pre style="overflow-x:hidden;white-space:pre">' + "x = 1  # " + "a very long code line " * 40 + "</pre>"
+    )
+    text = page.read_text(encoding="utf-8")
+    page.write_text(text.replace("</article>", injected + "</article>", 1), encoding="utf-8")
+
+
+@_marks
+def test_the_layout_check_reports_a_page_widened_on_purpose(built_book, tmp_path):
+    from helpers.build.browser import check_site_layout
+
+    copy = tmp_path / "html"
+    shutil.copytree(built_book / "html", copy, ignore=shutil.ignore_patterns("_screenshots", "_images"))
+    page = "chapters/own_data.html"
+    _widen(copy / page)
+    issues = check_site_layout(copy, widths=(390,), pages=[page])
+    kinds = {i.kind for i in issues}
+    assert {"page scrolls sideways", "wider than the text column", "positional index column",
+            "code line clipped"} <= kinds, "\n".join(map(str, issues))
+
+
+# --------------------------------------------------------------------------- no placeholder addresses
+PLACEHOLDER_HOST = re.compile(r"(^|\.)(example\.(org|com|net)|invalid|test|localhost|your[-_a-z]*\.[a-z]+)$")
+URL = re.compile(r"""(?:href|src|content)=["'](https?://[^"'#?]+)""")
+
+
+def placeholder_urls(html_dir: Path, repository: str) -> list[str]:
+    """Return ``page: url`` for every URL of the book on a placeholder host or a repository that is not the book's."""
+    from urllib.parse import urlsplit
+
+    found = []
+    own = repository.rstrip("/").lower()
+    for path in sorted(html_dir.rglob("*.html")):
+        for url in URL.findall(path.read_text(encoding="utf-8")):
+            parts = urlsplit(url)
+            host = parts.hostname or ""
+            bad = bool(PLACEHOLDER_HOST.search(host))
+            if host in ("github.com", "gitlab.com", "mybinder.org", "colab.research.google.com") or \
+                    host.endswith(".github.io"):
+                # A repository, a launch button or a Pages address of this book must be the configured one.
+                bad = bad or not own or (own.split("//")[1].split("/", 1)[1] not in url.lower())
+            if bad:
+                found.append(f"{path.relative_to(html_dir)}: {url}")
+    return found
+
+
+@pytest.mark.slow
+def test_no_url_of_the_built_book_points_to_a_placeholder(built_book, tmp_path):
+    from helpers.build.citation import published_urls, read_config
+
+    repository, _ = published_urls(read_config())
+    html = built_book / "html"
+    assert placeholder_urls(html, repository) == []
+    if not repository:  # unpublished: no launch or repository button, and the cite box says so
+        page = (html / "chapters" / "human_tbk1.html").read_text(encoding="utf-8")
+        assert "not published yet" in page
+        assert "mybinder.org" not in page and "colab.research.google.com" not in page
+    # The check itself finds a placeholder hub and a repository that is not the book's.
+    probe = tmp_path / "probe"
+    probe.mkdir()
+    (probe / "p.html").write_text('<a href="https://hub.example.org/hub/user-redirect/git-pull?repo=x">hub</a>'
+                                  '<a href="https://github.com/someone/not-this-book">repo</a>', encoding="utf-8")
+    assert len(placeholder_urls(probe, "https://github.com/lab/book")) == 2

@@ -18,9 +18,12 @@ from helpers.build.citation import (
     bibtex_entry,
     bibtex_key,
     chapter_url,
+    cite_markdown,
     expected_zenodo,
     load_book_meta,
+    source_markdown,
     toc_chapters,
+    zenodo_metadata,
 )
 from helpers.core.paths import CITATION_FILE, ROOT
 
@@ -53,8 +56,43 @@ def test_chapter_bibtex_parses_and_agrees_with_citation_cff():
     assert entry.fields["title"] == "{TBK1 activation in human ALS tissue \\& more\\_x}"
     expected = [a.get("name") or f"{a['given-names']} {a['family-names']}" for a in cff["authors"]]
     assert _person_names(entry) == expected
-    assert entry.fields["url"] == chapter_url(meta, "chapters/human_tbk1")
+    assert entry.fields.get("url", "") == chapter_url(meta, "chapters/human_tbk1")
     assert CHAPTER.commit in entry.fields["note"] and entry.fields["year"] == "2026"
+
+
+PUBLISHED = {"repository": {"url": "https://github.com/Lab/mam-book"}}
+
+
+def test_one_repository_setting_gives_every_address():
+    meta = load_book_meta(config=PUBLISHED)
+    assert (meta.repository, meta.url, meta.published) == ("https://github.com/Lab/mam-book",
+                                                           "https://lab.github.io/mam-book", True)
+    entry = parse_string(bibtex_entry(meta, CHAPTER), "bibtex").entries[bibtex_key(meta, "human_tbk1")]
+    assert entry.fields["url"] == "https://lab.github.io/mam-book/chapters/human_tbk1.html"
+    box = cite_markdown(meta, CHAPTER)
+    assert "<https://lab.github.io/mam-book/chapters/human_tbk1.html>" in box and "not published" not in box
+    assert source_markdown(meta, "chapters/x.ipynb", CHAPTER.commit) == (
+        f"[source notebook](https://github.com/Lab/mam-book/blob/{CHAPTER.commit}/chapters/x.ipynb)")
+
+
+def test_an_unpublished_book_says_so_and_invents_no_address():
+    meta = load_book_meta(config={"repository": {"url": ""}})
+    assert (meta.repository, meta.url, meta.published) == ("", "", False)
+    box = cite_markdown(meta, CHAPTER)
+    assert "not published yet" in box and "http" not in box
+    entry = parse_string(bibtex_entry(meta, CHAPTER), "bibtex").entries[bibtex_key(meta, "human_tbk1")]
+    assert "url" not in entry.fields and entry.fields["howpublished"] == "Unpublished"
+    assert source_markdown(meta, "chapters/x.ipynb", CHAPTER.commit) == "source notebook (`chapters/x.ipynb` in a clone)"
+    assert zenodo_metadata(meta, [("chapters/a", "A")])["related_identifiers"] == []
+
+
+def test_citation_cff_carries_the_repository_setting():
+    from helpers.build.citation import expected_cff, published_urls, read_config
+
+    assert CITATION_FILE.read_text(encoding="utf-8") == expected_cff(), "run: .venv/bin/python -m helpers zenodo"
+    repository, url = published_urls(read_config())
+    cff = _cff()
+    assert (cff.get("repository-code", ""), cff.get("url", "")) == (repository, url)
 
 
 def test_person_authors_are_split_into_family_and_given(tmp_path):
@@ -92,8 +130,10 @@ def test_zenodo_json_is_current_and_lists_every_chapter_as_a_part():
     assert [c["name"] for c in current["creators"]] == [a.get("name") or f"{a['family-names']}, {a['given-names']}"
                                                          for a in cff["authors"]]
     parts = [r["identifier"] for r in current["related_identifiers"] if r["relation"] == "hasPart"]
-    assert parts == [chapter_url(load_book_meta(), doc) for doc, _ in toc_chapters()]
-    assert len(parts) >= 1
+    meta = load_book_meta()
+    assert parts == [chapter_url(meta, doc) for doc, _ in toc_chapters() if meta.published]
+    assert len(parts) >= 1 or not meta.published  # an unpublished book has no chapter addresses yet
+    assert all(f"<li>{title}</li>" in current["description"] for _, title in toc_chapters())
 
 
 def _bib_entries():
@@ -143,5 +183,6 @@ def test_the_works_named_in_the_domain_brief_are_in_the_bibliography():
 def test_bibliography_page_and_config_are_wired():
     config = yaml.safe_load((ROOT / "_config.yml").read_text(encoding="utf-8"))
     assert config["bibtex_bibfiles"] == ["references.bib"]
-    assert {"binderhub_url", "jupyterhub_url", "colab_url"} <= set(config["launch_buttons"])
+    assert {"binderhub_url", "colab_url"} <= set(config["launch_buttons"])
+    assert "jupyterhub_url" not in config["launch_buttons"]  # no institution's hub: no placeholder
     assert "```{bibliography}" in Path(ROOT / "chapters" / "bibliography.md").read_text(encoding="utf-8")

@@ -18,6 +18,12 @@ network, and lists every issue it finds:
 * a link to a page or anchor of the book that does not exist;
 * a search for "TBK1" on ``search.html`` that finds nothing.
 
+:func:`check_layout` opens every page again at a desktop (1280 px) and a phone
+(390 px) width and reports a page body that scrolls sideways, a figure wider
+than the text column, a table wider than the column outside a scrolling
+container, a table showing a 0..n positional index and a code block that clips
+its lines.
+
 It saves screenshots of two pages into ``<html>/_screenshots``. Run it on a
 built book with ``python -m helpers check-site _build/html``.
 """
@@ -318,6 +324,82 @@ def check_search(driver, base: str, query: str = "TBK1", timeout: float = 20.0) 
     return []
 
 
+#: The widths (CSS pixels) every page is checked at: a laptop and a phone.
+LAYOUT_WIDTHS = (1280, 390)
+
+_LAYOUT_JS = r"""
+const doc = document.documentElement;
+const view = doc.clientWidth;
+const out = {overflow: Math.max(doc.scrollWidth, document.body.scrollWidth) - view, offenders: [], wide: [],
+             index: [], clipped: []};
+const column = document.querySelector('article.bd-article') || document.querySelector('main') || document.body;
+const col = column.getBoundingClientRect();
+const name = el => el.tagName.toLowerCase() + (el.id ? '#' + el.id : '') +
+  (typeof el.className === 'string' && el.className ? '.' + el.className.trim().split(/\s+/).join('.') : '');
+const scrolls = el => { for (let e = el.parentElement; e && e !== column; e = e.parentElement) {
+  const o = getComputedStyle(e).overflowX; if ((o === 'auto' || o === 'scroll') && e.clientWidth <= col.width + 1)
+    return true; } return false; };
+if (out.overflow > 0) {
+  for (const el of document.body.querySelectorAll('*')) {
+    const r = el.getBoundingClientRect();
+    if (r.width && r.right > view + 1 && getComputedStyle(el).position !== 'fixed' && !scrolls(el))
+      out.offenders.push(name(el) + ' right edge ' + Math.round(r.right) + ' px');
+    if (out.offenders.length >= 5) break;
+  }
+}
+for (const img of column.querySelectorAll('img')) {
+  const r = img.getBoundingClientRect();
+  if (r.width > col.width + 1 || r.right > col.right + 1)
+    out.wide.push((img.getAttribute('src') || '') + ' ' + Math.round(r.width) + ' px in a ' +
+                  Math.round(col.width) + ' px column');
+}
+for (const table of column.querySelectorAll('table')) {
+  const r = table.getBoundingClientRect();
+  if (r.width > col.width + 1 && !scrolls(table))
+    out.wide.push('table ' + name(table) + ' ' + Math.round(r.width) + ' px, not in a scrolling container');
+  const rows = Array.from(table.querySelectorAll('tbody tr'));
+  if (rows.length >= 2 && rows.every((row, i) => row.cells.length > 1 && row.cells[0].innerText.trim() === String(i)))
+    out.index.push(name(table) + ': first column is 0..' + (rows.length - 1));
+}
+for (const pre of column.querySelectorAll('pre')) {
+  const o = getComputedStyle(pre).overflowX;
+  if ((o === 'hidden' || o === 'clip') && pre.scrollWidth > pre.clientWidth + 1)
+    out.clipped.push(pre.innerText.split('\n').find(l => l.length > 40) || pre.innerText.slice(0, 60));
+}
+return out;
+"""
+
+
+def check_layout(driver, base: str, page: str, width: int) -> list[Issue]:
+    """Open *page* at *width* CSS pixels; return the issues of a page that does not fit (module docstring)."""
+    driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
+                           {"width": width, "height": 900, "deviceScaleFactor": 1, "mobile": width < 600})
+    driver.get(base + page)
+    _wait_ready(driver)
+    state = driver.execute_script(_LAYOUT_JS)
+    issues = []
+    where = f"{page} @{width}px"
+    if state["overflow"] > 1:
+        issues.append(Issue(where, "page scrolls sideways",
+                            f"{state['overflow']} px too wide: {'; '.join(state['offenders']) or 'unknown element'}"))
+    issues += [Issue(where, "wider than the text column", w) for w in state["wide"]]
+    issues += [Issue(where, "positional index column", t) for t in state["index"]]
+    issues += [Issue(where, "code line clipped", c[:120]) for c in state["clipped"]]
+    return issues
+
+
+def check_site_layout(html_dir: str | Path, widths: tuple[int, ...] = LAYOUT_WIDTHS,
+                      pages: list[str] | None = None) -> list[Issue]:
+    """Open every page of the book at every width of *widths*; return every layout issue."""
+    html_dir = Path(html_dir).resolve()
+    issues: list[Issue] = []
+    with serve(html_dir) as base, chromium(offline=True) as driver:
+        for width in widths:
+            for page in pages or list_pages(html_dir):
+                issues += check_layout(driver, base, page, width)
+    return issues
+
+
 def check_site(html_dir: str | Path, screenshots: tuple[str, ...] = ("intro.html", "chapters/human_tbk1.html"),
                offline: bool = True, pages: list[str] | None = None) -> list[Issue]:
     """Open every page of the book in headless Chromium and return every issue found.
@@ -348,7 +430,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("html_dir", nargs="?", default="_build/html")
     parser.add_argument("--online", action="store_true", help="let the browser reach other hosts")
     args = parser.parse_args(argv)
-    issues = check_site(args.html_dir, offline=not args.online)
+    issues = check_site(args.html_dir, offline=not args.online) + check_site_layout(args.html_dir)
     for issue in issues:
         print(issue, file=sys.stderr)
     print(f"{len(list_pages(Path(args.html_dir)))} pages checked; {len(issues)} issue(s)")

@@ -1,15 +1,19 @@
 """How to cite the book and each chapter, from one source: ``CITATION.cff``.
 
-``CITATION.cff`` holds the book's title, authors, version, release date and URL.
-From it this module derives
+``CITATION.cff`` holds the book's title, authors, version and release date; its
+address comes from ONE setting, ``repository.url`` in ``_config.yml`` (the
+published address is GitHub Pages of that repository unless ``html.baseurl``
+names another, :func:`published_urls`). While the setting is empty the book is
+*unpublished*: the cite box says so and no URL is made up. From these this module derives
 
 * the "Cite this chapter" text of every chapter: an APA-style reference
   (:func:`apa_citation`) and a BibTeX ``@incollection`` entry (:func:`bibtex_entry`);
 * the Zenodo deposit metadata ``.zenodo.json`` (:func:`zenodo_metadata`), which
   lists every chapter of ``_toc.yml`` as a part of the book (relation ``hasPart``).
 
-``python -m helpers zenodo`` rewrites ``.zenodo.json`` after a chapter was
-added or ``CITATION.cff`` changed; ``--check`` only reports whether it is current.
+``python -m helpers zenodo`` copies the repository setting into ``CITATION.cff``
+(``repository-code``, ``url``) and rewrites ``.zenodo.json`` after a chapter was
+added or either file changed; ``--check`` only reports whether both are current.
 """
 
 from __future__ import annotations
@@ -23,9 +27,12 @@ from pathlib import Path
 import yaml
 
 from helpers.build.notebooks import toc_chapters
-from helpers.core.paths import CITATION_FILE, ROOT
+from helpers.core.paths import CITATION_FILE, CONFIG_FILE, ROOT
 
 ZENODO_FILE = ROOT / ".zenodo.json"
+#: What the cite box says about the address of a book whose repository setting is empty.
+UNPUBLISHED_NOTE = ("This book is not published yet: it has no public address. Cite it once "
+                    "`repository.url` in `_config.yml` names its public repository.")
 
 
 @dataclass(frozen=True)
@@ -82,6 +89,11 @@ class BookMeta:
     keywords: tuple[str, ...] = ()
     doi: str = ""
 
+    @property
+    def published(self) -> bool:
+        """True when the book has a public repository and address."""
+        return bool(self.repository and self.url)
+
 
 @dataclass(frozen=True)
 class ChapterCitation:
@@ -94,9 +106,42 @@ class ChapterCitation:
     commit: str
 
 
-def load_book_meta(path: Path = CITATION_FILE) -> BookMeta:
-    """Read ``CITATION.cff`` into a :class:`BookMeta`."""
+def published_urls(config: dict) -> tuple[str, str]:
+    """Return ``(repository URL, published book URL)`` from a ``_config.yml`` mapping ("" when unset).
+
+    >>> published_urls({"repository": {"url": "https://github.com/lab/book/"}})
+    ('https://github.com/lab/book', 'https://lab.github.io/book')
+    >>> published_urls({"repository": {"url": ""}})
+    ('', '')
+    >>> published_urls({"repository": {"url": "https://gitlab.com/lab/book"}, "html": {"baseurl": "https://b.org/"}})
+    ('https://gitlab.com/lab/book', 'https://b.org')
+    """
+    repository = str(((config or {}).get("repository") or {}).get("url") or "").strip().rstrip("/")
+    base = str(((config or {}).get("html") or {}).get("baseurl") or "").strip().rstrip("/")
+    if not repository:
+        return "", ""
+    if not base:
+        match = re.fullmatch(r"https://github\.com/([^/]+)/([^/]+?)(?:\.git)?", repository)
+        if match:
+            owner, name = match.groups()
+            base = f"https://{owner.lower()}.github.io" + ("" if name.lower() == f"{owner.lower()}.github.io"
+                                                            else f"/{name}")
+    return repository, base
+
+
+def read_config(root: Path = ROOT) -> dict:
+    """Return the book's ``_config.yml`` as a mapping (empty if there is none)."""
+    path = Path(root) / CONFIG_FILE.name
+    return yaml.safe_load(path.read_text(encoding="utf-8")) or {} if path.is_file() else {}
+
+
+def load_book_meta(path: Path = CITATION_FILE, config: dict | None = None) -> BookMeta:
+    """Read ``CITATION.cff`` and the repository setting of ``_config.yml`` into a :class:`BookMeta`.
+
+    *config* (a ``_config.yml`` mapping) defaults to the ``_config.yml`` next to *path*.
+    """
     cff = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    repository, url = published_urls(read_config(Path(path).parent) if config is None else config)
     authors = tuple(
         Author(
             family=a.get("family-names", ""),
@@ -112,8 +157,8 @@ def load_book_meta(path: Path = CITATION_FILE) -> BookMeta:
         version=str(cff["version"]),
         date_released=str(cff["date-released"]),
         authors=authors,
-        url=cff["url"].rstrip("/"),
-        repository=cff["repository-code"].rstrip("/"),
+        url=url,
+        repository=repository,
         license=cff.get("license", ""),
         keywords=tuple(cff.get("keywords", [])),
         doi=cff.get("doi", ""),
@@ -121,19 +166,32 @@ def load_book_meta(path: Path = CITATION_FILE) -> BookMeta:
 
 
 def chapter_url(meta: BookMeta, docname: str) -> str:
-    """Return the stable URL of a page of the published book.
+    """Return the stable URL of a page of the published book ("" while the book is unpublished).
 
     >>> meta = BookMeta("T", "1", "2026-01-01", (), "https://x.org/book", "", "")
     >>> chapter_url(meta, "chapters/a")
     'https://x.org/book/chapters/a.html'
     """
-    return f"{meta.url}/{docname}.html"
+    return f"{meta.url}/{docname}.html" if meta.url else ""
 
 
 def source_url(meta: BookMeta, path: str, commit: str) -> str:
-    """Return the URL of a source file at *commit* (or on the default branch if the tree was dirty)."""
+    """Return the URL of a source file at *commit* (or on the default branch if the tree was dirty); "" if unpublished."""
+    if not meta.repository:
+        return ""
     ref = commit if re.fullmatch(r"[0-9a-f]{7,40}", commit or "") else "main"
     return f"{meta.repository}/blob/{ref}/{path}"
+
+
+def repository_markdown(meta: BookMeta) -> str:
+    """Return "repository" as Markdown: a link when the book has a public repository, plain text otherwise."""
+    return f"[repository]({meta.repository})" if meta.repository else "repository"
+
+
+def source_markdown(meta: BookMeta, path: str, commit: str) -> str:
+    """Return the "source notebook" reference: a link to it at *commit*, or its path in a clone."""
+    url = source_url(meta, path, commit)
+    return f"[source notebook]({url})" if url else f"source notebook (`{path}` in a clone)"
 
 
 def _apa_authors(authors: tuple[Author, ...]) -> str:
@@ -150,10 +208,20 @@ def apa_citation(meta: BookMeta, chapter: ChapterCitation) -> str:
         authors += "."
     year = chapter.date[:4]
     commit = f", commit {chapter.commit[:12]}" if chapter.commit else ""
+    where = chapter_url(meta, chapter.docname) or "Unpublished."
     return (
         f"{authors} ({year}). {chapter.title}. In *{meta.title}* "
-        f"(Version {meta.version}{commit}). {chapter_url(meta, chapter.docname)}"
+        f"(Version {meta.version}{commit}). {where}"
     )
+
+
+def cite_markdown(meta: BookMeta, chapter: ChapterCitation) -> str:
+    """Return the body of a chapter's cite box: the note on an unpublished book, the APA text, the BibTeX."""
+    url = chapter_url(meta, chapter.docname)
+    apa = apa_citation(meta, chapter)
+    apa = apa.replace(url, f"<{url}>") if url else apa
+    note = "" if meta.published else f"{UNPUBLISHED_NOTE}\n\n"
+    return f"{note}{apa}\n\n```bibtex\n{bibtex_entry(meta, chapter)}\n```"
 
 
 _BIBTEX_SPECIAL = str.maketrans({c: "\\" + c for c in "&%$#_"})
@@ -184,8 +252,11 @@ def bibtex_entry(meta: BookMeta, chapter: ChapterCitation) -> str:
         ("year", chapter.date[:4]),
         ("date", chapter.date),
         ("version", meta.version),
-        ("url", chapter_url(meta, chapter.docname)),
     ]
+    if chapter_url(meta, chapter.docname):
+        fields.append(("url", chapter_url(meta, chapter.docname)))
+    else:
+        fields.append(("howpublished", "Unpublished"))
     if meta.doi:
         fields.append(("doi", meta.doi))
     note = f"Executed notebook chapters/{chapter.chapter}.ipynb"
@@ -209,9 +280,10 @@ def zenodo_metadata(meta: BookMeta, chapters: list[tuple[str, str]], references:
     related = [
         {"identifier": chapter_url(meta, doc), "relation": "hasPart", "resource_type": "publication-section",
          "scheme": "url"}
-        for doc, _ in chapters
+        for doc, _ in chapters if meta.url
     ]
-    related.append({"identifier": meta.repository, "relation": "isSupplementedBy", "scheme": "url"})
+    if meta.repository:
+        related.append({"identifier": meta.repository, "relation": "isSupplementedBy", "scheme": "url"})
     related += [{"identifier": doi, "relation": "references", "scheme": "doi"} for doi in references]
     chapter_list = "".join(f"<li>{title}</li>" for _, title in chapters)
     return {
@@ -248,6 +320,16 @@ def expected_zenodo(root: Path = ROOT) -> dict:
     )
 
 
+def expected_cff(root: Path = ROOT) -> str:
+    """Return ``CITATION.cff`` with ``repository-code`` and ``url`` set from ``_config.yml`` (removed while unset)."""
+    path = Path(root) / CITATION_FILE.name
+    text = path.read_text(encoding="utf-8")
+    repository, url = published_urls(read_config(root))
+    text = re.sub(r"^(repository-code|url):.*\n", "", text, flags=re.MULTILINE)
+    lines = "".join(f'{key}: "{value}"\n' for key, value in (("repository-code", repository), ("url", url)) if value)
+    return re.sub(r"^(license:.*\n)", lambda m: m.group(1) + lines, text, count=1, flags=re.MULTILINE)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Command line: ``python -m helpers zenodo [--check]``."""
     parser = argparse.ArgumentParser(prog="python -m helpers zenodo", description=__doc__.splitlines()[0])
@@ -255,15 +337,20 @@ def main(argv: list[str] | None = None) -> int:
     z = sub.add_parser("zenodo", help="write .zenodo.json from CITATION.cff, _toc.yml and references.bib")
     z.add_argument("--check", action="store_true", help="only report whether .zenodo.json is current")
     args = parser.parse_args(argv)
-    text = json.dumps(expected_zenodo(), indent=2, ensure_ascii=False) + "\n"
-    current = ZENODO_FILE.read_text(encoding="utf-8") if ZENODO_FILE.is_file() else ""
+    cff = expected_cff()
     if args.check:
-        if current != text:
-            print(".zenodo.json is out of date; run: .venv/bin/python -m helpers zenodo")
+        stale = [name for name, current, wanted in (
+            ("CITATION.cff", CITATION_FILE.read_text(encoding="utf-8"), cff),
+            (".zenodo.json", ZENODO_FILE.read_text(encoding="utf-8") if ZENODO_FILE.is_file() else "",
+             json.dumps(expected_zenodo(), indent=2, ensure_ascii=False) + "\n")) if current != wanted]
+        if stale:
+            print(f"{' and '.join(stale)} out of date; run: .venv/bin/python -m helpers zenodo")
             return 1
-        print(".zenodo.json is current")
+        print("CITATION.cff and .zenodo.json are current")
         return 0
+    CITATION_FILE.write_text(cff, encoding="utf-8")
+    text = json.dumps(expected_zenodo(), indent=2, ensure_ascii=False) + "\n"
     ZENODO_FILE.write_text(text, encoding="utf-8")
-    print(f"wrote {ZENODO_FILE.relative_to(ROOT)}")
+    print(f"wrote {CITATION_FILE.relative_to(ROOT)} and {ZENODO_FILE.relative_to(ROOT)}")
     return 0
 

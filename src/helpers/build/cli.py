@@ -19,10 +19,12 @@ COMMANDS: dict[str, tuple[str, tuple[str, ...], str]] = {
     "convert": ("helpers.data.converters", (), "turn an instrument export into a book table"),
     "calibrate": ("helpers.simstudies.calibration", (), "coverage and type I error of every estimator"),
     "results": ("helpers.build.ledger_io", (), "compare the built ledger with the committed reference"),
-    "zenodo": ("helpers.build.citation", ("zenodo",), "rewrite .zenodo.json from CITATION.cff and the ToC"),
+    "zenodo": ("helpers.build.citation", ("zenodo",), "copy the repository setting into CITATION.cff; rewrite .zenodo.json"),
     "bench": ("helpers.build.bench", (), "time this engine against Jupyter Book's own execution"),
     "bench-scale": ("helpers.build.bench_scale", (), "time and memory of validation, aggregation, mam_pla at 10^5-10^7 cells"),
     "check-site": ("helpers.build.browser", (), "open every page of a built book in headless Chromium"),
+    "pdf": ("helpers.build.pdf", (), "build the HTML book (cached), then the PDF _build/pdf/book.pdf"),
+    "lab": ("helpers.build.lab", (), "open the chapters in JupyterLab with the project's kernel"),
 }
 
 

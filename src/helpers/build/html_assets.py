@@ -27,6 +27,19 @@ reports as missing.
 reader's first visit when no colour mode is configured; ``default_mode`` is set
 to ``auto`` (the value the theme falls back to anyway) unless the book sets one.
 
+**No button to a repository that does not exist.** While ``repository.url`` in
+``_config.yml`` is empty (the book is unpublished, see
+:mod:`helpers.build.citation`), the repository, issues and edit buttons and the
+Binder, JupyterHub and Colab launch buttons are switched off
+(:func:`hide_unpublished_buttons`); Jupyter Book would otherwise point them at its
+own default repository.
+
+**Pages that fit.** :data:`LAYOUT_CSS` (written as ``_static/book-layout.css``
+and linked from every page) keeps figures inside the text column, wraps long
+code lines instead of clipping them, and gives wide tables
+(:mod:`helpers.report.tables`) a scrolling container with shadows at the edges
+that still hide columns; the browser test checks the pages at 1280 and 390 px.
+
 Enabled in ``_config.yml``::
 
     sphinx:
@@ -42,6 +55,34 @@ from pathlib import Path
 MATHJAX_PATH = "mathjax/tex-chtml.js"
 #: What of MathJax's ``es5`` folder is copied (files and folders).
 MATHJAX_PARTS = ("tex-chtml.js", "input/tex/extensions", "output/chtml/fonts/woff-v2", "a11y", "ui", "adaptors")
+
+
+#: File name of the book's layout style sheet in ``_static``.
+LAYOUT_CSS_FILE = "book-layout.css"
+#: The book's layout rules (see the module docstring).
+LAYOUT_CSS = """/* helpers.build.html_assets: pages that fit at any width */
+.bd-article img, .cell_output img { max-width: 100%; height: auto; }
+div.cell_input pre, div.highlight pre, .cell_output pre {
+  white-space: pre-wrap; overflow-wrap: anywhere; word-break: normal;
+}
+.bd-article code.literal, .bd-article code.literal span.pre {
+  white-space: pre-wrap; overflow-wrap: anywhere;
+}
+.book-table { max-width: 100%; margin: 0.5em 0 1em; }
+.book-table .table-scroll {
+  overflow-x: auto; max-width: 100%;
+  background:
+    linear-gradient(to right, var(--pst-color-background, #fff) 30%, rgba(255, 255, 255, 0)) left / 2em 100% no-repeat local,
+    linear-gradient(to left, var(--pst-color-background, #fff) 30%, rgba(255, 255, 255, 0)) right / 2em 100% no-repeat local,
+    radial-gradient(farthest-side at 0 50%, rgba(0, 0, 0, .25), rgba(0, 0, 0, 0)) left / 0.8em 100% no-repeat scroll,
+    radial-gradient(farthest-side at 100% 50%, rgba(0, 0, 0, .25), rgba(0, 0, 0, 0)) right / 0.8em 100% no-repeat scroll;
+}
+.book-table table { margin: 0; }
+.book-table td, .book-table th { white-space: nowrap; padding: 0.2em 0.6em; }
+.table-scroll-cue { font-size: 0.8em; color: var(--pst-color-text-muted, #555); margin: 0 0 0.2em; }
+.bd-article table.table, .bd-article .pasted-inline table { max-width: 100%; }
+.bd-article .table-wrapper, .cell_output .output.text_html { overflow-x: auto; max-width: 100%; }
+"""
 
 
 def mathjax_source() -> Path:
@@ -63,6 +104,32 @@ def copy_mathjax(static_dir: Path) -> Path:
             (target / part).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(src, target / part)
     return target
+
+
+def hide_unpublished_buttons(options: dict) -> dict:
+    """Return sphinx-book-theme *options*: every repository and launch button off when no repository is set,
+    the repository button on when one is.
+
+    >>> hide_unpublished_buttons({"repository_url": "", "use_repository_button": True,
+    ...                           "launch_buttons": {"binderhub_url": "https://mybinder.org"}})["launch_buttons"]
+    {}
+    >>> hide_unpublished_buttons({"repository_url": "https://github.com/a/b", "use_repository_button": False})
+    {'repository_url': 'https://github.com/a/b', 'use_repository_button': True}
+    """
+    options = dict(options or {})
+    url = str(options.get("repository_url") or "").strip()
+    if url and "executablebooks/jupyter-book" not in url:  # Jupyter Book's own default is not ours
+        options["use_repository_button"] = True  # the URL alone turns it on (see _config.yml)
+        return options
+    options["repository_url"] = ""
+    for key in ("use_repository_button", "use_issues_button", "use_edit_page_button", "use_source_button"):
+        options[key] = False
+    options["launch_buttons"] = {}
+    return options
+
+
+def _hide_buttons(app, config) -> None:
+    config.html_theme_options = hide_unpublished_buttons(config.html_theme_options)
 
 
 def _use_local_mathjax(app, config) -> None:
@@ -97,6 +164,7 @@ def _dedupe_scripts(app, pagename, templatename, context, doctree) -> None:
 def _copy_on_finish(app, exception) -> None:
     if exception is None and app.builder.format == "html":
         copy_mathjax(Path(app.outdir) / "_static")
+        (Path(app.outdir) / "_static" / LAYOUT_CSS_FILE).write_text(LAYOUT_CSS, encoding="utf-8")
 
 
 def _figure_alt_text(app, doctree) -> None:
@@ -120,6 +188,8 @@ def setup(app):
     """Register the extension with Sphinx."""
     app.setup_extension("sphinx.ext.mathjax")
     app.connect("config-inited", _use_local_mathjax)
+    app.connect("config-inited", _hide_buttons)
+    app.add_css_file(LAYOUT_CSS_FILE)
     app.connect("build-finished", _copy_on_finish)
     app.connect("html-page-context", _dedupe_scripts, priority=900)
     app.connect("doctree-read", _figure_alt_text)

@@ -44,11 +44,10 @@ import yaml
 from helpers.build.book import display_path
 from helpers.build.citation import (
     ChapterCitation,
-    apa_citation,
-    bibtex_entry,
-    chapter_url,
+    cite_markdown,
     load_book_meta,
-    source_url,
+    repository_markdown,
+    source_markdown,
 )
 from helpers.build.ledger_io import incomplete_rows, read_notebook_results, write_ledger_csv
 from helpers.build.notebooks import chapter_docname, notebook_title
@@ -259,13 +258,12 @@ def footer_markdown(record: dict, meta=None) -> str:
                   "is the nearest recorded state, not an exact one." if commit.endswith("-dirty") else "")
     rows = "\n".join(f"| `{name}` | `{digest}` |" for name, digest in record["data_files"].items())
     files = f"| data file | SHA-256 |\n| --- | --- |\n{rows}\n" if rows else "No data file was read.\n"
-    source_link = source_url(meta, f"{record['docname']}.ipynb", sha)
+    source_link = source_markdown(meta, f"{record['docname']}.ipynb", sha)
     citation = ChapterCitation(record["chapter"], record["docname"], record["title"], record["date"], commit)
-    citation_url = chapter_url(meta, record["docname"])
     return f"""::::{{admonition}} Reproduce this chapter
 :class: tip
 This page was computed on {record['date']} from {record['data_source']}, at commit
-`{commit or 'unknown'}`.{dirty_note} In a clone of the [repository]({meta.repository}):
+`{commit or 'unknown'}`.{dirty_note} In a clone of the {repository_markdown(meta)}:
 
 ```bash
 {checkout}
@@ -275,16 +273,12 @@ make setup
 
 {files}
 Downloads: the {{download}}`executed notebook <{notebook}>` this page was rendered
-from, and the [source notebook]({source_link}) (without outputs) at that commit.
+from, and the {source_link} (without outputs) at that commit.
 ::::
 
 ::::{{admonition}} Cite this chapter
 :class: note
-{apa_citation(meta, citation).replace(citation_url, f'<{citation_url}>')}
-
-```bibtex
-{bibtex_entry(meta, citation)}
-```
+{cite_markdown(meta, citation)}
 ::::
 """
 

@@ -3,7 +3,7 @@
 Each chapter's first code cell after its parameters calls :func:`start_chapter`
 instead of repeating the same six lines: it resolves the data folder (or makes
 the example dataset of *seed*), says on the page what the data are, switches on
-figure alt text and opens the chapter's results ledger.
+figure alt text (and the figure check), renders tables for reading and opens the chapter's results ledger.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from helpers.data.simulate import example_data_dir
 from helpers.report.banner import data_banner, describe_data
 from helpers.report.figure_alt import enable_alt_text
 from helpers.report.ledger import ResultsLedger
+from helpers.report.tables import enable_tables
 
 
 @dataclass
@@ -49,6 +50,7 @@ def start_chapter(name: str, data_dir: str | Path = "data", seed: int | None = N
     chapter = Chapter(name=name, data_dir=source, data_info=describe_data(source),
                       ledger=ResultsLedger(chapter=name, glue=glue))
     enable_alt_text()
+    enable_tables()
     pending_warnings()  # forget warnings of an earlier chapter in the same kernel
     if show:
         from IPython.display import Markdown, display

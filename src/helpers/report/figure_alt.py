@@ -17,6 +17,8 @@ Two halves:
   rendered page (myst-nb names image files by the SHA-256 of their bytes, which
   :func:`alt_by_image_hash` uses to match them).
 
+The same formatter measures every figure's legibility
+(:mod:`helpers.report.figure_check`) into ``{"image/png": {"figure_check": ...}}``.
 The PNG bytes are exactly those of the inline backend, so figures stay
 byte-identical between runs.
 """
@@ -64,14 +66,26 @@ def describe_figure(fig) -> str:
     return text
 
 
-def png_with_alt(fig) -> tuple[bytes, dict] | bytes:
-    """Return the inline backend's PNG of *fig* and, if it has one, ``{"alt": description}``."""
+def png_with_alt(fig) -> tuple[bytes, dict]:
+    """Return the inline backend's PNG of *fig* and its metadata: alt text and legibility measurements.
+
+    The metadata is ``{"alt": description, "figure_check": measurements}``
+    (``alt`` only when the figure has a description); the measurements are those
+    of :func:`helpers.report.figure_check.measure_figure`, which the built-book
+    test reads back from the executed notebooks.
+    """
     from IPython.core.pylabtools import print_figure
     from matplotlib_inline.backend_inline import InlineBackend
 
+    from helpers.report.figure_check import measure_figure
+
+    measures = measure_figure(fig).as_dict()
     data = print_figure(fig, "png", **InlineBackend.instance().print_figure_kwargs)
     alt = describe_figure(fig)
-    return (data, {"alt": alt}) if alt else data
+    metadata = {"figure_check": measures}
+    if alt:
+        metadata["alt"] = alt
+    return data, metadata
 
 
 def enable_alt_text(shell=None) -> None:
@@ -95,4 +109,17 @@ def alt_by_image_hash(notebook: dict) -> dict[str, str]:
             if alt and data:
                 text = "".join(data) if isinstance(data, list) else data
                 found[hashlib.sha256(base64.b64decode(text)).hexdigest()] = alt
+    return found
+
+
+def figure_checks(notebook: dict) -> list[tuple[str, dict]]:
+    """Return ``(alt text or cell id, figure_check measurements)`` of every figure output of *notebook*."""
+    found = []
+    for index, cell in enumerate(notebook.get("cells", [])):
+        for output in cell.get("outputs", []) or []:
+            if "image/png" not in output.get("data", {}):
+                continue
+            meta = output.get("metadata", {}).get("image/png") or {}
+            name = meta.get("alt") or f"cell {cell.get('id', index)}"
+            found.append((name, meta.get("figure_check")))
     return found

@@ -1,4 +1,11 @@
-"""Figures of the book. Every function returns a matplotlib Figure and never shows or saves it."""
+"""Figures of the book. Every function returns a matplotlib Figure and never shows or saves it.
+
+Every figure ends with :func:`_finish` (or :func:`_finish_with_band` when a
+figure legend sits below the axes): long labels and titles are wrapped, the
+figure grows until its data area takes most of its width
+(:func:`helpers.report.figure_layout.fit_figure`) and numeric ticks never
+collide; :mod:`helpers.report.figure_check` measures the result.
+"""
 
 from __future__ import annotations
 
@@ -6,10 +13,16 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import seaborn as sns
+from matplotlib.ticker import Locator
 
 from helpers.report.figure_alt import SIMULATED_MARK
+from helpers.report.figure_layout import fit_figure, wrap_label, wrap_labels
 
 MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*", "<", ">")
+#: The height (inches) kept free at the bottom of a figure for the simulated-data stamp.
+STAMP_BAND_IN = 0.2
+#: Row labels (estimates, strata, estimators) are wrapped at this many characters.
+LABEL_WIDTH = 30
 
 
 def mark_simulated(fig: plt.Figure, simulated: bool = True) -> plt.Figure:
@@ -20,22 +33,76 @@ def mark_simulated(fig: plt.Figure, simulated: bool = True) -> plt.Figure:
     return fig
 
 
-def _finish(fig: plt.Figure, simulated: bool, suptitle: str | None = None) -> plt.Figure:
-    """Give *fig* the book's finish: optional suptitle, no top/right spines, tight layout, simulated stamp."""
+def _wrap_titles(fig: plt.Figure) -> None:
+    """Wrap every axes title to the width its column of the figure gives it."""
+    for ax in fig.axes:
+        spec = ax.get_subplotspec()
+        columns = spec.get_gridspec().ncols if spec is not None else 1
+        for loc in ("center", "left"):
+            title = ax.get_title(loc)
+            if title:
+                artist = ax.title if loc == "center" else ax._left_title
+                chars = int(fig.get_figwidth() / columns * 72 / (artist.get_fontsize() * 0.58))
+                ax.set_title(wrap_label(title, max(chars, 18)), fontsize=artist.get_fontsize(), loc=loc)
+
+
+def _finish(fig: plt.Figure, simulated: bool, suptitle: str | None = None, band_in: float = 0.0) -> plt.Figure:
+    """Give *fig* the book's finish: suptitle, no top/right spines, a layout that reads, simulated stamp.
+
+    *band_in* inches are kept free below the axes (for a figure legend), plus
+    the stamp's band when *simulated*.
+    """
     if suptitle is not None:
-        fig.suptitle(suptitle, fontsize=10)
+        chars = int(fig.get_figwidth() * 72 / (10 * 0.58))
+        fig.suptitle(wrap_label(suptitle, max(chars, 30)), fontsize=10)
+    _wrap_titles(fig)
     sns.despine(fig)
-    fig.tight_layout()
+    bottom = band_in + (STAMP_BAND_IN if simulated else 0.0)
+    fit_figure(fig, rect=(0, bottom / fig.get_figheight(), 1, 1) if bottom else None)
     return mark_simulated(fig, simulated)
+
+
+def nice_log_ticks(low: float, high: float, max_ticks: int = 8) -> list[float]:
+    """Return plain-number ticks (…, 0.5, 0.7, 1, 2, 3, 5, …) between *low* and *high*, at most *max_ticks*.
+
+    The densest of the mantissa sets 1-2-3-5-7, 1-2-5, 1-3 and 1 that fits is used.
+
+    >>> nice_log_ticks(0.87, 7.6)
+    [1.0, 2.0, 3.0, 5.0, 7.0]
+    >>> nice_log_ticks(0.01, 100)
+    [0.01, 0.1, 1.0, 10.0, 100.0]
+    """
+    low, high = sorted((float(low), float(high)))
+    if not (np.isfinite(low) and np.isfinite(high)) or low <= 0:
+        return []
+    first, last = int(np.floor(np.log10(low))), int(np.ceil(np.log10(high)))
+    ticks: list[float] = []
+    for mantissas in ((1, 2, 3, 5, 7), (1, 2, 5), (1, 3), (1,)):
+        ticks = [float(f"{m * 10.0 ** e:.12g}") for e in range(first, last + 1) for m in mantissas
+                 if low * (1 - 1e-9) <= m * 10.0 ** e <= high * (1 + 1e-9)]
+        if len(ticks) <= max_ticks:
+            break
+    return ticks
+
+
+class _NiceLogLocator(Locator):
+    """Ticks of :func:`nice_log_ticks` for the axis's current view."""
+
+    def __call__(self):
+        low, high = self.axis.get_view_interval()
+        return nice_log_ticks(low, high)
+
+    def tick_values(self, vmin, vmax):
+        return nice_log_ticks(vmin, vmax)
 
 
 def _log_axis(axis) -> None:
     """Put *axis* on a log scale labelled with plain numbers (0.5, 1, 2), not powers of ten."""
-    from matplotlib.ticker import FuncFormatter, LogLocator
+    from matplotlib.ticker import FuncFormatter, NullLocator
 
     axis.axes.set_xscale("log") if axis.axis_name == "x" else axis.axes.set_yscale("log")
-    axis.set_major_locator(LogLocator(base=10, subs=(0.1, 0.2, 0.3, 0.5, 0.7, 1.0)))
-    axis.set_minor_locator(LogLocator(base=10, subs=()))
+    axis.set_major_locator(_NiceLogLocator())
+    axis.set_minor_locator(NullLocator())
     axis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
 
 
@@ -82,7 +149,7 @@ def plot_unit_points(
         ax.hlines(gmean, i - 0.3, i + 0.3, color="black", linewidth=2.5)
     if log_base:
         _log_axis(ax.yaxis)
-    ax.set_xticks(range(len(order)), order)
+    ax.set_xticks(range(len(order)), wrap_labels(order, 16))
     ax.set_ylabel(ylabel)
     ax.set_title(title, fontsize=10)
     ax.legend(title=batch, fontsize=7, title_fontsize=7, frameon=False, loc="center left",
@@ -103,29 +170,19 @@ def plot_effects(
     reference: float = 1.0,
     simulated: bool = True,
 ) -> plt.Figure:
-    """Plot estimates with confidence intervals (one row each), optionally with true values.
+    """Plot ratio estimates with confidence intervals (one row each, log axis), optionally with true values.
 
     Parameters
     ----------
     effects : DataFrame
         One row per estimate with columns *label*, *estimate*, *low*, *high*
         (and *truth* if given), on the ratio scale.
+    reference : float
+        The null value drawn as a dashed line.
     """
-    fig, ax = plt.subplots(figsize=(5.6, 1.3 + 0.45 * len(effects)))
-    ys = np.arange(len(effects))[::-1]
-    ax.errorbar(effects[estimate], ys,
-                xerr=[effects[estimate] - effects[low], effects[high] - effects[estimate]],
-                fmt="o", color="black", capsize=3, label="estimate (95% CI)")
-    if truth is not None:
-        ax.scatter(effects[truth], ys, marker="x", color="#b22222", zorder=3,
-                   label="true value put into the simulation")
-    ax.axvline(reference, color="grey", linestyle="--", linewidth=1)
-    _log_axis(ax.xaxis)
-    ax.set_yticks(ys, effects[label])
-    ax.set_xlabel(xlabel)
-    ax.set_title(title, fontsize=10)
-    ax.legend(fontsize=7, frameon=False, loc="upper left", bbox_to_anchor=(1.02, 1.0))
-    return _finish(fig, simulated)
+    return _plot_intervals(effects, label=label, estimate=estimate, low=low, high=high, xlabel=xlabel,
+                           title=title, truth=truth, check=None, check_label="", log_scale=True,
+                           reference=reference, simulated=simulated, ci_label="estimate (95% CI)")
 
 
 def plot_forest(
@@ -154,7 +211,8 @@ def plot_forest(
         is the thin line through the diamond.
     """
     n_rows = len(strata) + len(pooled)
-    fig, ax = plt.subplots(figsize=(7.6, 1.4 + 0.32 * n_rows))
+    names = wrap_labels([*strata["label"], *(label for label, _ in pooled)], LABEL_WIDTH)
+    fig, ax = plt.subplots(figsize=(7.6, 1.9 + sum(max(0.32, 0.19 * (n.count("\n") + 1) + 0.1) for n in names)))
     ys = np.arange(n_rows)[::-1]
     groups = list(dict.fromkeys(strata[group])) if group else [None]
     palette = dict(zip(groups, sns.color_palette("colorblind", len(groups)), strict=True))
@@ -174,7 +232,7 @@ def plot_forest(
     _log_axis(ax.xaxis)
     low, high = ax.get_xlim()
     ax.set_xticks([t for t in (0.125, 0.25, 0.5, 1.0, 2.0, 4.0) if low <= t <= high])
-    ax.set_yticks(ys, [*strata["label"], *(label for label, _ in pooled)])
+    ax.set_yticks(ys, names)
     ax.set_xlabel(xlabel)
     ax.set_title(title, fontsize=10)
     handles = [plt.Line2D([], [], marker="s", linestyle="", color=palette[g], label=str(g)) for g in groups if g]
@@ -183,11 +241,11 @@ def plot_forest(
         handles.append(plt.Line2D([], [], marker="x", linestyle="", color="#b22222",
                                   label="true value put into the simulation"))
     # The legend sits in its own band below the axes, above the "simulated" stamp.
-    fig.legend(handles=handles, fontsize=7, frameon=False, loc="lower center", ncol=len(handles),
-               bbox_to_anchor=(0.5, 0.2 / fig.get_figheight()))
-    sns.despine(fig)
-    fig.tight_layout(rect=(0, 0.5 / fig.get_figheight(), 1, 1))
-    return mark_simulated(fig, simulated)
+    ncol = min(len(handles), 3)
+    rows = -(-len(handles) // ncol)
+    fig.legend(handles=handles, fontsize=7, frameon=False, loc="lower center", ncol=ncol,
+               bbox_to_anchor=(0.5, STAMP_BAND_IN / fig.get_figheight()))
+    return _finish(fig, simulated, band_in=0.08 + 0.16 * rows)
 
 
 def plot_specification_curve(
@@ -241,7 +299,7 @@ def plot_specification_curve(
         bottom.scatter(x[used], np.full(used.sum(), y), s=8, color="black", marker="|")
         if used[first]:
             bottom.scatter([first], [y], s=20, color="#b22222", marker="D", zorder=3)
-    bottom.set_yticks(ys, [f"{c}: {o}" for c, o in options], fontsize=7)
+    bottom.set_yticks(ys, wrap_labels([f"{c}: {o}" for c, o in options], 36), fontsize=7)
     bottom.set_ylim(-0.7, len(options) - 0.3)
     bottom.set_xlabel("specification (sorted by estimate)")
     return _finish(fig, simulated)
@@ -292,7 +350,7 @@ def plot_superplot(
                        linewidth=0.9, zorder=3)
         if len(group_means):
             ax.hlines(group_means[mean_y].mean(), i - 0.32, i + 0.32, color="black", linewidth=2.5, zorder=4)
-    ax.set_xticks(range(len(order)), order, fontsize=8)
+    ax.set_xticks(range(len(order)), wrap_labels(order, 16), fontsize=8)
     ax.set_ylabel(ylabel)
     ax.set_ylim(bottom=0)
     ax.set_title(title, fontsize=10)
@@ -321,8 +379,13 @@ def plot_fraction_distribution(
         One row per sample x fraction with ``sample_id``, ``fraction``,
         ``share`` and the columns *facet* and *hue*.
     """
-    fig, axes = plt.subplots(1, len(facet_order), figsize=(2.6 * len(facet_order) + 1.0, 3.4), sharey=True,
+    ncols = min(len(facet_order), 2)  # two panels a row: four panels in one row are unreadable in a page
+    nrows = -(-len(facet_order) // ncols)
+    fig, grid = plt.subplots(nrows, ncols, figsize=(3.0 * ncols + 1.4, 3.0 * nrows + 0.4), sharey=True,
                              squeeze=False)
+    for extra in grid.flat[len(facet_order):]:
+        extra.set_visible(False)
+    axes = [list(grid.flat[:len(facet_order)])]
     palette = dict(zip(hue_order, sns.color_palette("colorblind", len(hue_order)), strict=True))
     rng = np.random.default_rng(0)  # fixed jitter: figures are deterministic
     width = 0.8 / len(hue_order)
@@ -340,8 +403,9 @@ def plot_fraction_distribution(
         ax.set_xticks(range(len(fractions)), [f.replace("_", " ") for f in fractions], rotation=45, ha="right",
                       fontsize=7)
         ax.set_title(level.replace("_", " "), fontsize=8)
-    axes[0][0].set_ylabel("share of the sample's signal\n(equal protein per lane)")
-    axes[0][-1].legend(fontsize=7, frameon=False, loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    for row in grid:
+        row[0].set_ylabel("share of the sample's signal\n(equal protein per lane)", fontsize=8)
+    grid[0][-1].legend(fontsize=7, frameon=False, loc="upper left", bbox_to_anchor=(1.0, 1.0))
     return _finish(fig, simulated, suptitle=title)
 
 
@@ -451,35 +515,50 @@ def plot_differences(
 ) -> plt.Figure:
     """Plot estimates with confidence intervals, one row each, on a linear or log axis.
 
-    Like :func:`plot_effects`, with room for the legend at any number of rows:
-    differences (null value 0) on a linear axis, or ratios (null value 1)
-    with ``log_scale=True``. *truth* adds the simulated true value (red
-    cross); *check* adds a second estimate of the same quantity (open
-    circle), e.g. from another method that should agree.
+    Like :func:`plot_effects`: differences (null value 0) on a linear axis, or
+    ratios (null value 1) with ``log_scale=True``. *truth* adds the simulated
+    true value (red cross); *check* adds a second estimate of the same
+    quantity (open circle), e.g. from another method that should agree.
     """
-    fig, ax = plt.subplots(figsize=(6.0, 1.6 + 0.42 * len(effects)))
+    return _plot_intervals(effects, label=label, estimate=estimate, low=low, high=high, xlabel=xlabel,
+                           title=title, truth=truth, check=check, check_label=check_label, log_scale=log_scale,
+                           reference=1.0 if log_scale else 0.0, simulated=simulated, ci_label="estimate (CI)")
+
+
+def _plot_intervals(effects: pd.DataFrame, *, label: str, estimate: str, low: str, high: str, xlabel: str,
+                    title: str, truth: str | None, check: str | None, check_label: str, log_scale: bool,
+                    reference: float, simulated: bool, ci_label: str) -> plt.Figure:
+    """Draw the rows of :func:`plot_effects` and :func:`plot_differences`; the legend sits below the axes.
+
+    Row labels are wrapped; the figure is as tall as its wrapped labels need
+    and grows sideways until the data area has most of its width.
+    """
+    names = wrap_labels(effects[label].astype(str), LABEL_WIDTH)
+    lines = [n.count("\n") + 1 for n in names]
+    row_in = [max(0.42, 0.16 * k + 0.14) for k in lines]
+    fig, ax = plt.subplots(figsize=(6.4, 1.2 + sum(row_in)))
     ys = np.arange(len(effects))[::-1]
     ax.errorbar(effects[estimate], ys,
                 xerr=[effects[estimate] - effects[low], effects[high] - effects[estimate]],
-                fmt="o", color="black", capsize=3, label="estimate (CI)")
+                fmt="o", color="black", capsize=3, label=ci_label)
     if check is not None:
         ax.scatter(effects[check], ys - 0.18, marker="o", facecolor="none", edgecolor="#1b9e77", zorder=3,
                    label=check_label)
     if truth is not None:
         ax.scatter(effects[truth], ys, marker="x", color="#b22222", zorder=4,
                    label="true value put into the simulation")
-    ax.axvline(1.0 if log_scale else 0.0, color="grey", linestyle="--", linewidth=1)
+    ax.axvline(reference, color="grey", linestyle="--", linewidth=1)
     if log_scale:
         _log_axis(ax.xaxis)
     ax.set_ylim(-0.6, len(effects) - 0.4)
-    ax.set_yticks(ys, effects[label])
+    ax.set_yticks(ys, names)
     ax.set_xlabel(xlabel)
     ax.set_title(title, fontsize=10)
     handles, labels = ax.get_legend_handles_labels()
-    fig.legend(handles, labels, fontsize=7, frameon=False, loc="lower left", bbox_to_anchor=(0.01, 0.0))
-    sns.despine(fig)
-    fig.tight_layout(rect=(0, (0.1 + 0.16 * len(labels)) / fig.get_figheight(), 1, 1))
-    return mark_simulated(fig, simulated)
+    fig.legend(handles, labels, fontsize=7, frameon=False, loc="lower left", ncol=min(len(labels), 2),
+               bbox_to_anchor=(0.01, STAMP_BAND_IN / fig.get_figheight()))
+    rows = -(-len(labels) // 2)
+    return _finish(fig, simulated, band_in=0.08 + 0.16 * rows)
 
 
 def plot_dose_response(
@@ -588,7 +667,8 @@ def plot_survival(
     for side in ("top", "right", "left"):
         tab.spines[side].set_visible(False)
     sns.despine(fig=fig, ax=ax)
-    fig.tight_layout()
+    _wrap_titles(fig)
+    fit_figure(fig, rect=(0, (STAMP_BAND_IN if simulated else 0.0) / fig.get_figheight(), 1, 1))
     return mark_simulated(fig, simulated)
 
 
@@ -629,10 +709,9 @@ def plot_calibration(
             ax.errorbar(row.value, ys[row.estimator], xerr=1.96 * row.mc_se, fmt="o", capsize=3,
                         color="#b22222" if naive else "black", markerfacecolor="white" if naive else None)
         ax.set_xlabel(xlabel)
-    axes[0].set_yticks(list(ys.values()), [labels.get(n, n) for n in ys], fontsize=7)
+    axes[0].set_yticks(list(ys.values()), wrap_labels([labels.get(n, n) for n in ys], 36), fontsize=7)
     axes[0].legend(fontsize=7, frameon=False, loc="lower left")
-    fig.suptitle(title + " (bars: 95% Monte Carlo interval; open red: naive variants)", fontsize=9)
-    return _finish(fig, simulated)
+    return _finish(fig, simulated, suptitle=title + " (bars: 95% Monte Carlo interval; open red: naive variants)")
 
 
 def plot_power_curves(

@@ -1,0 +1,204 @@
+"""Tables a reader can read: no positional index, numbers rounded, wide tables scroll with a visible cue.
+
+:func:`show_table` turns a DataFrame (or Series) into a :class:`Table` that
+renders
+
+* in HTML (the web book): without the 0..n index a positional index adds, its
+  numbers rounded for reading (:func:`format_number_cell`), inside a container
+  that scrolls sideways when the table is wider than the text column and says
+  so above the table ("scroll sideways") when it has many columns;
+* in Markdown (what the PDF uses: myst-nb's LaTeX builder prefers it to HTML and
+  turns it into a plain Sphinx table, so LaTeX typesets an ordinary ``tabular``;
+  ``text/latex`` would be typeset as math) with the same cells;
+* as plain text, the same cells.
+
+:meth:`Table.latex` gives a stand-alone ``tabular`` for other uses.
+
+:func:`enable_tables` (called by :func:`helpers.report.chapter.start_chapter`)
+makes every DataFrame and Series a chapter displays go through
+:func:`show_table`, so a chapter's last expression ``effects.round(3)`` is shown
+this way without further code.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+from dataclasses import dataclass
+
+import pandas as pd
+
+#: A table with more columns than this gets the "scroll sideways" cue above it.
+WIDE_COLUMNS = 6
+#: The cue shown above a wide table in HTML.
+SCROLL_CUE = "Wide table: scroll sideways to see every column \u2192"
+#: Inline style of the scrolling container (the book's CSS adds scroll shadows, :mod:`helpers.build.html_assets`).
+SCROLL_STYLE = "overflow-x:auto;max-width:100%;"
+
+
+def format_number_cell(value) -> str:
+    """Return *value* as a reader reads it: 3 decimals below 10, fewer above, tiny values in e-notation.
+
+    >>> [format_number_cell(v) for v in (0.123456, 12.3456, 1234.5, 2.5e-06, float("nan"), 3, True, "WT")]
+    ['0.123', '12.35', '1,234', '2.5e-06', '–', '3', 'True', 'WT']
+    """
+    if isinstance(value, bool) or value is None:
+        return "–" if value is None else str(value)
+    if isinstance(value, int) or (hasattr(value, "dtype") and getattr(value.dtype, "kind", "") in "iu"):
+        return f"{int(value):,}" if abs(int(value)) >= 10_000 else str(int(value))
+    if isinstance(value, float) or (hasattr(value, "dtype") and getattr(value.dtype, "kind", "") == "f"):
+        v = float(value)
+        if math.isnan(v):
+            return "–"
+        if math.isinf(v):
+            return "∞" if v > 0 else "−∞"
+        size = abs(v)
+        if v == 0:
+            return "0"
+        if size < 0.001:
+            return f"{v:.1e}"
+        if size < 10:
+            return f"{v:.3f}"
+        if size < 100:
+            return f"{v:.2f}"
+        if size < 1000:
+            return f"{v:.1f}"
+        return f"{v:,.0f}"
+    return str(value)
+
+
+def _positional(index: pd.Index) -> bool:
+    """True for an unnamed index that is just 0..n-1 (it carries no information)."""
+    if index.nlevels > 1 or index.name is not None:
+        return False
+    if isinstance(index, pd.RangeIndex):
+        return True
+    return pd.api.types.is_integer_dtype(index) and list(index) == list(range(len(index)))
+
+
+def _as_frame(data) -> pd.DataFrame:
+    if isinstance(data, pd.Series):
+        return data.to_frame(name=data.name if data.name is not None else "value")
+    return data
+
+
+@dataclass
+class Table:
+    """A table ready for the page: formatted cells, whether its index is shown, an optional caption."""
+
+    frame: pd.DataFrame
+    show_index: bool
+    caption: str = ""
+
+    def cells(self) -> pd.DataFrame:
+        """Return the table's cells as formatted strings (the index as leading columns when shown)."""
+        frame = self.frame.reset_index() if self.show_index else self.frame
+        out = frame.copy()
+        for column in out.columns:
+            out[column] = [format_number_cell(v) for v in frame[column]]
+        out.columns = [_column_name(c) for c in out.columns]
+        return out
+
+    @property
+    def wide(self) -> bool:
+        """True when the table has more than :data:`WIDE_COLUMNS` columns (counting a shown index)."""
+        return self.cells().shape[1] > WIDE_COLUMNS
+
+    def _repr_html_(self) -> str:
+        cells = self.cells()
+        source = self.frame.reset_index() if self.show_index else self.frame
+        numeric = [pd.api.types.is_numeric_dtype(source[c]) and not pd.api.types.is_bool_dtype(source[c])
+                   for c in source.columns]
+        align = ['style="text-align:right"' if n else 'style="text-align:left"' for n in numeric]
+        head = "".join(f'<th scope="col" {a}>{html.escape(c)}</th>' for c, a in zip(cells.columns, align, strict=True))
+        rows = "".join("<tr>" + "".join(f"<td {a}>{html.escape(v)}</td>" for v, a in zip(row, align, strict=True))
+                       + "</tr>" for row in cells.itertuples(index=False))
+        caption = f"<caption>{html.escape(self.caption)}</caption>" if self.caption else ""
+        cue = f'<p class="table-scroll-cue">{html.escape(SCROLL_CUE)}</p>' if self.wide else ""
+        return (f'<div class="book-table">{cue}<div class="table-scroll" role="region" tabindex="0" '
+                f'aria-label="table" style="{SCROLL_STYLE}"><table class="dataframe book-table-body">{caption}'
+                f"<thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table></div></div>")
+
+    def _repr_markdown_(self) -> str:
+        cells = self.cells()
+
+        def cell(text: str) -> str:
+            return html.escape(str(text), quote=False).replace("|", "\\|").replace("\n", " ") or " "
+
+        head = "| " + " | ".join(cell(c) for c in cells.columns) + " |"
+        rule = "|" + "|".join(" --- " for _ in cells.columns) + "|"
+        rows = ["| " + " | ".join(cell(v) for v in row) + " |" for row in cells.itertuples(index=False)]
+        caption = f"*{cell(self.caption)}*\n\n" if self.caption else ""
+        return caption + "\n".join([head, rule, *rows]) + "\n"
+
+    def latex(self) -> str:
+        """Return the table as a stand-alone LaTeX ``tabular`` (booktabs rules), shrunk to the line width if wider."""
+        cells = self.cells()
+        body = cells.to_latex(index=False, escape=True, column_format="l" * cells.shape[1])
+        body = body.replace("\u2212", "$-$")
+        caption = f"\\noindent\\textit{{{_latex_escape(self.caption)}}}\\par\n" if self.caption else ""
+        return (f"{caption}\\begingroup\\small\\noindent\\resizebox{{\\ifdim\\width>\\linewidth\\linewidth"
+                f"\\else\\width\\fi}}{{!}}{{%\n{body}}}\\par\\endgroup\n")
+
+    def __repr__(self) -> str:
+        return self.cells().to_string(index=False)
+
+
+def _column_name(column) -> str:
+    if isinstance(column, tuple):
+        return " / ".join(str(part) for part in column if str(part))
+    return str(column).replace("_", " ") if isinstance(column, str) else str(column)
+
+
+def _latex_escape(text: str) -> str:
+    for char, escaped in (("\\", r"\textbackslash{}"), ("&", r"\&"), ("%", r"\%"), ("$", r"\$"), ("#", r"\#"),
+                          ("_", r"\_"), ("{", r"\{"), ("}", r"\}")):
+        text = text.replace(char, escaped)
+    return text
+
+
+def show_table(data, caption: str = "", *, index: bool | None = None) -> Table:
+    """Return *data* (DataFrame or Series) as a :class:`Table` for the page.
+
+    Parameters
+    ----------
+    caption : str
+        Optional caption above the table.
+    index : bool, optional
+        Show the index as leading columns; by default only when it carries
+        information (not a 0..n-1 positional index).
+
+    >>> t = show_table(pd.DataFrame({"ratio": [1.23456, 0.5]}))
+    >>> t.show_index, "<th" in t._repr_html_() and ">0<" not in t._repr_html_()
+    (False, True)
+    >>> print(repr(t))
+    ratio
+    1.235
+    0.500
+    """
+    frame = _as_frame(data)
+    if index is None:
+        index = not _positional(frame.index)
+    return Table(frame=frame, show_index=bool(index), caption=caption)
+
+
+def _format_html(data) -> str:
+    return show_table(data)._repr_html_()
+
+
+def _format_markdown(data) -> str:
+    return show_table(data)._repr_markdown_()
+
+
+def enable_tables(shell=None) -> None:
+    """Make every DataFrame and Series displayed in this kernel render through :func:`show_table`."""
+    from IPython import get_ipython
+
+    shell = shell or get_ipython()
+    if shell is None:
+        return
+    formatters = shell.display_formatter.formatters
+    for kind in (pd.DataFrame, pd.Series):
+        formatters["text/html"].for_type(kind, _format_html)
+        formatters["text/markdown"].for_type(kind, _format_markdown)
+        formatters["text/plain"].for_type(kind, lambda data, printer, cycle: printer.text(repr(show_table(data))))
