@@ -16,6 +16,22 @@ from helpers.data.simulate import write_example_data  # noqa: E402
 from helpers.data.truths import DEFAULT_SEED  # noqa: E402
 
 
+def set_csv_cell(path: Path, row: int, column: str, value: str) -> None:
+    """Set one cell of a CSV file by plain text editing (row numbered as in the file, header = 1)."""
+    lines = path.read_text().splitlines()
+    header = lines[0].split(",")
+    cells = lines[row - 1].split(",")
+    cells[header.index(column)] = value
+    lines[row - 1] = ",".join(cells)
+    path.write_text("\n".join(lines) + "\n")
+
+
+@pytest.fixture
+def edit_cell():
+    """:func:`set_csv_cell`, for tests that break one cell of a copied table."""
+    return set_csv_cell
+
+
 @pytest.fixture
 def data_copy(tmp_path: Path) -> Path:
     """A writable copy of the shipped data folder (tests corrupt copies, never data/)."""

@@ -121,14 +121,6 @@ def test_simulation_is_deterministic_and_matches_the_spec():
     assert not a.duplicated(list(SPEC.key)).any()
 
 
-def _edit(path, row, column, value):
-    lines = path.read_text().splitlines()
-    header = lines[0].split(",")
-    cells = lines[row - 1].split(",")
-    cells[header.index(column)] = value
-    lines[row - 1] = ",".join(cells)
-    path.write_text("\n".join(lines) + "\n")
-
 
 @pytest.mark.parametrize(
     ("row", "column", "value", "expected"),
@@ -140,21 +132,21 @@ def _edit(path, row, column, value):
         (8, "stress", "rotenone", "one of vehicle, arsenite"),
     ],
 )
-def test_schema_rejects_bad_values(data_copy, row, column, value, expected):
+def test_schema_rejects_bad_values(data_copy, row, column, value, expected, edit_cell):
     path = data_copy / "mam_fraction.csv"
-    _edit(path, row, column, value)
+    edit_cell(path, row, column, value)
     with pytest.raises(DataValidationError) as err:
         load_table("mam_fraction", data_copy)
     assert f"mam_fraction.csv, row {row}, column '{column}'" in str(err.value)
     assert expected in str(err.value)
 
 
-def test_schema_rejects_duplicate_lane_and_inconsistent_sample(data_copy):
+def test_schema_rejects_duplicate_lane_and_inconsistent_sample(data_copy, edit_cell):
     path = data_copy / "mam_fraction.csv"
     lines = path.read_text().splitlines()
     lines.append(lines[1])
     path.write_text("\n".join(lines) + "\n")
-    _edit(path, 3, "genotype", "Sigmar1_KO" if "WT" in lines[2] else "WT")
+    edit_cell(path, 3, "genotype", "Sigmar1_KO" if "WT" in lines[2] else "WT")
     with pytest.raises(DataValidationError) as err:
         load_table("mam_fraction", data_copy)
     message = str(err.value)

@@ -9,16 +9,6 @@ import pytest
 from helpers.data.validate import DataValidationError, load_table, main, validate_directory
 
 
-def _edit(path, row, column, value):
-    """Set one cell of a CSV (row numbered as in the file, header = 1) by plain text editing."""
-    lines = path.read_text().splitlines()
-    header = lines[0].split(",")
-    cells = lines[row - 1].split(",")
-    cells[header.index(column)] = value
-    lines[row - 1] = ",".join(cells)
-    path.write_text("\n".join(lines) + "\n")
-
-
 def test_shipped_data_is_valid():
     from helpers.core.paths import DATA_DIR
 
@@ -39,9 +29,9 @@ def test_shipped_data_is_valid():
         ("mouse_blot", 20, "lane", "2.5", "whole number"),
     ],
 )
-def test_bad_value_is_reported_with_file_row_column(data_copy, table, row, column, value, expected):
+def test_bad_value_is_reported_with_file_row_column(data_copy, table, row, column, value, expected, edit_cell):
     path = data_copy / f"{table}.csv"
-    _edit(path, row, column, value)
+    edit_cell(path, row, column, value)
     before = hashlib.sha256(path.read_bytes()).digest()
     with pytest.raises(DataValidationError) as err:
         load_table(table, data_copy)
@@ -69,9 +59,9 @@ def test_duplicate_key_and_inconsistent_donor(data_copy):
     assert any("unique donor_id + region" in p.expected and p.row == len(lines) for p in problems)
 
 
-def test_every_problem_is_listed_not_only_the_first(data_copy, capsys):
-    _edit(data_copy / "human_blot.csv", 5, "ptbk1", "-1")
-    _edit(data_copy / "mouse_blot.csv", 8, "genotype", "KO")
+def test_every_problem_is_listed_not_only_the_first(data_copy, capsys, edit_cell):
+    edit_cell(data_copy / "human_blot.csv", 5, "ptbk1", "-1")
+    edit_cell(data_copy / "mouse_blot.csv", 8, "genotype", "KO")
     assert main([str(data_copy)]) == 1
     err = capsys.readouterr().err
     assert "human_blot.csv, row 5, column 'ptbk1'" in err

@@ -99,34 +99,26 @@ def test_simulated_onset_never_follows_end_stage():
         assert not ((mice["end_stage_observed"] == 1) & (mice["onset_observed"] == 0)).any()
 
 
-def _edit(path, row, column, value):
-    lines = path.read_text().splitlines()
-    header = lines[0].split(",")
-    cells = lines[row - 1].split(",")
-    cells[header.index(column)] = value
-    lines[row - 1] = ",".join(cells)
-    path.write_text("\n".join(lines) + "\n")
 
-
-def test_schema_rejects_a_censoring_flag_outside_zero_and_one(data_copy):
-    _edit(data_copy / "disease_course.csv", 3, "end_stage_observed", "2")
+def test_schema_rejects_a_censoring_flag_outside_zero_and_one(data_copy, edit_cell):
+    edit_cell(data_copy / "disease_course.csv", 3, "end_stage_observed", "2")
     with pytest.raises(DataValidationError) as err:
         load_table("disease_course", data_copy)
     assert "disease_course.csv, row 3, column 'end_stage_observed': found '2'; expected a whole number between 0 and 1" in str(err.value)
 
 
-def test_schema_rejects_onset_after_end_stage(data_copy):
-    _edit(data_copy / "disease_course.csv", 4, "onset_day", "1200")
+def test_schema_rejects_onset_after_end_stage(data_copy, edit_cell):
+    edit_cell(data_copy / "disease_course.csv", 4, "onset_day", "1200")
     with pytest.raises(DataValidationError) as err:
         load_table("disease_course", data_copy)
     assert "row 4, column 'onset_day': found '1200'; expected" in str(err.value)
     assert "not later than end_stage_day of the same row" in str(err.value)
 
 
-def test_schema_rejects_end_stage_observed_after_censored_onset(data_copy):
+def test_schema_rejects_end_stage_observed_after_censored_onset(data_copy, edit_cell):
     mice = load_table("disease_course", data_copy)
     row = int(np.flatnonzero(mice["onset_observed"] == 0)[0]) + 2  # file row (header is row 1)
-    _edit(data_copy / "disease_course.csv", row, "end_stage_observed", "1")
+    edit_cell(data_copy / "disease_course.csv", row, "end_stage_observed", "1")
     with pytest.raises(DataValidationError) as err:
         load_table("disease_course", data_copy)
     assert f"row {row}, column 'end_stage_observed'" in str(err.value)
