@@ -10,6 +10,7 @@ import pytest
 from scipy import stats
 
 from helpers.simstudies import calibration as cal
+from helpers.simstudies import calibration_registry as registry
 
 
 def _normal_design(n: int) -> cal.Design:
@@ -127,7 +128,7 @@ def test_ec50_design_targets_the_true_log_ratio_and_its_null_equal_ec50s():
     # The same seed gives the same data; the null changes only the Sigmar1-/- cultures.
     null = design.simulate(0, True)
     pd.testing.assert_frame_equal(design.simulate(0, True), null)
-    other = cells["genotype"] != cal.EC50_GENOTYPE
+    other = cells["genotype"] != registry.EC50_GENOTYPE
     pd.testing.assert_frame_equal(cells[other], null[other])
     est = cal.ESTIMATORS["ec50_log_ratio"]
     seeds = range(8)
@@ -148,7 +149,7 @@ def test_ec50_estimator_reproduces_the_chapter_ratio_on_the_example_data():
 
     cells = load_table("arsenite_cells", resolve_data_dir("data"))
     table = dr.summarise_ec50(dr.fit_per_unit(cells, "viability"), reference="WT", alpha=0.05)
-    row = table.set_index("genotype").loc[cal.EC50_GENOTYPE]
+    row = table.set_index("genotype").loc[registry.EC50_GENOTYPE]
     fit = cal.ESTIMATORS["ec50_log_ratio"].fit(cells, 0.05)
     assert math.exp(fit.estimate) == pytest.approx(row["ratio"], rel=1e-12)
     assert (math.exp(fit.ci_low), math.exp(fit.ci_high)) == pytest.approx((row["ratio_ci_low"], row["ratio_ci_high"]))
@@ -163,17 +164,17 @@ def test_synthesis_design_pools_as_many_strata_as_the_chapter_default_and_draws_
     # The chapter's default pool ("motor" strata): human motor regions and mouse motor tissues x mutants.
     human = sum(meta.MOTOR_TISSUES[r] for r in HUMAN_BLOT.regions)
     mouse = sum(meta.MOTOR_TISSUES[t] for t in MOUSE_TISSUES) * (len(MOUSE_COHORT.genotypes) - 1)
-    assert len(cal.META_SES) == human + mouse == 8
+    assert len(registry.META_SES) == human + mouse == 8
     design = cal.DESIGNS["meta_synthesis"]
     n = 500
     draws = np.array([design.simulate(s, False)[0] for s in range(n)])
     nulls = np.array([design.simulate(s, True)[0] for s in range(n)])
-    np.testing.assert_allclose(draws - nulls, cal.META_MU)  # paired: only mu differs
-    ses = np.asarray(cal.META_SES)
+    np.testing.assert_allclose(draws - nulls, registry.META_MU)  # paired: only mu differs
+    ses = np.asarray(registry.META_SES)
     np.testing.assert_array_equal(design.simulate(3, False)[1], ses)
-    total_var = cal.META_TAU**2 + ses**2  # marginal variance of each stratum's estimate
+    total_var = registry.META_TAU**2 + ses**2  # marginal variance of each stratum's estimate
     se_mean = math.sqrt(total_var.sum() / len(ses) ** 2 / n)
-    assert abs(draws.mean() - cal.META_MU) < 4 * se_mean
+    assert abs(draws.mean() - registry.META_MU) < 4 * se_mean
     assert abs(nulls.mean()) < 4 * se_mean
     # Per stratum, the sample variance over n draws is within 4 SEs (sqrt(2/(n-1)) relative) of tau^2 + s_i^2.
     ratio = draws.var(axis=0, ddof=1) / total_var
