@@ -23,7 +23,7 @@ from helpers.core.paths import BUILD_DIR, ROOT, resolve_data_dir
 #: No module of the watched packages (``helpers``) is ever imported there, so every helper a
 #: chapter uses is still executed, and recorded, in its own kernel.
 ZYGOTE_PRELOAD = ("numpy", "pandas", "scipy.stats", "scipy.optimize", "statsmodels.api", "statsmodels.formula.api",
-                  "pandera.pandas", "lifelines", "yaml", "nbformat", "IPython", "ipykernel.kernelapp",
+                  "pyarrow", "pyarrow.compute", "lifelines", "yaml", "nbformat", "IPython", "ipykernel.kernelapp",
                   "matplotlib", "matplotlib.pyplot", "seaborn")
 
 

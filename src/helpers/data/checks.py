@@ -214,3 +214,20 @@ def to_column(text: pa.Array, values, kind: str, large: bool):
     rank[order] = np.arange(len(order))
     categories = pd.Index(np.asarray(dictionary.to_numpy(zero_copy_only=False), dtype=object)[order])
     return pd.Categorical.from_codes(rank[codes], categories=categories)
+
+
+def check_row_rules(parsed: dict, texts: dict[str, pa.Array], spec: TableSpec, rows: np.ndarray,
+                    name: str) -> list[Problem]:
+    """Check the rules that tie a column to others of its row (a column's ``row_ok(frame)``, vectorised)."""
+    problems: list[Problem] = []
+    rules = [col for col in spec.columns if callable(getattr(col, "row_ok", None)) and col.name in parsed]
+    if not rules:
+        return problems
+    frame = pd.DataFrame({c: np.asarray(v) if not isinstance(v, pa.Array) else v.to_numpy(zero_copy_only=False)
+                          for c, v in parsed.items()})
+    for col in rules:
+        bad = ~np.asarray(col.row_ok(frame), dtype=bool)
+        text = texts[col.name]
+        problems += bounded(np.flatnonzero(bad), lambda i, col=col, text=text: Problem(
+            name, int(rows[i]), col.name, text[i].as_py(), col.expectation()))
+    return problems

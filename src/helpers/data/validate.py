@@ -286,6 +286,8 @@ def check_frame(frame: pd.DataFrame, spec: TableSpec, name: str) -> tuple[pd.Dat
     if all(k in texts for k in spec.key):
         problems += checks.check_keys(texts, spec, rows, name)
     problems += checks.check_constant_within(texts, spec, rows, name, unreadable)
+    if not problems:
+        problems += checks.check_row_rules(parsed, texts, spec, rows, name)
     problems = sorted(set(problems), key=lambda p: (p.row or 0, p.column or "", p.expected))
     if problems:
         return None, problems

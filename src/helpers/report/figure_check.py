@@ -176,6 +176,10 @@ def find_overlaps(fig, renderer=None, tol: float = OVERLAP_TOLERANCE_PX) -> list
 
 
 def _draw(fig):
+    if not hasattr(fig.canvas, "get_renderer"):  # a figure made without a pyplot backend: draw it with Agg
+        from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+        FigureCanvasAgg(fig)
     fig.canvas.draw()
     return fig.canvas.get_renderer()
 

@@ -356,6 +356,10 @@ def pla_power_grid(
     return pd.DataFrame(rows)
 
 
+class PowerOutOfReach(ValueError):
+    """The target power needs more experimental units than the search allows (the effect is too small)."""
+
+
 def required_mice_pla(
     components: PlaComponents, effect: float, cells: int, *, target: float, alpha: float, n_sims: int,
     seed: int, n_max: int = 1000,
@@ -374,12 +378,12 @@ def required_mice_pla(
 
     Raises
     ------
-    ValueError
+    PowerOutOfReach
         If more than *n_max* mice per group would be needed.
     """
     approx = required_n(lambda m: approximate_pla_power(components, effect, m, cells, alpha), target, n_max=n_max)
     if approx is None:
-        raise ValueError(f"an effect of {effect:.3f} needs more than {n_max} mice per group")
+        raise PowerOutOfReach(f"an effect of {effect:.3f} needs more than {n_max} mice per group")
     rng = np.random.default_rng(seed)
     simulated: dict[int, float] = {}
 
@@ -389,5 +393,5 @@ def required_mice_pla(
 
     n = refine_required_n(power_at, approx, target, n_max=n_max)
     if n is None:
-        raise ValueError(f"simulated power stays below {target} up to {n_max} mice per group")
+        raise PowerOutOfReach(f"simulated power stays below {target} up to {n_max} mice per group")
     return {"mice_approx": approx, "mice_per_group": n, "simulated_power": simulated[n]}

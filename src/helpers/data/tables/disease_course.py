@@ -6,7 +6,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-import pandera.pandas as pa
 from scipy import stats
 
 from helpers.data.cohorts import rng_for
@@ -85,36 +84,7 @@ def _censored_before_onset(frame: pd.DataFrame) -> pd.Series:
     return ~(left & (frame["end_stage_day"] != frame["onset_day"])).fillna(False)
 
 
-@dataclass(frozen=True)
-class DiseaseCourseSpec(TableSpec):
-    """Table spec whose schema also checks the rules of :class:`PairedColumn` columns."""
-
-    def pandera_schema(self) -> pa.DataFrameSchema:
-        """Return a schema that binds each row rule to the frame being validated."""
-        return _RowRuleSchema(self)
-
-
-class _RowRuleSchema:
-    """Validate like the plain schema, plus each paired column's row rule as a column check."""
-
-    def __init__(self, spec: TableSpec):
-        self.spec = spec
-
-    def validate(self, frame: pd.DataFrame, lazy: bool = True) -> pd.DataFrame:
-        columns = {}
-        for col in self.spec.columns:
-            column = col.pandera_column()
-            if isinstance(col, PairedColumn):
-                ok = col.row_ok(frame)
-                column = column.set_checks(
-                    [*column.checks, pa.Check(lambda s, ok=ok: ok.loc[s.index], error=col.rule)]
-                )
-            columns[col.name] = column
-        schema = pa.DataFrameSchema(columns, strict=True, ordered=False)
-        return schema.validate(frame, lazy=lazy)
-
-
-SPEC = DiseaseCourseSpec(
+SPEC = TableSpec(
     name="disease_course",
     filename="disease_course.csv",
     description=(

@@ -1,4 +1,4 @@
-"""Column and table specifications, and the pandera schema built from them."""
+"""Column and table specifications: what every column holds and how a table is keyed."""
 
 from __future__ import annotations
 
@@ -6,7 +6,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import pandas as pd
-import pandera.pandas as pa
 
 
 @dataclass(frozen=True)
@@ -57,32 +56,6 @@ class Column:
             return f"{noun} of at most {self.maximum:g}"
         return noun
 
-    def pandera_column(self) -> pa.Column:
-        """Return the pandera column that enforces this spec (after parsing)."""
-        error = self.expectation()
-        checks = []
-        if self.allowed is not None:
-            checks.append(pa.Check.isin(list(self.allowed), error=error))
-        if self.positive:
-            checks.append(pa.Check.gt(0, error=error))
-        if self.kind in ("int", "float"):
-            checks.append(pa.Check(lambda s: pd.Series(s).map(_is_finite), element_wise=False, error=error))
-        if self.minimum is not None:
-            checks.append(pa.Check.ge(self.minimum, error=error))
-        if self.maximum is not None:
-            checks.append(pa.Check.le(self.maximum, error=error))
-        if self.kind == "str" and self.allowed is None:
-            checks.append(pa.Check.str_length(min_value=1, error=error))
-        dtype = {"str": str, "int": "Int64", "float": float}[self.kind]
-        return pa.Column(dtype, checks=checks, nullable=False, name=self.name)
-
-
-def _is_finite(value: object) -> bool:
-    try:
-        return bool(pd.notna(value) and abs(float(value)) != float("inf"))
-    except (TypeError, ValueError):
-        return False
-
 
 @dataclass(frozen=True)
 class TableSpec:
@@ -132,9 +105,3 @@ class TableSpec:
             if col.name == name:
                 return col
         raise KeyError(name)
-
-    def pandera_schema(self) -> pa.DataFrameSchema:
-        """Return the pandera schema of the parsed table."""
-        return pa.DataFrameSchema(
-            {c.name: c.pandera_column() for c in self.columns}, strict=True, ordered=False
-        )

@@ -142,8 +142,11 @@ def plot_calibration(
     labels = labels or {}
     roles = roles or {}
     names = list(dict.fromkeys(table["estimator"]))
-    fig, axes = plt.subplots(1, 2, figsize=(8.4, 0.9 + 0.42 * len(names)), sharey=True)
     ys = {name: i for i, name in enumerate(names[::-1])}
+    ticks = wrap_labels([labels.get(n, n) for n in ys], 36)
+    lines = max(label.count("\n") + 1 for label in ticks)
+    row_in = max(0.42, 0.13 * lines + 0.1)  # a row is as tall as its wrapped label (7 pt lines), never less
+    fig, axes = plt.subplots(1, 2, figsize=(8.4, 0.9 + row_in * len(names)), sharey=True)
     for ax, kind, xlabel in zip(axes, ("coverage", "type_I"),
                                 ("coverage of the confidence interval", "type I error (null rejected)"),
                                 strict=True):
@@ -158,7 +161,7 @@ def plot_calibration(
             ax.errorbar(row.value, ys[row.estimator], xerr=1.96 * row.mc_se, fmt="o", capsize=3,
                         color="#b22222" if naive else "black", markerfacecolor="white" if naive else None)
         ax.set_xlabel(xlabel)
-    axes[0].set_yticks(list(ys.values()), wrap_labels([labels.get(n, n) for n in ys], 36), fontsize=7)
+    axes[0].set_yticks(list(ys.values()), ticks, fontsize=7)
     axes[0].legend(fontsize=7, frameon=False, loc="lower left")
     return _finish(fig, simulated, suptitle=title + " (bars: 95% Monte Carlo interval; open red: naive variants)")
 
