@@ -231,12 +231,12 @@ class Book:
         return chapters
 
     def data_roots(self, chapter: Chapter) -> list[Path]:
-        """Folders whose files count as data a chapter read."""
+        """Folders whose files count as data a chapter read (or the workbook, when the data are one)."""
         roots = {self.default_data, self.data_folder, self.root / "_build" / "example_data",
                  BUILD_DIR / "example_data"}
         declared = P.load_declarations(self.parameters_file).get(chapter.name, {})
         for name, value in chapter.parameters.items():
             if declared.get(name, {}).get("type") == "path" and isinstance(value, str):
                 path = resolve_data_dir(value, root=self.root)
-                roots.add(path if path.is_dir() else path.parent)
+                roots.add(path)  # a folder, or a workbook file (only that file is data)
         return sorted({Path(os.path.abspath(r)) for r in roots})

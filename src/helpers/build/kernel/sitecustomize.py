@@ -31,7 +31,14 @@ def reading_for_checksum_only() -> bool:
 def _folders(variable: str) -> tuple[str, ...]:
     """The folders listed in environment *variable*, absolute, each ending with a separator."""
     value = _os.environ.get(variable, "")
-    return tuple(_os.path.join(_os.path.abspath(r), "") for r in value.split(_os.pathsep) if r)
+    return tuple(_os.path.join(_os.path.abspath(r), "") for r in value.split(_os.pathsep)
+                 if r and not _os.path.isfile(r))
+
+
+def _files(variable: str) -> tuple[str, ...]:
+    """The files (an Excel workbook as the data source) listed in environment *variable*, absolute."""
+    value = _os.environ.get(variable, "")
+    return tuple(_os.path.abspath(r) for r in value.split(_os.pathsep) if r and _os.path.isfile(r))
 
 
 def install_recorder() -> bool:
@@ -40,6 +47,7 @@ def install_recorder() -> bool:
     if not log:
         return False
     roots = _folders("HELPERS_BOOK_DATA_ROOTS")
+    root_files = _files("HELPERS_BOOK_DATA_ROOTS")
     pkg_dirs = _folders("HELPERS_BOOK_PACKAGE_DIRS")
     seen = set()
     busy = []
@@ -62,7 +70,7 @@ def install_recorder() -> bool:
         if not reading:
             return
         path = _os.path.abspath(_os.fsdecode(path))
-        watched = path.startswith(roots) or (
+        watched = path.startswith(roots) or path in root_files or (
             path.startswith(pkg_dirs) and not path.endswith((".py", ".pyc")))
         if watched and _os.path.isfile(path) and not reading_for_checksum_only():
             emit("file", path)
