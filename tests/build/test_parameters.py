@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -128,6 +129,16 @@ def test_a_string_parameter_is_injected_as_a_literal_never_as_code(template, tmp
     exec(compile(source, "<injected>", "exec"), namespace)  # what the kernel would run
     assert namespace["label"] == text and namespace["alpha"] == 0.05
     assert not (tmp_path / "pwned").exists()
+
+
+def test_a_value_that_would_not_be_injected_as_a_literal_names_its_chapter():
+    from helpers.build.book import Chapter, check_injection
+
+    chapter = Chapter("mam_pla", "chapters/mam_pla", Path("mam_pla.ipynb"), {}, {"alpha": float("nan")})
+    with pytest.raises(P.ParameterError) as err:
+        check_injection([chapter])
+    assert "mam_pla: parameter alpha would be injected as float('nan'), which is not a literal" in str(err.value)
+    check_injection([Chapter("mam_pla", "chapters/mam_pla", Path("x.ipynb"), {}, {"alpha": 0.05})])  # no error
 
 
 def test_command_line_values_take_the_declared_type_and_strings_stay_strings():

@@ -9,7 +9,7 @@ import pytest
 
 from helpers.core.paths import CHAPTERS_DIR, DATA_DIR
 from helpers.data.sources import absent_tables, source_problem, table_label, tables_present
-from helpers.data.tables import get_spec, get_specs
+from helpers.data.tables import TABLE_MODULES, get_spec, get_specs
 from helpers.data.validate import load_present_tables, main, validate_report
 
 
@@ -20,6 +20,12 @@ def folder_with(tmp_path: Path, *names: str) -> Path:
     for name in names:
         shutil.copy(DATA_DIR / get_spec(name).filename, folder)
     return folder
+
+
+def test_table_names_are_their_module_names():
+    # tables_present lists TABLE_MODULES without importing them; the specs must agree
+    assert list(get_specs()) == list(TABLE_MODULES)
+    assert all(get_spec(name).filename.startswith(name + ".") for name in TABLE_MODULES)
 
 
 def test_only_the_human_blot_table_validates(tmp_path, capsys):

@@ -201,7 +201,12 @@ class Book:
         return build
 
     def chapters(self) -> list[Chapter]:
-        """Read the chapters in the TOC and check every parameter; raise :class:`ParameterError` first."""
+        """Read the chapters in the TOC and check every parameter; raise :class:`ParameterError` first.
+
+        What papermill will inject is proven literal later, for the chapters that
+        execute (:func:`check_injection`): importing papermill takes two seconds, which
+        a rebuild with nothing to execute should not pay.
+        """
         docs = chapter_docnames(self.root)
         names = [Path(d).name for d in docs]
         declarations = P.load_declarations(self.parameters_file)
@@ -221,7 +226,6 @@ class Book:
             overrides.update(self.overrides.get(name, {}))
             try:
                 values = P.build_parameters(name, notebook, declarations, overrides)
-                P.injected_source(values)
             except P.ParameterError as err:
                 problems += err.problems
                 continue
@@ -240,3 +244,16 @@ class Book:
                 path = resolve_data_dir(value, root=self.root)
                 roots.add(path)  # a folder, or a workbook file (only that file is data)
         return sorted({Path(os.path.abspath(r)) for r in roots})
+
+
+def check_injection(chapters: list[Chapter]) -> None:
+    """Prove the parameters papermill will inject into *chapters* are literals; raise :class:`ParameterError`."""
+    problems: list[str] = []
+    for chapter in chapters:
+        try:
+            P.injected_source(chapter.parameters)
+        except P.ParameterError as err:
+            problems += [f"{chapter.name}: {text}" for text in err.problems]
+    if problems:
+        raise P.ParameterError(problems)
+

@@ -41,6 +41,7 @@ from helpers.build.book import (
     ChapterFailed,
     ChapterRun,
     DataProblems,
+    check_injection,
     display_path,
     say,
     write_if_changed,
@@ -95,10 +96,23 @@ class Progress:
 
 
 def default_hooks() -> tuple:
-    """``(annotate, ledger)``: the provenance annotation of each notebook and the book's ledger writer."""
-    from helpers.build import provenance
+    """``(annotate, ledger)``: the provenance annotation of each notebook and the book's ledger writer.
 
-    return provenance.annotate_notebook, provenance.write_ledger
+    Both import :mod:`helpers.build.provenance` (nbformat, jsonschema, pandas: about
+    two seconds) only when called, so a rebuild with nothing to do does not pay for it.
+    """
+
+    def annotate(*args, **kwargs):
+        from helpers.build import provenance
+
+        return provenance.annotate_notebook(*args, **kwargs)
+
+    def ledger(*args, **kwargs):
+        from helpers.build import provenance
+
+        return provenance.write_ledger(*args, **kwargs)
+
+    return annotate, ledger
 
 
 # --------------------------------------------------------------------------- the steps
@@ -233,6 +247,7 @@ def build(data_dir: str | Path | None = None, out_dir: Path | None = None, *, va
     mark_not_built(p)  # 2. DataProblems if the source holds no table of the book
     with locked(book.out_dir / ".lock"):
         look_up_cache(p)  # 3.
+        check_injection(p.todo)  # ParameterError before anything executes
         validate_and_execute(p, annotate)  # 4. and 5.
         fail_if_any_failed(p)
         if book.render:

@@ -265,7 +265,12 @@ def injected_source(parameters: dict) -> str:
         if not (isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name)):
             raise ParameterError([f"injected parameters would contain a statement that is not an assignment: "
                                   f"{ast.unparse(node)[:80]!r}"])
-        seen[node.targets[0].id] = ast.literal_eval(node.value)
+        try:
+            seen[node.targets[0].id] = ast.literal_eval(node.value)
+        except ValueError:
+            raise ParameterError([f"parameter {node.targets[0].id} would be injected as "
+                                  f"{ast.unparse(node.value)[:80]}, which is not a literal value "
+                                  f"(a finite number, text, true/false or a list of these)"]) from None
     if canonical(seen) != canonical(parameters):
         raise ParameterError(["injected parameters would not reproduce the checked values exactly"])
     return source
