@@ -223,3 +223,21 @@ def test_group_names_are_never_thinned():
         assert names == ["WT", "TBK1 R47H", "TBK1 knockout"]
     finally:
         plt.close(fig)
+
+
+def test_superplot_of_a_screen_shows_a_seeded_sample_of_each_mouse_and_the_means_of_all():
+    cells, means = _cells()
+    many = pd.concat([cells] * 40, ignore_index=True)  # 1,000 cells per mouse
+    draw = lambda: plots.plot_superplot(many, means, x="genotype", y="puncta", mean_y="mean", unit="mouse",  # noqa: E731
+                                        order=["WT", "SOD1 G93A"], ylabel="puncta", title="t",
+                                        max_cells_per_unit=100)
+    fig = draw()
+    ax = fig.axes[0]
+    sizes = [len(c.get_offsets()) for c in ax.collections if len(c.get_offsets()) > 1]
+    assert sizes == [100] * 8  # every mouse's cells: a sample of 100
+    assert "a random 100 cells of each mouse shown" in ax.get_title()
+    again = draw().axes[0]
+    assert all((a.get_offsets() == b.get_offsets()).all() for a, b in zip(ax.collections, again.collections, strict=True))
+    small = plots.plot_superplot(cells, means, x="genotype", y="puncta", mean_y="mean", unit="mouse",
+                                 order=["WT", "SOD1 G93A"], ylabel="puncta", title="t")
+    assert small.axes[0].get_title() == "t"

@@ -15,9 +15,12 @@ only to show how much they overstate certainty (:func:`compare_inference`).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from types import SimpleNamespace
+
 import numpy as np
 import pandas as pd
-import statsmodels.api as sm
+import patsy
 import statsmodels.formula.api as smf
 
 from helpers.analysis import design
@@ -28,7 +31,8 @@ from helpers.analysis.mouse_blots import (
     genotype_stage_contrasts,
     group_formula,
 )
-from helpers.data.aggregate import is_section_table, mice_from_sections
+from helpers.data.aggregate import count_sums, is_section_table, mice_from_sections
+from helpers.stats import cluster_counts
 
 UNIT = "mouse_id"
 SUMMARY_KEYS = [UNIT, "genotype", "stage", "sex", "tissue", "tether_pair", "cell_type"]
@@ -142,24 +146,53 @@ def fit_mouse_level_contrasts(
     return table[CONTRAST_COLUMNS]
 
 
-def fit_count_model(data: pd.DataFrame, method: str = "gee", cov_type: str = "bias_reduced"):
-    """Fit ``puncta ~ genotype * stage`` to the cells in *data* by *method* (see :data:`CELL_METHODS`).
+@dataclass(frozen=True)
+class CountModelFit:
+    """A count model fitted from per-mouse sums, read like a statsmodels result by the contrasts."""
+
+    params: pd.Series
+    cov: pd.DataFrame
+    model: SimpleNamespace  # ``model.data.design_info``: the patsy design, for the contrast vectors
+    scale: float
+    n_cells: int
+
+    def cov_params(self) -> pd.DataFrame:
+        return self.cov
+
+    @property
+    def bse(self) -> pd.Series:
+        return pd.Series(np.sqrt(np.diag(self.cov)), index=self.params.index)
+
+
+def fit_count_model(data: pd.DataFrame, method: str = "gee", cov_type: str = "bias_reduced", *,
+                    rhs: str = GROUP_RHS, per_area: bool = False) -> CountModelFit:
+    """Fit ``puncta ~ genotype * stage`` (or *rhs*) to the cells in *data* by *method* (see :data:`CELL_METHODS`).
 
     ``"gee"``: Poisson GEE with the mouse as cluster, exchangeable working
     correlation, scale estimated from Pearson residuals and *cov_type*
     sandwich covariance (``"bias_reduced"``, Mancl-DeRouen, or ``"robust"``).
     ``"poisson"`` and ``"quasipoisson"``: GLMs that treat cells as independent.
+    With *per_area* the exposure of a cell is its soma area / 100 µm².
+
+    *data* may be cells or the section aggregate: every covariate is a mouse's,
+    so the models are fitted from six sums per mouse
+    (:mod:`helpers.stats.cluster_counts`), the same numbers as statsmodels'
+    ``smf.gee`` / ``smf.glm`` on the cells to rounding, at the cost of a table of mice.
     """
-    formula = group_formula("puncta", data)
+    if method not in CELL_METHODS:
+        raise ValueError(f"method must be one of {sorted(CELL_METHODS)}, got {method!r}")
+    keys = [UNIT, *[k for k in ("genotype", "stage", "cell") if k in data.columns]]
+    mice = count_sums(data, keys, per_area=per_area)
+    design_matrix = patsy.dmatrix(rhs, mice, return_type="dataframe")
+    X = design_matrix.to_numpy()
     if method == "gee":
-        model = smf.gee(formula, groups=UNIT, data=data, family=sm.families.Poisson(),
-                        cov_struct=sm.cov_struct.Exchangeable())
-        return model.fit(cov_type=cov_type, scale="X2")
-    if method == "poisson":
-        return smf.glm(formula, data=data, family=sm.families.Poisson()).fit()
-    if method == "quasipoisson":
-        return smf.glm(formula, data=data, family=sm.families.Poisson()).fit(scale="X2")
-    raise ValueError(f"method must be one of {sorted(CELL_METHODS)}, got {method!r}")
+        fit = cluster_counts.poisson_gee_exchangeable(X, mice, cov_type=cov_type)
+    else:
+        fit = cluster_counts.poisson_glm(X, mice, scale="X2" if method == "quasipoisson" else 1.0)
+    names = list(design_matrix.columns)
+    model = SimpleNamespace(data=SimpleNamespace(design_info=design_matrix.design_info))
+    return CountModelFit(pd.Series(fit.params, index=names), pd.DataFrame(fit.cov, index=names, columns=names),
+                         model, fit.scale, fit.n_obs)
 
 
 def fit_cell_level_contrasts(
@@ -175,7 +208,8 @@ def fit_cell_level_contrasts(
 
     Same contrasts as :func:`fit_mouse_level_contrasts`, from
     :func:`fit_count_model`; normal-based intervals. With ``method="gee"`` the
-    mouse is the cluster; the other methods are the naive analyses.
+    mouse is the cluster; the other methods are the naive analyses. *cells*
+    may be the ``pla_cells`` table or its section aggregate.
 
     Returns
     -------
@@ -185,11 +219,12 @@ def fit_cell_level_contrasts(
     data = select_cells(cells, tissue, pair, cell_type)
     context = f"tissue {tissue}, pair {pair}, {cell_type} cells"
     design.check_pla_cells(data, context)
-    design.check_mouse_groups(summarise_mice(data), "pla_cells", context, GROUP_RHS)
+    mice = summarise_mice(data)
+    design.check_mouse_groups(mice, "pla_cells", context, GROUP_RHS)
     fit = fit_count_model(data, method, cov_type)
-    table = genotype_stage_contrasts(fit, data, UNIT, alpha, df=None)
+    table = genotype_stage_contrasts(fit, mice, UNIT, alpha, df=None)
     table.insert(0, "tissue", tissue)
-    counts = data.groupby(["genotype", "stage"]).size()
+    counts = mice.groupby(["genotype", "stage"])["n_cells"].sum()
     table["n_cells"] = [int(counts[(g, s)] + counts[("WT", s)]) for g, s in zip(table["genotype"], table["stage"], strict=True)]
     return table[[*CONTRAST_COLUMNS, "n_cells"]]
 

@@ -24,8 +24,10 @@ import numpy as np
 import pandas as pd
 import patsy
 import statsmodels.formula.api as smf
+from scipy import stats
 
 from helpers.analysis import blots
+from helpers.data.aggregate import is_section_table
 from helpers.stats.mixed import fit_random_intercept
 
 #: Outlier rules: keep every unit, or drop units with |robust z| above the threshold.
@@ -367,8 +369,12 @@ def summarise_pla_mice(cells: pd.DataFrame, outcome: str) -> pd.DataFrame:
     [2.0]
     """
     keys = ["mouse_id", "genotype", "stage", "sex"]
-    mice = cells.groupby(keys, as_index=False, observed=True).agg(
-        puncta=("puncta", "sum"), area=("cell_area_um2", "sum"), n_cells=("puncta", "size"))
+    if is_section_table(cells):  # the section aggregate: sums of sums
+        mice = cells.groupby(keys, as_index=False, observed=True).agg(
+            puncta=("puncta", "sum"), area=("area", "sum"), n_cells=("n_cells", "sum"))
+    else:
+        mice = cells.groupby(keys, as_index=False, observed=True).agg(
+            puncta=("puncta", "sum"), area=("cell_area_um2", "sum"), n_cells=("puncta", "size"))
     if outcome == "per_cell":
         value = mice["puncta"] / mice["n_cells"]
     elif outcome == "per_area":
@@ -406,7 +412,7 @@ def fit_pla_specification(
     ``outliers="drop"`` removes whole mice whose mouse-level log value has
     |robust z| > *threshold* within their genotype x stage group.
     """
-    import statsmodels.api as sm
+    from helpers.analysis.pla import fit_count_model
 
     chosen = cells[(cells["tissue"] == tissue) & (cells["tether_pair"] == pair) & (cells["cell_type"] == cell_type)]
     mice = summarise_pla_mice(chosen, outcome)
@@ -422,12 +428,10 @@ def fit_pla_specification(
     if model != "cell_gee":
         raise ValueError(f"model must be 'mouse_ols' or 'cell_gee', got {model!r}")
     chosen, _, _ = _cell_coded(chosen, genotype, stage, groups)
-    offset = np.log(chosen["cell_area_um2"] / 100) if outcome == "per_area" else None
-    fit = smf.gee(f"puncta ~ {factor}", groups="mouse_id", data=chosen, offset=offset,
-                  family=sm.families.Poisson(), cov_struct=sm.cov_struct.Exchangeable()
-                  ).fit(cov_type="bias_reduced", scale="X2")
-    low, high = fit.conf_int(alpha=alpha).loc[term]
-    return _effect(fit.params[term], fit.bse[term], low, high, fit.pvalues[term], n_units)
+    fit = fit_count_model(chosen, "gee", "bias_reduced", rhs=factor, per_area=outcome == "per_area")
+    estimate, se = fit.params[term], fit.bse[term]
+    z = stats.norm.ppf(1 - alpha / 2)
+    return _effect(estimate, se, estimate - z * se, estimate + z * se, 2 * stats.norm.sf(abs(estimate / se)), n_units)
 
 
 def pla_specification_curve(

@@ -31,6 +31,8 @@ import pandas as pd
 from scipy import stats
 from statsmodels.stats.power import TTestIndPower
 
+from helpers.data.aggregate import is_section_table
+
 
 # --------------------------------------------------------------------------
 # Two-group comparisons of one value per unit (blot contrasts)
@@ -235,7 +237,8 @@ def estimate_pla_components(
     Parameters
     ----------
     cells : DataFrame
-        One row per cell, restricted to one tissue, tether pair and cell type.
+        One row per cell, restricted to one tissue, tether pair and cell type,
+        or the section aggregate of :func:`helpers.data.aggregate.aggregate_pla_sections`.
     count, unit, section : str
         Count column, experimental-unit column, section column.
     group : sequence of str
@@ -250,7 +253,12 @@ def estimate_pla_components(
         median number of sections per mouse.
     """
     group = list(group)
-    by_section = cells.groupby([*group, unit, section], observed=True)[count].agg(["mean", "var", "size"])
+    if is_section_table(cells):  # the section aggregate: each section's moments from its sums
+        sums = cells.groupby([*group, unit, section], observed=True)[["n_cells", count, "puncta_sq"]].sum()
+        n, total = sums["n_cells"], sums[count]
+        by_section = pd.DataFrame({"mean": total / n, "var": (sums["puncta_sq"] - total**2 / n) / (n - 1), "size": n})
+    else:
+        by_section = cells.groupby([*group, unit, section], observed=True)[count].agg(["mean", "var", "size"])
     m, v, n = by_section["mean"], by_section["var"], by_section["size"]
     # m^2 - v/n estimates the squared section rate without the upward bias of m^2.
     cv2 = max(float(((n - 1) * (v - m)).sum() / ((n - 1) * (m**2 - v / n)).sum()), 0.0)
@@ -260,7 +268,9 @@ def estimate_pla_components(
     n_sec = by_mouse.size()
     sec_var = float(((log_sec - by_mouse.transform("mean")) ** 2).sum() / (n_sec - 1).sum())
     sd_section2 = max(sec_var - float(cell_noise.mean()), 0.0)
-    per_mouse = cells.groupby([*group, unit], observed=True)[count].agg(["mean", "size"])
+    sizes = by_section["size"].groupby(level=[*group, unit], observed=True).sum()
+    per_mouse = pd.DataFrame({"mean": (m * by_section["size"]).groupby(level=[*group, unit], observed=True).sum() / sizes,
+                              "size": sizes})
     log_mouse = np.log(per_mouse["mean"])
     centred = log_mouse - log_mouse.groupby(level=group, observed=True).transform("mean")
     n_groups = per_mouse.index.droplevel(-1).nunique()

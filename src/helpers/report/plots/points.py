@@ -74,6 +74,7 @@ def plot_superplot(
     ylabel: str,
     title: str,
     simulated: bool = True,
+    max_cells_per_unit: int = 400,
 ) -> plt.Figure:
     """SuperPlot (Lord et al., J Cell Biol 2020): cells faint, one bold point per unit.
 
@@ -92,15 +93,24 @@ def plot_superplot(
         Group column, cell value, unit mean value, unit identifier.
     order : list of str
         Group order on the x axis.
+    max_cells_per_unit : int
+        A unit with more cells shows a random sample of this many (seeded, so
+        the figure is the same on every run; the title says so): a screen's
+        10⁵ cells per mouse would hide the means and take minutes to draw.
+        The unit means are always those of all cells.
     """
     fig, ax = plt.subplots(figsize=(5.6, 3.9))
     rng = np.random.default_rng(0)  # fixed jitter: figures are deterministic
+    sampled = False
     for i, group in enumerate(order):
         group_means = means[means[x] == group].sort_values(unit)
         palette = sns.color_palette("colorblind", max(len(group_means), 1))
         offsets = np.linspace(-0.24, 0.24, len(group_means)) if len(group_means) > 1 else np.zeros(1)
         for colour, offset, row in zip(palette, offsets, group_means.itertuples(), strict=False):
             own = cells[(cells[x] == group) & (cells[unit] == getattr(row, unit))]
+            if len(own) > max_cells_per_unit:
+                own = own.iloc[np.sort(rng.choice(len(own), max_cells_per_unit, replace=False))]
+                sampled = True
             ax.scatter(i + offset + rng.uniform(-0.05, 0.05, len(own)), own[y], s=7, color=colour,
                        alpha=0.35, linewidth=0)
             ax.scatter(i + offset, getattr(row, mean_y), s=70, color=colour, edgecolor="black",
@@ -110,7 +120,8 @@ def plot_superplot(
     ax.set_xticks(range(len(order)), wrap_labels(order, 16), fontsize=8)
     ax.set_ylabel(ylabel)
     ax.set_ylim(bottom=0)
-    ax.set_title(title, fontsize=10)
+    ax.set_title(title + (f"\n(a random {max_cells_per_unit} cells of each {unit.removesuffix('_id')} shown; means of all)"
+                          if sampled else ""), fontsize=10)
     return _finish(fig, simulated)
 
 
