@@ -259,7 +259,13 @@ def superplot_data(cells: pd.DataFrame, tissue: str, pair: str, cell_type: str, 
     chosen = chosen[chosen["stage"] == stage]
     if chosen.empty:
         raise ValueError(f"no cells at stage {stage!r}; stages present: {sorted(cells['stage'].unique())}")
-    chosen = chosen.assign(genotype_label=chosen["genotype"].map(GENOTYPE_LABELS).fillna(chosen["genotype"]))
+    chosen = chosen.assign(genotype_label=_labels(chosen["genotype"]))
     means = summarise_mice(chosen)
-    means = means.assign(genotype_label=means["genotype"].map(GENOTYPE_LABELS).fillna(means["genotype"]))
+    means = means.assign(genotype_label=_labels(means["genotype"]))
     return chosen, means
+
+
+def _labels(genotypes: pd.Series) -> pd.Series:
+    """Display labels of genotype codes (the code itself when it has none); categoricals of a large table too."""
+    codes = genotypes.astype(str)
+    return codes.map(GENOTYPE_LABELS).fillna(codes)

@@ -33,10 +33,11 @@ _EXCEL_ERRORS = ("#DIV/0!", "#VALUE!", "#N/A", "#REF!", "#NAME?", "#NUM!", "#NUL
 
 
 def text_array(series: pd.Series) -> pa.Array:
-    """Return a column of text cells as one Arrow string array (no copy for Arrow columns)."""
+    """Return a column of text cells as one Arrow string array (no copy for one-chunk Arrow columns)."""
     if isinstance(series.dtype, pd.ArrowDtype):
         array = series.array.__arrow_array__()
-        array = array.combine_chunks() if isinstance(array, pa.ChunkedArray) else array
+        if isinstance(array, pa.ChunkedArray):
+            array = array.chunk(0) if array.num_chunks == 1 else array.combine_chunks()
         return array.cast(pa.string())
     return pa.array(series.astype(str).to_numpy(dtype=object), type=pa.string())
 
@@ -84,7 +85,15 @@ def parse_numbers(text: pa.Array) -> np.ndarray:
 
     Decimal numbers with an optional sign and exponent, and ``inf``/``infinity``,
     are numbers; ``nan``, empty cells and anything else are not.
+
+    A column of numbers only is cast by Arrow in one pass (whose grammar is
+    this one, with ``nan`` read as NaN and so not a number); a column with any
+    other cell takes the regular expressions, which tell which cells.
     """
+    try:
+        return pc.cast(text, pa.float64()).to_numpy(zero_copy_only=False).copy()
+    except pa.ArrowInvalid:
+        pass
     valid = pc.match_substring_regex(text, _NUMBER).to_numpy(zero_copy_only=False)
     infinite = pc.match_substring_regex(text, _INFINITY, ignore_case=True).to_numpy(zero_copy_only=False)
     plain = pc.if_else(pa.array(valid), pc.replace_substring_regex(text, r"^\+", ""), "0")
@@ -141,10 +150,30 @@ def check_column(text: pa.Array, col, rows: np.ndarray, name: str) -> tuple[obje
     return numbers, unreadable, problems
 
 
+_CODES: dict[int, tuple[pa.Array, np.ndarray, pa.Array]] = {}
+
+
 def codes_of(text: pa.Array) -> tuple[np.ndarray, pa.Array]:
-    """Return (integer code per cell, the distinct values) of a text column."""
+    """Return (integer code per cell, the distinct values) of a text column.
+
+    The encoding of the last columns asked for is remembered (keyed by the
+    array itself), so the key, unit and categorical conversions of one column
+    hash its 10⁷ cells once.
+    """
+    known = _CODES.get(id(text))
+    if known is not None and known[0] is text:
+        return known[1], known[2]
     encoded = pc.dictionary_encode(text)
-    return encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64), encoded.dictionary
+    codes = encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64)
+    if len(_CODES) >= 16:
+        _CODES.clear()
+    _CODES[id(text)] = (text, codes, encoded.dictionary)
+    return codes, encoded.dictionary
+
+
+def forget_codes() -> None:
+    """Drop the remembered encodings (call when a table's checks are done, to free their memory)."""
+    _CODES.clear()
 
 
 def check_keys(texts: dict[str, pa.Array], spec: TableSpec, rows: np.ndarray, name: str) -> list[Problem]:
@@ -153,11 +182,9 @@ def check_keys(texts: dict[str, pa.Array], spec: TableSpec, rows: np.ndarray, na
     for k in spec.key:
         codes, dictionary = codes_of(texts[k])
         combined = combined * len(dictionary) + codes
-        if len(spec.key) > 1:  # keep the combined code small: renumber
-            combined = np.unique(combined, return_inverse=True)[1].astype(np.int64)
-    _, first = np.unique(combined, return_index=True)
-    duplicate = np.ones(len(rows), dtype=bool)
-    duplicate[first] = False
+        if len(spec.key) > 1:  # keep the combined code small: renumber (hashing, no sort)
+            combined = pd.factorize(combined)[0].astype(np.int64)
+    duplicate = pd.Series(combined).duplicated(keep="first").to_numpy()
     key_text = " + ".join(spec.key)
     return bounded(np.flatnonzero(duplicate), lambda i: Problem(
         name, int(rows[i]), spec.key[-1], " / ".join(str(texts[k][i].as_py()) for k in spec.key),

@@ -72,14 +72,48 @@ def text_frame(table: pa.Table, names: list[str], first_row: int = 2) -> pd.Data
     return frame
 
 
+def _offsets(column: pa.Array) -> tuple[np.ndarray, np.ndarray]:
+    """Return (value offsets, data bytes) of a string array, as numpy views of its buffers."""
+    _, offsets, data = column.buffers()
+    starts = np.frombuffer(offsets, dtype=np.int32)[column.offset:column.offset + len(column) + 1]
+    return starts, (np.frombuffer(data, dtype=np.uint8) if data is not None else np.zeros(0, dtype=np.uint8))
+
+
+def _maybe_padded(column: pa.Array) -> np.ndarray:
+    """Return the rows whose first or last byte may be whitespace (an ASCII space or control, or non-ASCII).
+
+    A look at two bytes per value through the buffers: the full Unicode trim
+    then runs on these rows only, which in a clean file are none.
+    """
+    offsets, data = _offsets(column)
+    start, end = offsets[:-1], offsets[1:]
+    nonempty = end > start
+    first, last = data[start[nonempty]], data[end[nonempty] - 1]
+    out = np.zeros(len(column), dtype=bool)
+    out[nonempty] = (first <= 32) | (first >= 128) | (last <= 32) | (last >= 128)
+    return out
+
+
+def _single(column) -> pa.Array:
+    if isinstance(column, pa.ChunkedArray):
+        return column.chunk(0) if column.num_chunks == 1 else column.combine_chunks()
+    return column
+
+
 def _strip(table: pa.Table, names: list[str], name: str, first_row: int) -> tuple[pa.Table, list]:
     """Trim spaces around every value (vectorised); note a bounded number of corrections per column."""
     _, Correction = _structures()
     corrections = []
     columns = []
     for col_name, column in zip(names, table.columns, strict=True):
-        trimmed = pc.utf8_trim_whitespace(column)
-        changed = np.flatnonzero(pc.not_equal(column, trimmed).to_numpy(zero_copy_only=False))
+        column = _single(column).cast(pa.string())
+        candidates = np.flatnonzero(_maybe_padded(column))
+        changed = np.zeros(0, dtype=np.int64)
+        if len(candidates):
+            some = column.take(pa.array(candidates))
+            differs = pc.not_equal(some, pc.utf8_trim_whitespace(some)).to_numpy(zero_copy_only=False)
+            changed = candidates[differs]
+        trimmed = pc.utf8_trim_whitespace(column) if len(changed) else column
         for k, i in enumerate(changed[:MAX_SHOWN]):
             more = len(changed) - MAX_SHOWN if k == MAX_SHOWN - 1 and len(changed) > MAX_SHOWN else 0
             action = "spaces around the value removed" + (
@@ -95,7 +129,8 @@ def _drop_empty_rows(table: pa.Table, name: str, first_row: int) -> tuple[pa.Tab
     rows = np.arange(first_row, first_row + table.num_rows)
     empty = np.ones(table.num_rows, dtype=bool)
     for column in table.columns:
-        empty &= pc.equal(pc.utf8_length(column), 0).to_numpy(zero_copy_only=False)
+        offsets, _ = _offsets(_single(column))
+        empty &= offsets[1:] == offsets[:-1]
     if not empty.any():
         return table, rows, []
     notes = [Correction(name, int(r), None, None, "empty line skipped") for r in rows[empty][:MAX_SHOWN]]

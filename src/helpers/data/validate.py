@@ -288,6 +288,7 @@ def check_frame(frame: pd.DataFrame, spec: TableSpec, name: str) -> tuple[pd.Dat
     problems += checks.check_constant_within(texts, spec, rows, name, unreadable)
     if not problems:
         problems += checks.check_row_rules(parsed, texts, spec, rows, name)
+    checks.forget_codes()
     problems = sorted(set(problems), key=lambda p: (p.row or 0, p.column or "", p.expected))
     if problems:
         return None, problems
