@@ -10,7 +10,7 @@ DATA ?= data
 VARIANT ?=
 PYTEST_ARGS ?=
 
-.PHONY: help setup book test validate data lock lint contracts browser-deps clean pdf pdf-deps test-pdf lab
+.PHONY: help setup book test validate data lock lint contracts browser-deps clean pdf pdf-deps test-pdf lab check-parquet
 
 help: ## List every target with one line each
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | sort | \
@@ -91,8 +91,11 @@ REPLICATES ?=
 calibrate: $(STAMP) ## Coverage and type I error, >=1000 simulations each (~30-60 min) -> reference/calibration.csv; SCHEDULER=tcp://host:8786 runs on Dask, REPLICATES=N fewer
 	nice -n 19 $(BIN)/python -m helpers calibrate --workers 2 $(if $(SCHEDULER),--scheduler $(SCHEDULER)) $(if $(REPLICATES),--replicates $(REPLICATES))
 
-bench-scale: $(STAMP) ## Time and peak memory of validation, aggregation and mam_pla on 10^5, 10^6, 10^7 cells (~10 min) -> reference/bench_scale.csv
+bench-scale: $(STAMP) ## Time and peak memory of validation, aggregation and mam_pla on 10^5, 10^6, 10^7 cells (~2 min) -> reference/bench_scale.csv
 	nice $(BIN)/python -m helpers bench-scale
+
+check-parquet: $(STAMP) ## Build the book from CSV and from Parquet copies of the example data and compare the two ledgers (~2 min)
+	$(BIN)/python -m helpers check-formats
 
 lint: $(STAMP) ## Ruff on code and notebooks
 	$(BIN)/ruff check src tests chapters

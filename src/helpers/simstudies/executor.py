@@ -31,7 +31,7 @@ from typing import Any
 SCHEDULER_ENV = "DASK_SCHEDULER_ADDRESS"
 
 
-class _InProcessExecutor(Executor):
+class InProcessExecutor(Executor):
     """Run each call at once in this process (one worker, no pickling, easy debugging)."""
 
     def submit(self, fn, /, *args, **kwargs) -> Future:
@@ -71,7 +71,7 @@ def open_executor(workers: int = 1, scheduler: str | None = None) -> Iterator[Ex
         with Client(address) as client:
             yield client.get_executor()
     elif workers <= 1:
-        yield _InProcessExecutor()
+        yield InProcessExecutor()
     else:
         with ProcessPoolExecutor(max_workers=workers) as pool:
             yield pool

@@ -17,13 +17,16 @@ Two designs are planned here:
   reduced by more mice.
 
 Every simulation is vectorized (all replicates at once) and driven by an
-explicit :class:`numpy.random.Generator`.
+explicit :class:`numpy.random.Generator`; the power grids run their points
+through one :class:`concurrent.futures.Executor` (this process, a local pool or
+a Dask cluster), each point seeded from its index (:func:`run_grid`).
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
+from concurrent.futures import Executor
 from dataclasses import dataclass
 
 import numpy as np
@@ -32,6 +35,7 @@ from scipy import stats
 from statsmodels.stats.power import TTestIndPower
 
 from helpers.data.aggregate import is_section_table
+from helpers.simstudies.executor import InProcessExecutor, run_batches
 
 
 # --------------------------------------------------------------------------
@@ -168,25 +172,44 @@ def refine_required_n(
     return None
 
 
+def run_grid(task: Callable[..., list[dict]], points: Sequence[tuple], seed: int,
+             executor: Executor | None = None) -> pd.DataFrame:
+    """Run ``task(*point, seed, index)`` for every grid point on *executor*; one frame of their rows, in grid order.
+
+    Each point draws from its own generator, seeded from ``(seed, index)``
+    (``numpy.random.default_rng([seed, index])``), so the grid is the same in
+    this process (*executor* None), on a local pool or on a Dask cluster
+    (:func:`helpers.simstudies.executor.open_executor`), with any number of
+    workers and in any order of completion. A point's replicates are one
+    vectorised batch.
+    """
+    jobs = [(*point, seed, index) for index, point in enumerate(points)]
+    results = run_batches(task, jobs, executor or InProcessExecutor(), label="grid points")
+    return pd.DataFrame([row for rows in results for row in rows])
+
+
+def _ttest_point(scenario: str, effect: float, sd: float, n: int, n_sims: int, alpha: float, seed: int,
+                 index: int) -> list[dict]:
+    sim = simulate_ttest_power(effect, sd, n, n_sims=n_sims, alpha=alpha, rng=np.random.default_rng([seed, index]))
+    return [{"scenario": scenario, "effect": effect, "n_per_group": n, "power_sim": sim,
+             "mc_se": math.sqrt(sim * (1 - sim) / n_sims), "power_exact": analytic_ttest_power(effect, sd, n, alpha)}]
+
+
 def ttest_power_curve(
-    effects: dict[str, float], sd: float, ns: Sequence[int], *, n_sims: int, alpha: float, seed: int
+    effects: dict[str, float], sd: float, ns: Sequence[int], *, n_sims: int, alpha: float, seed: int,
+    executor: Executor | None = None,
 ) -> pd.DataFrame:
     """Return simulated and exact power of a two-sample t-test over effect scenarios and n.
+
+    The grid points run on *executor* (default: this process); see :func:`run_grid`.
 
     Returns
     -------
     DataFrame
         Columns ``scenario, effect, n_per_group, power_sim, mc_se, power_exact``.
     """
-    rng = np.random.default_rng(seed)
-    rows = []
-    for scenario, effect in effects.items():
-        for n in ns:
-            sim = simulate_ttest_power(effect, sd, n, n_sims=n_sims, alpha=alpha, rng=rng)
-            rows.append({"scenario": scenario, "effect": effect, "n_per_group": n, "power_sim": sim,
-                         "mc_se": math.sqrt(sim * (1 - sim) / n_sims),
-                         "power_exact": analytic_ttest_power(effect, sd, n, alpha)})
-    return pd.DataFrame(rows)
+    points = [(scenario, effect, sd, n, n_sims, alpha) for scenario, effect in effects.items() for n in ns]
+    return run_grid(_ttest_point, points, seed, executor)
 
 
 # --------------------------------------------------------------------------
@@ -343,27 +366,31 @@ def approximate_pla_power(components: PlaComponents, effect: float, mice: int, c
     return analytic_ttest_power(effect, pla_mouse_sd(components, cells), mice, alpha)
 
 
+def _pla_point(components: PlaComponents, scenario: str, effect: float, mice: int, cells: int, n_sims: int,
+               alpha: float, seed: int, index: int) -> list[dict]:
+    rng = np.random.default_rng([seed, index])
+    sim = simulate_pla_power(components, effect, mice, cells, n_sims=n_sims, alpha=alpha, rng=rng)
+    return [{"scenario": scenario, "effect": effect, "mice_per_group": mice, "cells_per_mouse": cells,
+             "power_sim": sim, "mc_se": math.sqrt(sim * (1 - sim) / n_sims),
+             "power_approx": approximate_pla_power(components, effect, mice, cells, alpha)}]
+
+
 def pla_power_grid(
     components: PlaComponents, effects: dict[str, float], mice: Sequence[int], cells: Sequence[int], *,
-    n_sims: int, alpha: float, seed: int,
+    n_sims: int, alpha: float, seed: int, executor: Executor | None = None,
 ) -> pd.DataFrame:
     """Return simulated and approximate power over scenarios x mice per group x cells per mouse.
+
+    The grid points run on *executor* (default: this process); see :func:`run_grid`.
 
     Returns
     -------
     DataFrame
         Columns ``scenario, effect, mice_per_group, cells_per_mouse, power_sim, mc_se, power_approx``.
     """
-    rng = np.random.default_rng(seed)
-    rows = []
-    for scenario, effect in effects.items():
-        for m in mice:
-            for c in cells:
-                sim = simulate_pla_power(components, effect, m, c, n_sims=n_sims, alpha=alpha, rng=rng)
-                rows.append({"scenario": scenario, "effect": effect, "mice_per_group": m, "cells_per_mouse": c,
-                             "power_sim": sim, "mc_se": math.sqrt(sim * (1 - sim) / n_sims),
-                             "power_approx": approximate_pla_power(components, effect, m, c, alpha)})
-    return pd.DataFrame(rows)
+    points = [(components, scenario, effect, m, c, n_sims, alpha)
+              for scenario, effect in effects.items() for m in mice for c in cells]
+    return run_grid(_pla_point, points, seed, executor)
 
 
 class PowerOutOfReach(ValueError):
