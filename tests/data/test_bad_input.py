@@ -4,7 +4,7 @@ Each case corrupts a copy of one shipped table in a way a lab's export really
 does (another delimiter, decimal commas, units in cells, Latin-1, a BOM, ...),
 then checks that
 
-* the validator returns (no exception escapes from pandas or pandera),
+* the validator returns (no exception escapes from pandas or pyarrow),
 * the expected problem is listed with file, row, column, value and expectation,
   or, for a documented correction, a note is reported and the table loads,
 * ``load_table`` raises only :class:`DataValidationError`,

@@ -31,7 +31,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from helpers.core.paths import ROOT
+from helpers.core.paths import DATA_DIR, ROOT
 
 OUT_FILE = ROOT / "reference" / "bench_scale.csv"
 SIZES = (100_000, 1_000_000, 10_000_000)
@@ -40,18 +40,16 @@ TARGETS = {"validate": (30.0, 4.0), "mam_pla": (60.0, 4.0)}  # seconds, GiB at 1
 
 
 def write_cells(rows: int, folder: Path) -> Path:
-    """Write ``pla_cells.csv`` of *rows* rows into *folder*: the example cells repeated, new cell ids."""
+    """Write ``pla_cells.csv`` of *rows* rows into *folder*: the example cells (``data/``) repeated, new cell ids."""
     import pyarrow as pa
     import pyarrow.compute as pc
     import pyarrow.csv as pacsv
 
-    from helpers.data.tables import get_spec
-
-    cells = get_spec("pla_cells").simulate(1)
-    copies = math.ceil(rows / len(cells))
-    pick = np.tile(np.arange(len(cells)), copies)[:rows]
-    copy = np.repeat(np.arange(copies), len(cells))[:rows]
-    table = pa.Table.from_pandas(cells, preserve_index=False).take(pa.array(pick))
+    cells = pacsv.read_csv(DATA_DIR / "pla_cells.csv")
+    copies = math.ceil(rows / cells.num_rows)
+    pick = np.tile(np.arange(cells.num_rows), copies)[:rows]
+    copy = np.repeat(np.arange(copies), cells.num_rows)[:rows]
+    table = cells.take(pa.array(pick))
     suffix = pc.cast(pa.array(copy), pa.string())
     cell_id = pc.binary_join_element_wise(table.column("cell_id"), suffix, "-r")
     table = table.set_column(table.column_names.index("cell_id"), "cell_id", cell_id)
