@@ -104,6 +104,29 @@ def test_pla_simulated_power_agrees_with_the_delta_method_approximation():
         assert abs(sim - approx) < 4 * math.sqrt(approx * (1 - approx) / n_sims) + 0.02
 
 
+@pytest.mark.parametrize("cell_cv2", [0.0, 0.3])
+def test_simulated_mouse_means_have_the_exact_negative_binomial_moments(cell_cv2):
+    # No mouse or section spread: a mouse's mean of N gamma-Poisson cells has mean r and
+    # variance (r + cv2 r^2) / N, whether the cells are drawn one by one or per section.
+    rate, sections, cells = 12.0, 3, 300
+    comp = power.PlaComponents(log_rate=math.log(rate), sd_mouse=0.0, sd_section=0.0, cell_cv2=cell_cv2,
+                               sections=sections)
+    control, _ = power.simulate_pla_mouse_means(comp, 0.0, 50, cells, 2000, np.random.default_rng(4))
+    means = np.exp(control).ravel()  # 100,000 mice
+    variance = (rate + cell_cv2 * rate**2) / cells
+    assert means.mean() == pytest.approx(rate, abs=4 * math.sqrt(variance / means.size))
+    assert means.var() == pytest.approx(variance, rel=0.03)
+
+
+def test_a_design_with_a_screen_of_cells_per_mouse_costs_no_more_than_a_small_one():
+    import time
+
+    comp = power.PlaComponents(log_rate=math.log(12.0), sd_mouse=0.1, sd_section=0.1, cell_cv2=0.3, sections=3)
+    start = time.perf_counter()
+    power.simulate_pla_power(comp, -0.3, 8, 300_000, n_sims=400, alpha=0.05, rng=np.random.default_rng(1))
+    assert time.perf_counter() - start < 2.0  # one draw per section, not per cell
+
+
 def test_more_cells_cannot_beat_the_between_mouse_variance():
     comp = power.PlaComponents(log_rate=math.log(12.0), sd_mouse=0.2, sd_section=0.0, cell_cv2=0.3, sections=1)
     ceiling = power.analytic_ttest_power(-0.3, 0.2, 4, 0.05)  # infinitely many cells per mouse
