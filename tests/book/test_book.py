@@ -88,3 +88,11 @@ def test_every_chapter_page_has_cite_and_reproduce_boxes_and_figure_provenance(b
         assert "Reproduce this chapter" in shown and f"papermill chapters/{name}.ipynb" in shown, name
         figures = len(re.findall(r'<img[^>]+src="\.\./_images/', text))
         assert text.count("Provenance of this figure") == figures, name
+
+
+def test_every_published_figure_file_is_shown_on_a_page(built_book):
+    html_dir = built_book / "html"
+    text = "\n".join(p.read_text(encoding="utf-8") for p in html_dir.rglob("*.html"))
+    files = sorted(p.name for p in (html_dir / "_images").iterdir())
+    assert len(files) >= 12
+    assert [name for name in files if f"_images/{name}" not in text] == []

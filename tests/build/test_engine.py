@@ -444,3 +444,18 @@ def test_a_design_refusal_is_the_last_line_without_a_traceback(book, capsys, mon
     monkeypatch.setattr(B, "build", lambda *a, **k: (_ for _ in ()).throw(err.value))
     assert B.main(["build", "--root", str(book)]) == 1
     assert capsys.readouterr().err.rstrip("\n").splitlines()[-1] == message
+
+
+def test_publishing_drops_figures_no_page_shows(tmp_path):
+    from helpers.build.render import prune_unreferenced_images
+
+    html = tmp_path / "html"
+    (html / "_images").mkdir(parents=True)
+    (html / "chapters").mkdir()
+    for name in ("shown.png", "old_run.png", "also_shown.svg"):
+        (html / "_images" / name).write_bytes(b"x")
+    (html / "chapters" / "a.html").write_text('<img src="../_images/shown.png">', encoding="utf-8")
+    (html / "index.html").write_text('<img src="_images/also_shown.svg">', encoding="utf-8")
+    assert prune_unreferenced_images(html) == ["old_run.png"]
+    assert sorted(p.name for p in (html / "_images").iterdir()) == ["also_shown.svg", "shown.png"]
+    assert prune_unreferenced_images(tmp_path / "nothing") == []

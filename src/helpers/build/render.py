@@ -83,6 +83,23 @@ def publish(new_html: Path, html_dir: Path) -> None:
     shutil.rmtree(old, ignore_errors=True)
 
 
+def prune_unreferenced_images(html_dir: Path) -> list[str]:
+    """Remove the files of ``_images/`` that no page of *html_dir* references; return their names.
+
+    Sphinx renders incrementally and never deletes: the figure of a chapter
+    whose numbers changed stays in ``_images`` beside the new one. A published
+    book holds only the figures its pages show.
+    """
+    images = html_dir / "_images"
+    if not images.is_dir():
+        return []
+    text = "\n".join(page.read_text(encoding="utf-8", errors="replace") for page in html_dir.rglob("*.html"))
+    stale = sorted(p.name for p in images.iterdir() if p.is_file() and f"_images/{p.name}" not in text)
+    for name in stale:
+        (images / name).unlink()
+    return stale
+
+
 def publish_book(book: Book, ledger_runs: list[dict], ledger, fingerprint: str, commit: str) -> None:
     """Copy the rendered HTML, write the results ledger into it (*ledger* hook), publish it atomically.
 
@@ -92,6 +109,7 @@ def publish_book(book: Book, ledger_runs: list[dict], ledger, fingerprint: str, 
     new_html = book.out_dir / ".html.new"
     shutil.rmtree(new_html, ignore_errors=True)
     shutil.copytree(book.stage / "_build" / "html", new_html)
+    prune_unreferenced_images(new_html)
     if ledger is not None:
         ledger(ledger_runs, new_html)
     publish(new_html, book.html_dir)
