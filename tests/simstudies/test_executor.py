@@ -76,5 +76,5 @@ def test_power_grid_points_are_seeded_by_index_and_agree_with_the_exact_power():
     assert ((blots["power_sim"] - blots["power_exact"]).abs() <= 4 * blots["mc_se"].clip(lower=0.01)).all()
     assert ((pla["power_sim"] - pla["power_approx"]).abs() <= 4 * pla["mc_se"].clip(lower=0.01) + 0.03).all()
     # a point's draws depend on its index only: the second grid point alone gives the same power
-    alone = power._ttest_point("large", 0.8, 0.5, 8, 400, 0.05, 11, 1)[0]
+    alone = power._ttest_point("large", 0.8, 0.5, 8, 400, 0.05, (11,), 1)[0]
     assert alone["power_sim"] == blots.loc[1, "power_sim"]

@@ -172,32 +172,34 @@ def refine_required_n(
     return None
 
 
-def run_grid(task: Callable[..., list[dict]], points: Sequence[tuple], seed: int,
+def run_grid(task: Callable[..., list[dict]], points: Sequence[tuple], seed: int | Sequence[int],
              executor: Executor | None = None) -> pd.DataFrame:
     """Run ``task(*point, seed, index)`` for every grid point on *executor*; one frame of their rows, in grid order.
 
     Each point draws from its own generator, seeded from ``(seed, index)``
-    (``numpy.random.default_rng([seed, index])``), so the grid is the same in
+    (``numpy.random.default_rng([*seed, index])``; *seed* may be a tuple, e.g.
+    ``(book_seed, curve)`` to give each of several curves its own draws), so the grid is the same in
     this process (*executor* None), on a local pool or on a Dask cluster
     (:func:`helpers.simstudies.executor.open_executor`), with any number of
     workers and in any order of completion. A point's replicates are one
     vectorised batch.
     """
+    seed = tuple(seed) if isinstance(seed, Sequence) else (seed,)
     jobs = [(*point, seed, index) for index, point in enumerate(points)]
     results = run_batches(task, jobs, executor or InProcessExecutor(), label="grid points")
     return pd.DataFrame([row for rows in results for row in rows])
 
 
-def _ttest_point(scenario: str, effect: float, sd: float, n: int, n_sims: int, alpha: float, seed: int,
+def _ttest_point(scenario: str, effect: float, sd: float, n: int, n_sims: int, alpha: float, seed: tuple[int, ...],
                  index: int) -> list[dict]:
-    sim = simulate_ttest_power(effect, sd, n, n_sims=n_sims, alpha=alpha, rng=np.random.default_rng([seed, index]))
+    sim = simulate_ttest_power(effect, sd, n, n_sims=n_sims, alpha=alpha, rng=np.random.default_rng([*seed, index]))
     return [{"scenario": scenario, "effect": effect, "n_per_group": n, "power_sim": sim,
              "mc_se": math.sqrt(sim * (1 - sim) / n_sims), "power_exact": analytic_ttest_power(effect, sd, n, alpha)}]
 
 
 def ttest_power_curve(
-    effects: dict[str, float], sd: float, ns: Sequence[int], *, n_sims: int, alpha: float, seed: int,
-    executor: Executor | None = None,
+    effects: dict[str, float], sd: float, ns: Sequence[int], *, n_sims: int, alpha: float,
+    seed: int | Sequence[int], executor: Executor | None = None,
 ) -> pd.DataFrame:
     """Return simulated and exact power of a two-sample t-test over effect scenarios and n.
 
@@ -376,8 +378,8 @@ def approximate_pla_power(components: PlaComponents, effect: float, mice: int, c
 
 
 def _pla_point(components: PlaComponents, scenario: str, effect: float, mice: int, cells: int, n_sims: int,
-               alpha: float, seed: int, index: int) -> list[dict]:
-    rng = np.random.default_rng([seed, index])
+               alpha: float, seed: tuple[int, ...], index: int) -> list[dict]:
+    rng = np.random.default_rng([*seed, index])
     sim = simulate_pla_power(components, effect, mice, cells, n_sims=n_sims, alpha=alpha, rng=rng)
     return [{"scenario": scenario, "effect": effect, "mice_per_group": mice, "cells_per_mouse": cells,
              "power_sim": sim, "mc_se": math.sqrt(sim * (1 - sim) / n_sims),
@@ -386,7 +388,7 @@ def _pla_point(components: PlaComponents, scenario: str, effect: float, mice: in
 
 def pla_power_grid(
     components: PlaComponents, effects: dict[str, float], mice: Sequence[int], cells: Sequence[int], *,
-    n_sims: int, alpha: float, seed: int, executor: Executor | None = None,
+    n_sims: int, alpha: float, seed: int | Sequence[int], executor: Executor | None = None,
 ) -> pd.DataFrame:
     """Return simulated and approximate power over scenarios x mice per group x cells per mouse.
 
