@@ -95,7 +95,7 @@ bench-scale: $(STAMP) ## Time and peak memory of validation, aggregation and mam
 	nice $(BIN)/python -m helpers bench-scale
 
 check-parquet: $(STAMP) ## Build the book from CSV and from Parquet copies of the example data and compare the two ledgers (~2 min)
-	$(BIN)/python -m helpers check-formats
+	$(BIN)/python -m helpers check-parquet
 
 lint: $(STAMP) ## Ruff on code and notebooks
 	$(BIN)/ruff check src tests chapters

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -158,3 +160,50 @@ def test_mouse_without_puncta_and_unknown_selection_raise():
         pla.fit_mouse_level_contrasts(toy, "cerebellum")
     with pytest.raises(ValueError, match="method must be one of"):
         pla.fit_cell_level_contrasts(_toy_cells(2), "spinal_cord", method="anova")
+
+
+def _example_without(genotype: str, stage: str) -> pd.DataFrame:
+    cells = pd.read_csv(DATA_DIR / "pla_cells.csv")
+    return cells[~((cells["genotype"] == genotype) & (cells["stage"] == stage))]
+
+
+@pytest.mark.parametrize("method", ["gee", "quasipoisson", "poisson"])
+def test_a_missing_group_leaves_the_other_contrasts_as_statsmodels_gives_them(method):
+    # no Sigmar1_KO mice at onset: the saturated design is rank-deficient, the other contrasts are estimable
+    from helpers.analysis.mouse_blots import genotype_stage_contrasts, group_formula
+
+    cells = _example_without("Sigmar1_KO", "onset")
+    data = pla.select_cells(cells, "spinal_cord", "VAPB_PTPIP51", "motor_neuron")
+    formula = group_formula("puncta", data)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # statsmodels says the design is rank-deficient
+        new = pla.fit_cell_level_contrasts(cells, "spinal_cord", method=method)
+        if method == "gee":
+            fit = smf.gee(formula, groups="mouse_id", data=data, family=sm.families.Poisson(),
+                          cov_struct=sm.cov_struct.Exchangeable()).fit(cov_type="bias_reduced", scale="X2")
+        else:
+            fit = smf.glm(formula, data=data, family=sm.families.Poisson()).fit(
+                scale="X2" if method == "quasipoisson" else None)
+    old = genotype_stage_contrasts(fit, data, "mouse_id", 0.05, df=None)
+    assert ("Sigmar1_KO", "onset") not in set(zip(new["genotype"], new["stage"], strict=True))
+    np.testing.assert_allclose(new[["estimate", "se"]].to_numpy(), old[["estimate", "se"]].to_numpy(), rtol=1e-8)
+
+
+def test_unused_categories_of_a_large_table_do_not_change_the_fit():
+    cells = _example_without("Sigmar1_KO", "onset")
+    as_categories = cells.astype({"genotype": "category", "stage": "category"})
+    as_categories["genotype"] = as_categories["genotype"].cat.add_categories(["never_seen"])
+    pd.testing.assert_frame_equal(pla.fit_cell_level_contrasts(cells, "spinal_cord"),
+                                  pla.fit_cell_level_contrasts(as_categories, "spinal_cord"), rtol=1e-10)
+
+
+def test_a_group_of_one_mouse_is_refused_for_the_gee_in_one_sentence():
+    from helpers.analysis.design import DesignError
+
+    cells = pd.read_csv(DATA_DIR / "pla_cells.csv")
+    group = cells[(cells["genotype"] == "SOD1_G85R") & (cells["stage"] == "onset")]
+    keep = group["mouse_id"].iloc[0]
+    cells = cells[~(cells.index.isin(group.index) & (cells["mouse_id"] != keep))]
+    with pytest.raises(DesignError, match=r"SOD1_G85R/onset 1 mouse; the cell-level GEE .* needs at least 2 mice"):
+        pla.fit_cell_level_contrasts(cells, "spinal_cord", method="gee")
+    assert len(pla.fit_mouse_level_contrasts(cells, "spinal_cord")) == 9  # the mouse-level analysis still runs

@@ -79,3 +79,34 @@ def test_a_saturated_model_of_one_mean_is_the_ratio_of_totals_with_its_analytic_
 def test_an_unknown_covariance_is_refused():
     with pytest.raises(ValueError, match="cov_type must be"):
         poisson_gee_exchangeable(np.ones((2, 1)), cluster_sums(np.array([1, 2]), np.array(["a", "b"])), cov_type="hc3")
+
+
+def test_a_group_of_one_cluster_is_refused_by_the_bias_reduced_sandwich():
+    from helpers.stats.cluster_counts import SingularCluster
+
+    cells = clustered_counts()
+    X, sums = fit_from_sums(cells, False)
+    solo = np.c_[X, np.eye(len(X))[:, 0]]  # a parameter only the first mouse informs
+    with pytest.raises(SingularCluster, match=r"cluster\(s\) \[0\] alone determine a parameter"):
+        poisson_gee_exchangeable(solo, sums)
+    assert np.isfinite(poisson_gee_exchangeable(solo, sums, cov_type="robust").cov).all()
+
+
+def test_an_empty_design_column_is_handled_as_statsmodels_does_with_a_pseudo_inverse():
+    cells = clustered_counts()
+    X, sums = fit_from_sums(cells, False)
+    padded = np.c_[X, np.zeros(len(X))]  # a level no cluster has
+    glm, full = poisson_glm(padded, sums, scale="X2"), poisson_glm(X, sums, scale="X2")
+    np.testing.assert_allclose(glm.params[:-1], full.params, rtol=1e-8)
+    np.testing.assert_allclose(glm.cov[:-1, :-1], full.cov, rtol=1e-6)
+    assert glm.scale == pytest.approx(full.scale, rel=1e-10)  # the GLM's residual df counts the rank
+    # statsmodels' GEE counts the columns, not the rank, in its scale and correlation: so do the sums
+    mice = sorted(cells["mouse"].unique())
+    rows = np.c_[patsy.dmatrix(RHS, cells, return_type="dataframe").to_numpy(), np.zeros(len(cells))]
+    with pytest.warns(Warning):  # statsmodels: the design is singular
+        reference = sm.GEE(cells["y"].to_numpy(), rows, groups=cells["mouse"].map(mice.index).to_numpy(),
+                           family=sm.families.Poisson(), cov_struct=sm.cov_struct.Exchangeable()).fit(
+            cov_type="bias_reduced", scale="X2")
+    gee = poisson_gee_exchangeable(padded, sums)
+    np.testing.assert_allclose(gee.params[:-1], reference.params[:-1], rtol=1e-8)
+    np.testing.assert_allclose(gee.cov[:-1, :-1], reference.cov_params()[:-1, :-1], rtol=1e-6)

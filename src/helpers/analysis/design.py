@@ -268,6 +268,23 @@ def check_mouse_groups(data: pd.DataFrame, table: str, context: str, rhs: str, b
                           "the genotype × stage model with the gel", context)
 
 
+def check_sandwich_clusters(data: pd.DataFrame, table: str, by: Sequence[str], unit_col: str, unit: str,
+                            model: str, context: str = "") -> None:
+    """Refuse a model clustered on the unit (a sandwich SE) when a group has a single unit.
+
+    That unit alone fixes its group's mean, so its residual is zero and says
+    nothing about the spread: the sandwich would report a standard error that
+    is noise (the bias-reduced one is undefined).
+    """
+    counts = count_units(data, by, unit_col)
+    single = counts[counts < 2]
+    if len(single):
+        raise DesignError(f"{_where(table, context)}: {_counts_text(single, unit)}; {model} estimates its standard "
+                          f"error from the spread between {unit} of a group, so it needs at least 2 {unit} in "
+                          f"every group; add {unit} to these groups (the analysis with one value per "
+                          f"{_plural(1, unit)[2:]} does not need this).")
+
+
 def check_pla_cells(cells: pd.DataFrame, context: str) -> None:
     """Refuse a PLA selection in which a genotype x stage group has no punctum at all."""
     check_not_all_zero(cells, "pla_cells", "puncta", ["genotype", "stage"], "mouse_id", context)

@@ -183,6 +183,7 @@ def fit_count_model(data: pd.DataFrame, method: str = "gee", cov_type: str = "bi
         raise ValueError(f"method must be one of {sorted(CELL_METHODS)}, got {method!r}")
     keys = [UNIT, *[k for k in ("genotype", "stage", "cell") if k in data.columns]]
     mice = count_sums(data, keys, per_area=per_area)
+    mice[keys] = mice[keys].astype(str)  # the levels present only (a large table's categoricals keep all)
     design_matrix = patsy.dmatrix(rhs, mice, return_type="dataframe")
     X = design_matrix.to_numpy()
     if method == "gee":
@@ -221,6 +222,9 @@ def fit_cell_level_contrasts(
     design.check_pla_cells(data, context)
     mice = summarise_mice(data)
     design.check_mouse_groups(mice, "pla_cells", context, GROUP_RHS)
+    if method == "gee":
+        design.check_sandwich_clusters(mice, "pla_cells", ["genotype", "stage"], UNIT, "mice",
+                                       "the cell-level GEE (clustered on the mouse)", context)
     fit = fit_count_model(data, method, cov_type)
     table = genotype_stage_contrasts(fit, mice, UNIT, alpha, df=None)
     table.insert(0, "tissue", tissue)

@@ -20,7 +20,7 @@ COMMANDS: dict[str, tuple[str, tuple[str, ...], str]] = {
     "calibrate": ("helpers.simstudies.calibration", (), "coverage and type I error of every estimator"),
     "results": ("helpers.build.ledger_io", (), "compare the built ledger with the committed reference"),
     "zenodo": ("helpers.build.citation", ("zenodo",), "copy the repository setting into CITATION.cff; rewrite .zenodo.json"),
-    "check-formats": ("helpers.build.formats", (), "build the book from CSV and Parquet copies of the data; same ledger?"),
+    "check-parquet": ("helpers.build.formats", (), "build the book from CSV and Parquet copies of the data; same ledger?"),
     "bench": ("helpers.build.bench", (), "time this engine against Jupyter Book's own execution"),
     "bench-scale": ("helpers.build.bench_scale", (), "time and memory of validation, aggregation, mam_pla at 10^5-10^7 cells"),
     "check-site": ("helpers.build.browser", (), "open every page of a built book in headless Chromium"),

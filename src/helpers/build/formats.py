@@ -1,8 +1,9 @@
-"""The same book from CSV and from Parquet: ``make check-parquet``.
+"""The same book from CSV and from Parquet: ``make check-parquet`` (``python -m helpers check-parquet``).
 
 Copies the example tables into two folders, one as ``<table>.csv`` (the files
-as they are) and one as ``<table>.parquet`` (each CSV read with its column
-types and written with pyarrow), builds the whole book from each folder
+as they are) and one as ``<table>.parquet`` (each table as the book reads it —
+validated, every column of its declared type, so a text code like ``007``
+stays text — written with pyarrow), builds the whole book from each folder
 (``make book DATA=...``: both are a lab's data to the book, so their ledgers
 hold the same rows), and compares the two ledgers number by number with the
 regression check's tolerances. Any difference, or a ledger with rows the
@@ -25,6 +26,7 @@ def make_copies(source: Path, out: Path) -> tuple[Path, Path]:
     """Write ``out/csv`` (the CSV files) and ``out/parquet`` (the same tables as Parquet); return both folders."""
     from helpers.data.readers import write_parquet
     from helpers.data.sources import table_file, tables_present
+    from helpers.data.validate import load_table
 
     csv_dir, parquet_dir = out / "csv", out / "parquet"
     for folder in (csv_dir, parquet_dir):
@@ -33,13 +35,13 @@ def make_copies(source: Path, out: Path) -> tuple[Path, Path]:
     for name in tables_present(source):
         path = table_file(source, name)
         shutil.copy2(path, csv_dir / path.name)
-        write_parquet(pd.read_csv(path, keep_default_na=False, na_values=[""]), parquet_dir / f"{name}.parquet")
+        write_parquet(load_table(name, source), parquet_dir / f"{name}.parquet")
     return csv_dir, parquet_dir
 
 
 def main(argv: list[str] | None = None) -> int:
     """Command line: build from both copies and compare their ledgers; exit 1 on any difference."""
-    parser = argparse.ArgumentParser(prog="python -m helpers check-formats", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m helpers check-parquet", description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=DATA_DIR, help="folder of CSV tables (default: the example data)")
     parser.add_argument("--out", type=Path, default=BUILD_DIR / "formats", help="where the two copies are written")
     args = parser.parse_args(argv)

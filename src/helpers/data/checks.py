@@ -165,6 +165,7 @@ def codes_of(text: pa.Array) -> tuple[np.ndarray, pa.Array]:
         return known[1], known[2]
     encoded = pc.dictionary_encode(text)
     codes = encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64)
+    codes.flags.writeable = False  # shared by every check of the column
     if len(_CODES) >= 16:
         _CODES.clear()
     _CODES[id(text)] = (text, codes, encoded.dictionary)

@@ -271,6 +271,13 @@ def check_frame(frame: pd.DataFrame, spec: TableSpec, name: str) -> tuple[pd.Dat
     """
     from helpers.data import checks
 
+    try:
+        return _check_columns(frame, spec, name, checks)
+    finally:
+        checks.forget_codes()  # the columns' encodings are this table's only
+
+
+def _check_columns(frame: pd.DataFrame, spec: TableSpec, name: str, checks) -> tuple[pd.DataFrame | None, list[Problem]]:
     problems = _check_header(frame, spec, name)
     rows = np.asarray(frame.index, dtype=np.int64)
     texts = {c: checks.text_array(frame[c]) for c in frame.columns if c in spec.column_names}
@@ -288,7 +295,6 @@ def check_frame(frame: pd.DataFrame, spec: TableSpec, name: str) -> tuple[pd.Dat
     problems += checks.check_constant_within(texts, spec, rows, name, unreadable)
     if not problems:
         problems += checks.check_row_rules(parsed, texts, spec, rows, name)
-    checks.forget_codes()
     problems = sorted(set(problems), key=lambda p: (p.row or 0, p.column or "", p.expected))
     if problems:
         return None, problems

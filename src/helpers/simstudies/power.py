@@ -176,9 +176,9 @@ def run_grid(task: Callable[..., list[dict]], points: Sequence[tuple], seed: int
              executor: Executor | None = None) -> pd.DataFrame:
     """Run ``task(*point, seed, index)`` for every grid point on *executor*; one frame of their rows, in grid order.
 
-    Each point draws from its own generator, seeded from ``(seed, index)``
-    (``numpy.random.default_rng([*seed, index])``; *seed* may be a tuple, e.g.
-    ``(book_seed, curve)`` to give each of several curves its own draws), so the grid is the same in
+    Each point draws from its own generator, :func:`point_rng` ``(seed, index)``
+    (*seed* may be a tuple such as ``(book_seed, grid)``: give each grid of a
+    chapter its own tuple of the same length), so the grid is the same in
     this process (*executor* None), on a local pool or on a Dask cluster
     (:func:`helpers.simstudies.executor.open_executor`), with any number of
     workers and in any order of completion. A point's replicates are one
@@ -190,9 +190,25 @@ def run_grid(task: Callable[..., list[dict]], points: Sequence[tuple], seed: int
     return pd.DataFrame([row for rows in results for row in rows])
 
 
+def point_rng(seed: tuple[int, ...], index: int) -> np.random.Generator:
+    """Return the generator of grid point *index* of the grid seeded *seed*.
+
+    The point's index is NumPy's spawn key, kept apart from the seed's own
+    numbers: a plain ``default_rng([*seed, index])`` would give point 0 of a
+    grid seeded 1 the stream of ``default_rng(1)`` (trailing zeros are padding
+    to NumPy's seed hash). For the same reason two grids should differ in a
+    number other than a trailing 0: ``(1, 1)`` and ``(1, 2)``, not ``(1,)`` and ``(1, 0)``.
+
+    >>> first = point_rng((1,), 0).random()
+    >>> bool(first != np.random.default_rng(1).random()), bool(point_rng((1, 1), 0).random() != point_rng((1, 2), 0).random())
+    (True, True)
+    """
+    return np.random.default_rng(np.random.SeedSequence(list(seed), spawn_key=(index,)))
+
+
 def _ttest_point(scenario: str, effect: float, sd: float, n: int, n_sims: int, alpha: float, seed: tuple[int, ...],
                  index: int) -> list[dict]:
-    sim = simulate_ttest_power(effect, sd, n, n_sims=n_sims, alpha=alpha, rng=np.random.default_rng([*seed, index]))
+    sim = simulate_ttest_power(effect, sd, n, n_sims=n_sims, alpha=alpha, rng=point_rng(seed, index))
     return [{"scenario": scenario, "effect": effect, "n_per_group": n, "power_sim": sim,
              "mc_se": math.sqrt(sim * (1 - sim) / n_sims), "power_exact": analytic_ttest_power(effect, sd, n, alpha)}]
 
@@ -279,6 +295,8 @@ def estimate_pla_components(
     """
     group = list(group)
     if is_section_table(cells):  # the section aggregate: each section's moments from its sums
+        if count != "puncta":
+            raise ValueError(f"the section aggregate holds the sums of puncta only, not of {count!r}")
         sums = cells.groupby([*group, unit, section], observed=True)[["n_cells", count, "puncta_sq"]].sum()
         n, total = sums["n_cells"], sums[count]
         by_section = pd.DataFrame({"mean": total / n, "var": (sums["puncta_sq"] - total**2 / n) / (n - 1), "size": n})
@@ -379,7 +397,7 @@ def approximate_pla_power(components: PlaComponents, effect: float, mice: int, c
 
 def _pla_point(components: PlaComponents, scenario: str, effect: float, mice: int, cells: int, n_sims: int,
                alpha: float, seed: tuple[int, ...], index: int) -> list[dict]:
-    rng = np.random.default_rng([*seed, index])
+    rng = point_rng(seed, index)
     sim = simulate_pla_power(components, effect, mice, cells, n_sims=n_sims, alpha=alpha, rng=rng)
     return [{"scenario": scenario, "effect": effect, "mice_per_group": mice, "cells_per_mouse": cells,
              "power_sim": sim, "mc_se": math.sqrt(sim * (1 - sim) / n_sims),

@@ -30,10 +30,12 @@ rows to rounding; :mod:`tests.stats.test_cluster_counts` checks it.
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
 import statsmodels.api as sm
+from statsmodels.tools.sm_exceptions import ConvergenceWarning
 
 #: The per-cluster sums the fits need (see the module docstring).
 SUMS = ("n", "Y", "T", "Q", "A", "B")
@@ -70,6 +72,18 @@ def cluster_sums(counts: np.ndarray, clusters: np.ndarray, exposure: np.ndarray 
             "A": total(y / root), "B": total(y * y / t)}
 
 
+class SingularCluster(ValueError):
+    """A cluster alone determines a parameter (leverage 1): its sandwich contribution is undefined."""
+
+
+def _inverse(matrix: np.ndarray) -> np.ndarray:
+    """Inverse, or the pseudo-inverse of a singular matrix (a design with an empty column), as statsmodels does."""
+    try:
+        return np.linalg.inv(matrix)
+    except np.linalg.LinAlgError:
+        return np.linalg.pinv(matrix)
+
+
 def _arrays(sums) -> tuple[np.ndarray, ...]:
     return tuple(np.asarray(sums[k], dtype=float) for k in SUMS)
 
@@ -94,11 +108,11 @@ def poisson_glm(X: np.ndarray, sums, *, scale: str | float = 1.0) -> CountFit:
     phi = 1.0
     if scale == "X2":
         _, ssr = _pearson(lam, n, Y, T, Q, A, B)
-        phi = float(ssr.sum() / (n_obs - X.shape[1]))
+        phi = float(ssr.sum() / (n_obs - np.linalg.matrix_rank(X)))  # the GLM's residual df: rows - rank
     elif not isinstance(scale, str):
         phi = float(scale)
     info = X.T @ (X * (lam * T)[:, None])
-    return CountFit(params, np.linalg.inv(info) * phi, phi, 0.0, True, n_obs)
+    return CountFit(params, _inverse(info) * phi, phi, 0.0, True, n_obs)
 
 
 def poisson_gee_exchangeable(X: np.ndarray, sums, *, cov_type: str = "bias_reduced", maxiter: int = 60,
@@ -150,10 +164,14 @@ def poisson_gee_exchangeable(X: np.ndarray, sums, *, cov_type: str = "bias_reduc
         sum_r, ssr = _pearson(lam, n, Y, T, Q, A, B)
         rho = float((0.5 * (sum_r**2 - ssr)).sum() / phi / (pairs.sum() - p))
         updates += 1
+    converged = norm < ctol
+    if not converged:
+        warnings.warn(f"Poisson GEE from cluster sums: score norm {norm:.2g} after {maxiter} iterations "
+                      f"(tolerance {ctol:g})", ConvergenceWarning, stacklevel=2)
     phi = scale_of(lam)
     G, K = weights(rho, lam)
     information = X.T @ (X * (lam * K)[:, None])
-    inverse = np.linalg.inv(information)
+    inverse = _inverse(information)
     naive = inverse * phi
     if cov_type == "naive":
         cov = naive
@@ -161,6 +179,9 @@ def poisson_gee_exchangeable(X: np.ndarray, sums, *, cov_type: str = "bias_reduc
         cov = inverse @ ((X * G[:, None]).T @ (X * G[:, None])) @ inverse
     else:
         leverage = lam * K * np.einsum("ij,jk,ik->i", X, naive, X) / phi
+        if np.any(1.0 - leverage < 1e-8):
+            raise SingularCluster(f"cluster(s) {np.flatnonzero(1.0 - leverage < 1e-8).tolist()} alone determine a "
+                                  "parameter (leverage 1), so the bias-reduced sandwich is undefined")
         adjusted = X * (G / (1.0 - leverage) / phi)[:, None]
         cov = naive @ (adjusted.T @ adjusted) @ naive
-    return CountFit(params, cov, float(phi), rho, norm < ctol, int(round(n_obs)))
+    return CountFit(params, cov, float(phi), rho, converged, int(round(n_obs)))
