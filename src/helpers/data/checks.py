@@ -150,38 +150,39 @@ def check_column(text: pa.Array, col, rows: np.ndarray, name: str) -> tuple[obje
     return numbers, unreadable, problems
 
 
-_CODES: dict[int, tuple[pa.Array, np.ndarray, pa.Array]] = {}
-
-
 def codes_of(text: pa.Array) -> tuple[np.ndarray, pa.Array]:
-    """Return (integer code per cell, the distinct values) of a text column.
-
-    The encoding of the last columns asked for is remembered (keyed by the
-    array itself), so the key, unit and categorical conversions of one column
-    hash its 10⁷ cells once.
-    """
-    known = _CODES.get(id(text))
-    if known is not None and known[0] is text:
-        return known[1], known[2]
+    """Return (integer code per cell, the distinct values) of a text column."""
     encoded = pc.dictionary_encode(text)
     codes = encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64)
     codes.flags.writeable = False  # shared by every check of the column
-    if len(_CODES) >= 16:
-        _CODES.clear()
-    _CODES[id(text)] = (text, codes, encoded.dictionary)
     return codes, encoded.dictionary
 
 
-def forget_codes() -> None:
-    """Drop the remembered encodings (call when a table's checks are done, to free their memory)."""
-    _CODES.clear()
+class ColumnCodes:
+    """The dictionary encoding of each text column of one table, computed once, on first use.
+
+    The key, unit and categorical checks of a column share it, so a 10⁷-row
+    column is hashed once; it lives as long as the table's checks.
+    """
+
+    def __init__(self, texts: dict[str, pa.Array]):
+        self.texts = texts
+        self._known: dict[str, tuple[np.ndarray, pa.Array]] = {}
+
+    def of(self, column: str) -> tuple[np.ndarray, pa.Array]:
+        """Return (codes, distinct values) of *column*."""
+        if column not in self._known:
+            self._known[column] = codes_of(self.texts[column])
+        return self._known[column]
 
 
-def check_keys(texts: dict[str, pa.Array], spec: TableSpec, rows: np.ndarray, name: str) -> list[Problem]:
+def check_keys(texts: dict[str, pa.Array], spec: TableSpec, rows: np.ndarray, name: str,
+               encoded: ColumnCodes | None = None) -> list[Problem]:
     """Report rows whose key (e.g. ``cell_id``) already appears on an earlier row."""
+    encoded = encoded or ColumnCodes(texts)
     combined = np.zeros(len(rows), dtype=np.int64)
     for k in spec.key:
-        codes, dictionary = codes_of(texts[k])
+        codes, dictionary = encoded.of(k)
         combined = combined * len(dictionary) + codes
         if len(spec.key) > 1:  # keep the combined code small: renumber (hashing, no sort)
             combined = pd.factorize(combined)[0].astype(np.int64)
@@ -193,21 +194,22 @@ def check_keys(texts: dict[str, pa.Array], spec: TableSpec, rows: np.ndarray, na
 
 
 def check_constant_within(texts: dict[str, pa.Array], spec: TableSpec, rows: np.ndarray, name: str,
-                          unreadable: dict[str, np.ndarray]) -> list[Problem]:
+                          unreadable: dict[str, np.ndarray], encoded: ColumnCodes | None = None) -> list[Problem]:
     """Report rows whose unit attribute differs from the value most rows of the unit agree on.
 
     On a tie the value met first in the file is the reference, so one mistyped
     row is the one reported; cells already reported as unreadable are skipped.
     """
+    encoded = encoded or ColumnCodes(texts)
     problems: list[Problem] = []
     for unit, columns in spec.constant_within.items():
         if unit not in texts:
             continue
-        unit_codes, unit_values = codes_of(texts[unit])
+        unit_codes, unit_values = encoded.of(unit)
         for col in columns:
             if col not in texts:
                 continue
-            codes, values = codes_of(texts[col])
+            codes, values = encoded.of(col)
             pair = unit_codes * len(values) + codes
             distinct, first, counts = np.unique(pair, return_index=True, return_counts=True)
             owner = distinct // len(values)
@@ -226,15 +228,18 @@ def check_constant_within(texts: dict[str, pa.Array], spec: TableSpec, rows: np.
     return problems
 
 
-def to_column(text: pa.Array, values, kind: str, large: bool):
-    """Return the parsed values of a column as pandas data (see :data:`LARGE_TABLE_ROWS`)."""
+def to_column(text: pa.Array, values, kind: str, large: bool, encoded: tuple[np.ndarray, pa.Array] | None = None):
+    """Return the parsed values of a column as pandas data (see :data:`LARGE_TABLE_ROWS`).
+
+    *encoded* is the column's ``(codes, distinct values)`` when already computed.
+    """
     if kind == "int":
         return pd.array(values.astype(np.int64), dtype="Int64")
     if kind == "float":
         return values
     if not large:
         return text.to_numpy(zero_copy_only=False)
-    codes, dictionary = codes_of(text)
+    codes, dictionary = encoded or codes_of(text)
     if len(dictionary) > len(text) // 10:
         return pd.arrays.ArrowExtensionArray(text)
     order = np.argsort(np.asarray(dictionary.to_numpy(zero_copy_only=False), dtype=object))

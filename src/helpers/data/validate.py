@@ -271,16 +271,10 @@ def check_frame(frame: pd.DataFrame, spec: TableSpec, name: str) -> tuple[pd.Dat
     """
     from helpers.data import checks
 
-    try:
-        return _check_columns(frame, spec, name, checks)
-    finally:
-        checks.forget_codes()  # the columns' encodings are this table's only
-
-
-def _check_columns(frame: pd.DataFrame, spec: TableSpec, name: str, checks) -> tuple[pd.DataFrame | None, list[Problem]]:
     problems = _check_header(frame, spec, name)
     rows = np.asarray(frame.index, dtype=np.int64)
     texts = {c: checks.text_array(frame[c]) for c in frame.columns if c in spec.column_names}
+    encoded = checks.ColumnCodes(texts)  # each column hashed once, for all the checks below
     large = len(frame) > checks.LARGE_TABLE_ROWS
     parsed, unreadable = {}, {}
     for col in spec.columns:
@@ -289,10 +283,11 @@ def _check_columns(frame: pd.DataFrame, spec: TableSpec, name: str, checks) -> t
         values, unreadable[col.name], found = checks.check_column(texts[col.name], col, rows, name)
         problems += found
         if not problems:
-            parsed[col.name] = checks.to_column(texts[col.name], values, col.kind, large)
+            parsed[col.name] = checks.to_column(texts[col.name], values, col.kind, large,
+                                                encoded.of(col.name) if large and col.kind == "str" else None)
     if all(k in texts for k in spec.key):
-        problems += checks.check_keys(texts, spec, rows, name)
-    problems += checks.check_constant_within(texts, spec, rows, name, unreadable)
+        problems += checks.check_keys(texts, spec, rows, name, encoded)
+    problems += checks.check_constant_within(texts, spec, rows, name, unreadable, encoded)
     if not problems:
         problems += checks.check_row_rules(parsed, texts, spec, rows, name)
     problems = sorted(set(problems), key=lambda p: (p.row or 0, p.column or "", p.expected))
