@@ -228,7 +228,7 @@ def fit_cell_level_contrasts(
     fit = fit_count_model(data, method, cov_type)
     table = genotype_stage_contrasts(fit, mice, UNIT, alpha, df=None)
     table.insert(0, "tissue", tissue)
-    counts = mice.groupby(["genotype", "stage"])["n_cells"].sum()
+    counts = mice.groupby(["genotype", "stage"], observed=True)["n_cells"].sum()
     table["n_cells"] = [int(counts[(g, s)] + counts[("WT", s)]) for g, s in zip(table["genotype"], table["stage"], strict=True)]
     return table[[*CONTRAST_COLUMNS, "n_cells"]]
 
