@@ -21,6 +21,8 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from helpers.stats.cluster_counts import row_terms
+
 #: Columns identifying a section's block of cells of one type (the aggregate's key).
 SECTION_KEYS = ["mouse_id", "genotype", "stage", "sex", "tissue", "tether_pair", "cell_type", "section_id"]
 #: Sums kept per block: cells, puncta, squared puncta, soma area, and the three sums a Poisson
@@ -110,10 +112,8 @@ def count_sums(table: pd.DataFrame, keys: list[str], per_area: bool = False) -> 
         else:
             sums = sums.assign(T=table["n_cells"], Q=table["n_cells"], A=table["puncta"], B=table["puncta_sq"])
     else:
-        y = table["puncta"].to_numpy(dtype=float)
-        t = table["cell_area_um2"].to_numpy(dtype=float) / 100 if per_area else np.ones_like(y)
-        root = np.sqrt(t)
-        sums = table[keys].assign(n=1.0, Y=y, T=t, Q=root, A=y / root, B=y * y / t)
+        exposure = table["cell_area_um2"].to_numpy(dtype=float) / 100 if per_area else None
+        sums = table[keys].assign(**row_terms(table["puncta"].to_numpy(dtype=float), exposure))
     out = sums.groupby(keys, as_index=False, observed=True, sort=True)[COUNT_SUMS].sum()
     return out.astype(dict.fromkeys(COUNT_SUMS, float))
 

@@ -299,9 +299,10 @@ def estimate_pla_components(
             raise ValueError(f"the section aggregate holds the sums of puncta only, not of {count!r}")
         sums = cells.groupby([*group, unit, section], observed=True)[["n_cells", count, "puncta_sq"]].sum()
         n, total = sums["n_cells"], sums[count]
-        by_section = pd.DataFrame({"mean": total / n, "var": (sums["puncta_sq"] - total**2 / n) / (n - 1), "size": n})
+        by_section = pd.DataFrame({"mean": total / n, "var": (sums["puncta_sq"] - total**2 / n) / (n - 1), "size": n,
+                                   "sum": total})
     else:
-        by_section = cells.groupby([*group, unit, section], observed=True)[count].agg(["mean", "var", "size"])
+        by_section = cells.groupby([*group, unit, section], observed=True)[count].agg(["mean", "var", "size", "sum"])
     m, v, n = by_section["mean"], by_section["var"], by_section["size"]
     # m^2 - v/n estimates the squared section rate without the upward bias of m^2.
     cv2 = max(float(((n - 1) * (v - m)).sum() / ((n - 1) * (m**2 - v / n)).sum()), 0.0)
@@ -311,9 +312,8 @@ def estimate_pla_components(
     n_sec = by_mouse.size()
     sec_var = float(((log_sec - by_mouse.transform("mean")) ** 2).sum() / (n_sec - 1).sum())
     sd_section2 = max(sec_var - float(cell_noise.mean()), 0.0)
-    sizes = by_section["size"].groupby(level=[*group, unit], observed=True).sum()
-    per_mouse = pd.DataFrame({"mean": (m * by_section["size"]).groupby(level=[*group, unit], observed=True).sum() / sizes,
-                              "size": sizes})
+    per_mouse = by_section[["sum", "size"]].groupby(level=[*group, unit], observed=True).sum()
+    per_mouse = per_mouse.assign(mean=per_mouse["sum"] / per_mouse["size"])
     log_mouse = np.log(per_mouse["mean"])
     centred = log_mouse - log_mouse.groupby(level=group, observed=True).transform("mean")
     n_groups = per_mouse.index.droplevel(-1).nunique()

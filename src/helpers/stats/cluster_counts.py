@@ -53,23 +53,27 @@ class CountFit:
     n_obs: int  # rows (cells), not clusters
 
 
+def row_terms(counts: np.ndarray, exposure: np.ndarray | None = None) -> dict[str, np.ndarray]:
+    """Return each row's contribution to the sums of :data:`SUMS` (sum them per cluster).
+
+    >>> {k: v.tolist() for k, v in row_terms(np.array([2.0]), np.array([4.0])).items()}
+    {'n': [1.0], 'Y': [2.0], 'T': [4.0], 'Q': [2.0], 'A': [1.0], 'B': [1.0]}
+    """
+    y = np.asarray(counts, dtype=float)
+    t = np.ones_like(y) if exposure is None else np.asarray(exposure, dtype=float)
+    root = np.sqrt(t)
+    return {"n": np.ones_like(y), "Y": y, "T": t, "Q": root, "A": y / root, "B": y * y / t}
+
+
 def cluster_sums(counts: np.ndarray, clusters: np.ndarray, exposure: np.ndarray | None = None) -> dict[str, np.ndarray]:
-    """Return the sums of :data:`SUMS` per cluster, clusters in sorted order (for tests and small tables).
+    """Return the sums of :data:`SUMS` per cluster, clusters in sorted order.
 
     >>> s = cluster_sums(np.array([1, 3, 2]), np.array(["a", "a", "b"]))
     >>> [s[k].tolist() for k in ("n", "Y", "B")]
     [[2.0, 1.0], [4.0, 2.0], [10.0, 4.0]]
     """
-    y = np.asarray(counts, dtype=float)
-    t = np.ones_like(y) if exposure is None else np.asarray(exposure, dtype=float)
     _, index = np.unique(np.asarray(clusters), return_inverse=True)
-
-    def total(values: np.ndarray) -> np.ndarray:
-        return np.bincount(index, weights=values)
-
-    root = np.sqrt(t)
-    return {"n": total(np.ones_like(y)), "Y": total(y), "T": total(t), "Q": total(root),
-            "A": total(y / root), "B": total(y * y / t)}
+    return {k: np.bincount(index, weights=v) for k, v in row_terms(counts, exposure).items()}
 
 
 class SingularCluster(ValueError):
