@@ -72,8 +72,12 @@ data: $(STAMP) ## Regenerate the simulated example data in data/ (byte-identical
 	$(BIN)/python -m helpers simulate data
 
 .PHONY: templates convert
-templates: $(STAMP) ## Write templates/<table>.csv (header + one example row) from the table specs
-	$(BIN)/python -m helpers templates
+templates: $(STAMP) ## Write templates/ (CSV + book_tables.xlsx); STUDY=datapackage.yaml OUT=dir: a workbook with that study's levels
+	$(BIN)/python -m helpers templates $(if $(STUDY),--study $(STUDY)) $(if $(OUT),--out $(OUT))
+
+.PHONY: describe
+describe: $(STAMP) ## Draft DATA=dir/datapackage.yaml (levels, guessed reference levels to confirm) from a lab's tables
+	$(BIN)/python -m helpers describe $(DATA)
 
 convert: $(STAMP) ## Instrument export -> book table, e.g. make convert ARGS="pla-fiji --summary S.csv --samples I.csv --out mydata"
 	$(BIN)/python -m helpers convert $(ARGS)

@@ -8,7 +8,7 @@ import pytest
 from scipy import stats
 
 from helpers.analysis import arsenite
-from helpers.data.tables.arsenite_motor import simulate
+from helpers.data.generators.arsenite_motor import simulate
 from helpers.data.truths import ARSENITE
 from helpers.data.validate import DataValidationError, load_table
 

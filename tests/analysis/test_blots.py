@@ -53,7 +53,7 @@ def test_human_effect_recovers_the_simulated_truth(region, fresh_data):
 
 def test_effect_recovers_truth_on_average_over_seeds():
     """Over 200 seeds the mean estimate is within 3 Monte Carlo standard errors of the truth."""
-    from helpers.data.tables.human_blot import simulate
+    from helpers.data.generators.human_blot import simulate
 
     region = "lumbar_spinal_cord"
     estimates = [blots.fit_region_effect(blots.add_log_ratio(simulate(s)), region).estimate for s in range(200)]

@@ -10,7 +10,8 @@ from scipy import stats
 from helpers.analysis import mam_fraction
 from helpers.core.paths import DATA_DIR
 from helpers.data import truths
-from helpers.data.tables.mam_fraction import SPEC, simulate
+from helpers.data.generators.mam_fraction import simulate
+from helpers.data.tables.mam_fraction import SPEC
 from helpers.data.truths import MAM_FRACTION
 from helpers.data.validate import DataValidationError, load_table
 from helpers.data.vocabulary import RECRUITED_PROTEINS

@@ -11,7 +11,7 @@ from statsmodels.stats.multitest import multipletests
 from helpers.analysis import mouse_blots
 from helpers.core.paths import DATA_DIR
 from helpers.data import truths
-from helpers.data.tables.mouse_blot import simulate
+from helpers.data.generators.mouse_blot import simulate
 from helpers.data.truths import MOUSE_COHORT
 from helpers.data.validate import load_table
 from helpers.data.vocabulary import GENOTYPES_TISSUE, STAGES

@@ -15,7 +15,7 @@ from statsmodels.stats.multitest import multipletests
 from helpers.analysis import pla
 from helpers.core.paths import DATA_DIR
 from helpers.data import truths
-from helpers.data.tables.pla_cells import simulate
+from helpers.data.generators.pla_cells import simulate
 from helpers.data.truths import MOUSE_COHORT, PLA
 from helpers.data.validate import load_table
 

@@ -51,10 +51,14 @@ def lab_book(template, tmp_path_factory) -> Path:
 
 
 def test_template_has_a_sheet_per_table_with_validations(template):
+    from helpers.core.paths import DATA_DIR
+    from helpers.data.study import study_of
+
     book = load_workbook(template)
     specs = get_specs()
     assert book.sheetnames == ["README", *specs]
-    for name, spec in specs.items():
+    for name in specs:
+        spec = study_of(DATA_DIR).spec(name)  # the drop-downs offer the example study's levels
         sheet = book[name]
         assert [c.value for c in sheet[1]] == spec.column_names
         assert sheet.max_row == 2  # header and one example row

@@ -77,7 +77,7 @@ def test_pla_components_are_recovered_from_simulated_cells():
 
 
 def test_pla_components_of_the_book_table_match_the_generator_truths():
-    from helpers.data.tables.pla_cells import simulate
+    from helpers.data.generators.pla_cells import simulate
     from helpers.data.truths import MOUSE_COHORT, PLA
 
     parts = []

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from helpers.data.tables.arsenite_cells import simulate
+from helpers.data.generators.arsenite_cells import simulate
 from helpers.data.truths import DOSE_RESPONSE
 from helpers.data.validate import DataValidationError, load_table
 from helpers.stats import dose_response as dr

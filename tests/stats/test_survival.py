@@ -10,7 +10,7 @@ import pytest
 from statsmodels.duration.hazard_regression import PHReg
 from statsmodels.duration.survfunc import survdiff
 
-from helpers.data.tables.disease_course import simulate
+from helpers.data.generators.disease_course import simulate
 from helpers.data.truths import DISEASE_COURSE
 from helpers.data.validate import DataValidationError, load_table
 from helpers.stats import survival

@@ -14,8 +14,9 @@ import sys
 COMMANDS: dict[str, tuple[str, tuple[str, ...], str]] = {
     "book": ("helpers.build.engine", ("build",), "execute what changed and build the HTML book"),
     "validate": ("helpers.data.validate", (), "check the tables of a data folder against their schemas"),
+    "describe": ("helpers.data.describe", (), "draft a study description (datapackage.yaml) from a lab's tables"),
     "simulate": ("helpers.data.simulate", (), "write the simulated example dataset (byte-identical per seed)"),
-    "templates": ("helpers.data.templates", (), "write templates/<table>.csv and book_tables.xlsx from the specs"),
+    "templates": ("helpers.data.templates", (), "write templates/<table>.csv and book_tables.xlsx (for a study: --study)"),
     "convert": ("helpers.data.converters", (), "turn an instrument export into a book table"),
     "calibrate": ("helpers.simstudies.calibration", (), "coverage and type I error of every estimator"),
     "results": ("helpers.build.ledger_io", (), "compare the built ledger with the committed reference"),

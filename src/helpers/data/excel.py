@@ -30,7 +30,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from helpers.data.tables import TableSpec, get_spec, get_specs
+from helpers.data.tables import TableSpec, get_specs
 
 #: Excel's error values, as openpyxl returns them.
 EXCEL_ERRORS = ("#DIV/0!", "#VALUE!", "#N/A", "#REF!", "#NAME?", "#NUM!", "#NULL!", "#SPILL!", "#CALC!")
@@ -311,7 +311,9 @@ def inspect_sheet(name: str, path: str | Path, check_frame) -> tuple[pd.DataFram
     :func:`helpers.data.validate.inspect_table` does for a CSV file.
     """
     path = Path(path)
-    spec = get_spec(name)
+    from helpers.data.study import study_of
+
+    spec = study_of(path).spec(name)
     label = f"{path}, sheet {name}"
     if not path.is_file():
         return None, None, [CellProblem(str(path), None, None, None, "the workbook to exist")], []

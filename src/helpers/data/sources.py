@@ -1,7 +1,10 @@
-"""Where a lab's tables come from: a folder of files or one Excel workbook.
+"""Where a lab's tables come from: a folder of files, one Excel workbook, or a study descriptor.
 
 A *data source* is either a folder holding ``<table>.csv`` (or ``<table>.parquet``)
-files, or an ``.xlsx`` workbook whose sheets are named like the tables. This
+files, an ``.xlsx`` workbook whose sheets are named like the tables, or a study
+descriptor (``datapackage.yaml``, :mod:`helpers.data.study`) whose resources name
+the tables' files; a folder with a descriptor reads its tables from the
+descriptor's resources. This
 module answers which of the book's tables a source holds; reading and checking
 them is :mod:`helpers.data.validate`'s job.
 """
@@ -15,6 +18,21 @@ from helpers.data.tables import TABLE_MODULES, get_specs
 #: File suffixes a table may have in a folder, in order of preference.
 TABLE_SUFFIXES = (".csv", ".parquet")
 WORKBOOK_SUFFIXES = (".xlsx",)
+
+
+def reading_source(source: str | Path) -> Path:
+    """Return where tables are read from: the workbook a descriptor's resources all name, else *source*.
+
+    A descriptor (or a folder holding one) whose resources are the sheets of one
+    ``.xlsx`` workbook is read as that workbook; its study is still the
+    descriptor's (:func:`helpers.data.study.find_descriptor` finds it beside the workbook).
+    """
+    declared = declared_resources(source)
+    if declared:
+        files = {p for p in declared.values()}
+        if len(files) == 1 and next(iter(files)).suffix.lower() in WORKBOOK_SUFFIXES:
+            return next(iter(files))
+    return Path(source)
 
 
 def is_workbook(source: str | Path) -> bool:
@@ -37,8 +55,32 @@ def workbook_sheets(path: str | Path) -> list[str]:
         book.close()
 
 
+def declared_resources(source: str | Path) -> dict[str, Path] | None:
+    """Return ``{table: file}`` named by the source's descriptor, or None when it has none.
+
+    A descriptor that cannot be read gives None here; validation reports why.
+    """
+    from helpers.data.study import StudyError, find_descriptor, read_study
+
+    descriptor = find_descriptor(source)
+    if descriptor is None:
+        return None
+    try:
+        study = read_study(descriptor)
+    except StudyError:
+        return None
+    return {table: resource.path for table, resource in study.resources.items()}
+
+
 def table_file(source: str | Path, name: str) -> Path | None:
-    """Return the file of table *name* in folder *source* (CSV preferred), or None when absent."""
+    """Return the file of table *name* in folder *source* (CSV preferred), or None when absent.
+
+    When the source has a descriptor, the file is the one its resource names.
+    """
+    declared = declared_resources(source)
+    if declared is not None:
+        path = declared.get(name)
+        return path if path is not None and path.is_file() else None
     for suffix in TABLE_SUFFIXES:
         path = Path(source) / f"{name}{suffix}"
         if path.is_file():
@@ -53,7 +95,7 @@ def tables_present(source: str | Path) -> list[str]:
     >>> tables_present(DATA_DIR)[:2]
     ['human_blot', 'mouse_blot']
     """
-    source = Path(source)
+    source = reading_source(source)
     names = list(TABLE_MODULES)  # the registry's names, without importing the table modules
     if is_workbook(source):
         sheets = set(workbook_sheets(source)) if source.is_file() else set()
@@ -102,8 +144,20 @@ def source_problem(source: str | Path) -> str | None:
         if not tables_present(source):
             return f"at least one sheet named like a table ({', '.join(get_specs())}); the workbook has none"
         return None
+    from helpers.data.study import StudyError, find_descriptor, read_study
+
+    descriptor = find_descriptor(source)
+    if descriptor is not None:
+        try:
+            study = read_study(descriptor)
+        except StudyError as err:
+            return f"a usable study description: {err}"
+        if not tables_present(source):
+            listed = ", ".join(str(r.path) for r in study.resources.values())
+            return f"at least one of the files its descriptor names ({listed}); none exists"
+        return None
     if not source.is_dir():
-        return "a folder of data tables or an .xlsx workbook"
+        return "a folder of data tables, an .xlsx workbook or a datapackage.yaml study description"
     if not tables_present(source):
         what = "the folder is empty" if not any(source.iterdir()) else "none of its files is a table of the book"
         return f"at least one of the book's tables ({known}); {what}"

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import sys
 from pathlib import Path
 
 from helpers.data.converters import TEMPLATES_DIR, write_templates
@@ -49,7 +50,7 @@ def _validation(col: Column):
 
 
 def write_workbook_template(out_dir: str | Path = TEMPLATES_DIR, seed: int = DEFAULT_SEED,
-                            rows: int = 5000) -> Path:
+                            rows: int = 5000, study=None) -> Path:
     """Write ``book_tables.xlsx``: a sheet per table (header, one example row, validations) and README.
 
     Parameters
@@ -60,21 +61,33 @@ def write_workbook_template(out_dir: str | Path = TEMPLATES_DIR, seed: int = DEF
         Seed of the simulated example row.
     rows : int
         Rows (below the header) that the data validations cover.
+    study : helpers.data.study.Study, optional
+        The study whose tables and levels the sheets offer (drop-downs of its
+        levels; the example row takes each factor's reference or first level).
+        Default: the example study, every table.
     """
     from openpyxl import Workbook
     from openpyxl.styles import Font
     from openpyxl.utils import get_column_letter
 
+    from helpers.core.paths import DATA_DIR
     from helpers.data.simulate import simulate_table
+    from helpers.data.study import study_of
 
     book = Workbook()
     readme = book.active
     readme.title = "README"
     readme.append(["table", "column", "type", "unit", "valid values", "meaning"])
-    for spec in get_specs().values():
+    lab = study is not None
+    study = study if lab else study_of(DATA_DIR)
+    for name in (study.resources if lab else get_specs()):
+        spec = study.spec(name)
         sheet = book.create_sheet(spec.name)
         sheet.append(spec.column_names)
         example = simulate_table(spec, seed).head(1)
+        for column in spec.factor_columns if lab else ():
+            levels = study.levels(name, column)
+            example[column] = study.reference(name, column) or levels[0]
         sheet.append([_cell(v) for v in example.iloc[0].tolist()])
         for i, col in enumerate(spec.columns, start=1):
             letter = get_column_letter(i)
@@ -133,7 +146,22 @@ def main(argv: list[str] | None = None) -> int:
     """Command line: write the CSV templates and the Excel template."""
     parser = argparse.ArgumentParser(prog="python -m helpers templates", description=__doc__.splitlines()[0])
     parser.add_argument("--out", default=str(TEMPLATES_DIR), help="folder to write into (default: templates/)")
+    parser.add_argument("--study", default=None, help="a study description (datapackage.yaml, or its folder): "
+                        "write only the workbook, for its tables and levels")
     args = parser.parse_args(argv)
+    if args.study:
+        from helpers.data.study import StudyError, find_descriptor, read_study
+
+        descriptor = find_descriptor(args.study)
+        try:
+            if descriptor is None:
+                raise StudyError(f"{args.study}: no study description (datapackage.yaml) found.")
+            path = write_workbook_template(args.out, study=read_study(descriptor))
+        except StudyError as err:
+            print(str(err), file=sys.stderr)
+            return 1
+        print(f"wrote {path}")
+        return 0
     for path in [*write_templates(args.out), write_workbook_template(args.out)]:
         print(f"wrote {path}")
     return 0

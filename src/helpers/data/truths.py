@@ -23,6 +23,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
+from helpers.data.tables.arsenite_motor import ROTAROD_CUTOFF_S
 from helpers.data.vocabulary import (
     ARSENITE_GENOTYPES,
     ARSENITE_TREATMENTS,
@@ -421,7 +422,7 @@ class ArseniteTruth:
     sd_residual: dict[str, float] = field(
         default_factory=lambda: {"rotarod_s": 18.0, "grip_g": 6.0, "body_weight_g": 0.5}
     )
-    rotarod_cap_s: float = 300.0  # trials stop at 300 s
+    rotarod_cap_s: float = ROTAROD_CUTOFF_S  # trials stop at the book's cutoff (300 s)
 
     def slope_effect(self, measure: str, genotype: str) -> float:
         """True arsenite minus vehicle difference in weekly slope of *measure* in *genotype*."""

@@ -39,7 +39,7 @@ import pandas as pd
 from helpers.data.problems import Correction, Problem
 from helpers.data.readers import MAX_SHOWN
 from helpers.data.sources import is_workbook, source_problem, table_label, tables_present
-from helpers.data.tables import TableSpec, get_spec, get_specs
+from helpers.data.tables import TableSpec, get_specs
 
 #: Columns that identify a unit shared between tables, and the attribute that
 #: defines the unit's group. A unit that appears in a table lacking that
@@ -60,6 +60,10 @@ class ValidationReport:
     absent: list[str] = field(default_factory=list)
     #: Plausibility notes: values valid by the schema that no instrument produces.
     warnings: list = field(default_factory=list)
+    #: The study the tables were checked against (:mod:`helpers.data.study`), once it is known.
+    study: object = None
+    #: Said when the source has no study description and the example study's design is assumed.
+    study_note: str | None = None
 
     @property
     def ok(self) -> bool:
@@ -94,6 +98,8 @@ class ValidationReport:
         if self.warnings:
             lines.append(f"{len(self.warnings)} implausible value(s) (warnings, not errors; please check):")
             lines += [f"  warning: {w}" for w in self.warnings]
+        if self.study_note:
+            lines.append(f"note: {self.study_note}")
         if self.absent:
             lines.append("note: not in this source (chapters that need them are not built): "
                          + ", ".join(self.absent))
@@ -297,9 +303,15 @@ def check_frame(frame: pd.DataFrame, spec: TableSpec, name: str) -> tuple[pd.Dat
 
 
 def inspect_table(name: str, data_dir: str | Path) -> tuple[pd.DataFrame | None, pd.DataFrame | None, list[Problem], list[Correction]]:
-    """Read and check table *name*; return (parsed table, text cells, problems, corrections)."""
-    spec = get_spec(name)
+    """Read and check table *name*; return (parsed table, text cells, problems, corrections).
+
+    The levels of its factor columns are those the source's study declares
+    (:func:`helpers.data.study.study_of`).
+    """
     from helpers.data.sources import table_file
+    from helpers.data.study import study_of
+
+    spec = study_of(data_dir).spec(name)
 
     path = table_file(data_dir, name) or Path(data_dir) / spec.filename  # .csv, else .parquet
     frame, problems, corrections = read_text_table(path)
@@ -424,7 +436,10 @@ def check_across_tables(frames: dict[str, pd.DataFrame], data_dir: Path) -> list
 
 
 def inspect_source_table(name: str, source: str | Path):
-    """Read and check table *name* from a folder or a workbook; see :func:`inspect_table`."""
+    """Read and check table *name* from a folder, a workbook or a descriptor; see :func:`inspect_table`."""
+    from helpers.data.sources import reading_source
+
+    source = reading_source(source)
     if is_workbook(source):
         from helpers.data.excel import inspect_sheet
 
@@ -452,6 +467,21 @@ def validate_report(data_dir: str | Path, tables: list[str] | None = None) -> Va
     if source_error is not None:
         report.problems.append(Problem(str(data_dir), None, None, None, source_error))
         return report
+    from helpers.data.study import StudyError, study_of
+
+    try:
+        study = study_of(data_dir)
+    except StudyError as err:
+        report.problems.append(Problem(str(data_dir), None, None, None, f"a usable study description: {err}"))
+        return report
+    report.study = study
+    if not study.declared:
+        report.study_note = (
+            "no study description (datapackage.yaml) found: the example study's levels and reference "
+            "levels are assumed; `make describe DATA=...` drafts one from your tables")
+    from helpers.data.sources import reading_source
+
+    data_dir = reading_source(data_dir)
     report.absent = [n for n in get_specs() if n not in names] if tables is None else []
     if is_workbook(data_dir):
         from helpers.data.excel import workbook_notes

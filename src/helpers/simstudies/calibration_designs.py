@@ -60,7 +60,7 @@ def _z_fit(estimate: float, se: float, alpha: float) -> Fit:
 # ---- mouse blot family -------------------------------------------------------------------------
 def _family_simulate(seed: int, null: bool):
     from helpers.analysis.blots import add_log_ratio
-    from helpers.data.tables.mouse_blot import simulate
+    from helpers.data.generators.mouse_blot import simulate
     from helpers.data.truths import MOUSE_COHORT
 
     cohort = MOUSE_COHORT
@@ -103,7 +103,7 @@ def _fraction_truth(null: bool) -> float:
 
 def _fraction_simulate(seed: int, null: bool):
     from helpers.analysis.mam_fraction import mam_enrichment
-    from helpers.data.tables.mam_fraction import simulate
+    from helpers.data.generators.mam_fraction import simulate
     from helpers.data.truths import MAM_FRACTION
 
     truth = MAM_FRACTION
@@ -139,7 +139,7 @@ def _coupling_truth(null: bool) -> float:
 def _coupling_simulate(seed: int, null: bool) -> pd.DataFrame:
     from helpers.analysis.blots import add_log_ratio
     from helpers.data.cohorts import simulate_mouse_cohort
-    from helpers.data.tables.mouse_blot import simulate
+    from helpers.data.generators.mouse_blot import simulate
     from helpers.data.truths import MOUSE_COHORT
 
     cohort = replace(MOUSE_COHORT, coupling_slope=0.0) if null else MOUSE_COHORT
@@ -162,7 +162,7 @@ def _coupling_fit(se: str):
 
 # ---- Kaplan-Meier median -------------------------------------------------------------------------
 def _median_simulate(seed: int, null: bool):
-    from helpers.data.tables.disease_course import simulate
+    from helpers.data.generators.disease_course import simulate
     from helpers.data.truths import DISEASE_COURSE
 
     truth = DISEASE_COURSE

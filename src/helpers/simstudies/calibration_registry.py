@@ -25,7 +25,7 @@ def _human_truth(null: bool) -> float:
 
 def _human_simulate(seed: int, null: bool):
     from helpers.analysis.blots import add_log_ratio
-    from helpers.data.tables.human_blot import simulate
+    from helpers.data.generators.human_blot import simulate
     from helpers.data.truths import HUMAN_BLOT
 
     truth = replace(HUMAN_BLOT, als_effect=dict.fromkeys(HUMAN_BLOT.regions, 0.0)) if null else HUMAN_BLOT
@@ -96,7 +96,7 @@ def _mouse_tbk1_truth(null: bool) -> float:
 
 def _mouse_tbk1_simulate(seed: int, null: bool):
     from helpers.analysis.blots import add_log_ratio
-    from helpers.data.tables.mouse_blot import simulate
+    from helpers.data.generators.mouse_blot import simulate
     from helpers.data.truths import MOUSE_COHORT
 
     return add_log_ratio(simulate(seed, _mouse_null_cohort() if null else MOUSE_COHORT))
@@ -121,7 +121,7 @@ def _pla_truth(null: bool) -> float:
 
 def _pla_simulate(seed: int, null: bool):
     from helpers.analysis.pla import select_cells
-    from helpers.data.tables.pla_cells import simulate
+    from helpers.data.generators.pla_cells import simulate
     from helpers.data.truths import MOUSE_COHORT
 
     cells = simulate(seed, cohort=_mouse_null_cohort() if null else MOUSE_COHORT)
@@ -165,7 +165,7 @@ def _arsenite_truth(null: bool) -> float:
 
 
 def _arsenite_simulate(seed: int, null: bool):
-    from helpers.data.tables.arsenite_motor import simulate
+    from helpers.data.generators.arsenite_motor import simulate
     from helpers.data.truths import ARSENITE
 
     truth = ARSENITE
@@ -210,7 +210,7 @@ def _cox_truth(null: bool) -> float:
 
 
 def _cox_simulate(seed: int, null: bool):
-    from helpers.data.tables.disease_course import simulate
+    from helpers.data.generators.disease_course import simulate
     from helpers.data.truths import DISEASE_COURSE
 
     truth = DISEASE_COURSE
@@ -247,7 +247,7 @@ def _ec50_truth(null: bool) -> float:
 
 
 def _ec50_simulate(seed: int, null: bool):
-    from helpers.data.tables.arsenite_cells import simulate
+    from helpers.data.generators.arsenite_cells import simulate
     from helpers.data.truths import DOSE_RESPONSE
 
     truth = DOSE_RESPONSE

@@ -265,7 +265,14 @@ def read_sheet(path: Path, required: tuple[str, ...], what: str = "sample sheet"
 
 
 def finish(frame: pd.DataFrame, spec: TableSpec, name: str) -> tuple[pd.DataFrame | None, list[Problem]]:
-    """Put *frame* in the book's format (text cells, spec column order) and check it against the schema."""
+    """Put *frame* in the book's format (text cells, spec column order) and check it against the schema.
+
+    The levels of factor columns are those of the study described beside the
+    sample sheet *name* (a ``datapackage.yaml`` in its folder), else the example study's.
+    """
+    from helpers.data.study import study_of
+
+    spec = study_of(Path(name).parent).spec(spec.name)
     text = frame[spec.column_names].copy()
     for col in spec.columns:
         if col.kind == "float":

@@ -2,58 +2,10 @@
 
 from __future__ import annotations
 
-import numpy as np
-import pandas as pd
-
-from helpers.data.cohorts import rng_for
 from helpers.data.tables.spec import Column, TableSpec
-from helpers.data.truths import ARSENITE, ArseniteTruth
-from helpers.data.vocabulary import MOTOR_MEASURES
 
-
-def simulate(seed: int, truth: ArseniteTruth = ARSENITE) -> pd.DataFrame:
-    """Return the simulated weekly motor table for *seed* (true values in ``helpers.data.truths``).
-
-    Each mouse gets, per measure, its own intercept and weekly slope
-    (independent normal deviations around the group values) and independent
-    week-to-week noise. Rotarod latencies are cut to ``[0, rotarod_cap_s]``
-    as a trial stops at the cap.
-    """
-    rng = rng_for(seed, "arsenite_motor")
-    weeks = np.asarray(truth.weeks, dtype=float)
-    rows = []
-    number = 0
-    for genotype in truth.genotypes:
-        for treatment in truth.treatments:
-            for _ in range(truth.mice_per_group):
-                number += 1
-                sex = ("F", "M")[number % 2]
-                values = {}
-                for measure in MOTOR_MEASURES:
-                    slope = truth.vehicle_slope[measure] + rng.normal(0.0, truth.sd_slope[measure])
-                    if treatment == "arsenite":
-                        slope += truth.slope_effect(measure, genotype)
-                    intercept = (
-                        truth.baseline[measure]
-                        + (truth.male_offset[measure] if sex == "M" else 0.0)
-                        + rng.normal(0.0, truth.sd_intercept[measure])
-                    )
-                    noise = rng.normal(0.0, truth.sd_residual[measure], size=len(weeks))
-                    values[measure] = intercept + slope * weeks + noise
-                values["rotarod_s"] = np.clip(values["rotarod_s"], 0.0, truth.rotarod_cap_s)
-                for i, week in enumerate(truth.weeks):
-                    rows.append(
-                        {
-                            "mouse_id": f"A{number:03d}",
-                            "genotype": genotype,
-                            "treatment": treatment,
-                            "sex": sex,
-                            "week": week,
-                            **{m: round(float(values[m][i]), 2) for m in MOTOR_MEASURES},
-                        }
-                    )
-    return pd.DataFrame(rows)[list(SPEC.column_names)]
-
+#: Longest rotarod trial the book accepts (trials stop at this cutoff).
+ROTAROD_CUTOFF_S = 300.0
 
 SPEC = TableSpec(
     name="arsenite_motor",
@@ -70,24 +22,15 @@ SPEC = TableSpec(
     ),
     columns=(
         Column("mouse_id", "str", "Mouse identifier.", "-"),
-        Column("genotype", "str", "Genotype.", "-", allowed=ARSENITE.genotypes),
-        Column("treatment", "str", "Drinking-water treatment.", "-", allowed=ARSENITE.treatments),
+        Column("genotype", "str", "Genotype.", "-", factor="genotype"),
+        Column("treatment", "str", "Drinking-water treatment.", "-", factor="treatment"),
         Column("sex", "str", "Sex of the mouse.", "-", allowed=("F", "M")),
         Column("week", "int", "Weeks since the start of treatment.", "week", minimum=0, maximum=52),
         Column("rotarod_s", "float", "Latency to fall from the accelerating rotarod (trial stops at 300 s).",
-               "s", minimum=0, maximum=ARSENITE.rotarod_cap_s),
+               "s", minimum=0, maximum=ROTAROD_CUTOFF_S),
         Column("grip_g", "float", "Forelimb grip strength.", "g", positive=True),
         Column("body_weight_g", "float", "Body weight.", "g", positive=True),
     ),
     key=("mouse_id", "week"),
     constant_within={"mouse_id": ("genotype", "treatment", "sex")},
-    simulate=simulate,
-    truth_doc=(
-        f"{ARSENITE.mice_per_group} mice per genotype x treatment, weeks {ARSENITE.weeks[0]}-"
-        f"{ARSENITE.weeks[-1]}. Week-0 means (female) {ARSENITE.baseline}, male offsets "
-        f"{ARSENITE.male_offset}; vehicle weekly slopes {ARSENITE.vehicle_slope} in every genotype; "
-        f"arsenite minus vehicle in the weekly slope {ARSENITE.arsenite_slope_effect}. SDs between "
-        f"mice: intercept {ARSENITE.sd_intercept}, slope {ARSENITE.sd_slope}; residual "
-        f"{ARSENITE.sd_residual}. Rotarod cut at {ARSENITE.rotarod_cap_s:g} s."
-    ),
 )

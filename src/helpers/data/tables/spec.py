@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, field
-
-import pandas as pd
+from dataclasses import dataclass, field, replace
 
 
 @dataclass(frozen=True)
@@ -23,7 +20,12 @@ class Column:
     unit : str
         Unit, or ``"-"`` for identifiers and factors.
     allowed : tuple of str, optional
-        Allowed values of a factor column.
+        Allowed values fixed by the book (``sex``: F, M), or the levels a study
+        declared for a factor column (set by :meth:`TableSpec.with_levels`).
+    factor : str, optional
+        The design factor this column holds (``"genotype"``, ``"tissue"``, ...):
+        its levels are not fixed by the book but declared by each study's
+        description (:mod:`helpers.data.study`).
     minimum, maximum : float, optional
         Inclusive bounds of a numeric column.
     positive : bool
@@ -38,11 +40,14 @@ class Column:
     minimum: float | None = None
     maximum: float | None = None
     positive: bool = False
+    factor: str | None = None
 
     def expectation(self) -> str:
         """Describe in words what a valid value of this column looks like."""
         if self.allowed is not None:
             return "one of " + ", ".join(self.allowed)
+        if self.factor is not None:
+            return f"a {self.factor.replace('_', ' ')} level declared by the study"
         noun = {"int": "a whole number", "float": "a finite number", "str": "a non-empty text"}[
             self.kind
         ]
@@ -59,7 +64,12 @@ class Column:
 
 @dataclass(frozen=True)
 class TableSpec:
-    """A data table: file, meaning, columns, keys and example-data generator.
+    """A data table of the book: file, meaning, columns and keys.
+
+    The spec is the book's fixed contract (column names, types, units,
+    bounds). The levels of its factor columns come from a study's
+    description (:meth:`with_levels`); the example data are generated apart
+    (:mod:`helpers.data.generators`).
 
     Parameters
     ----------
@@ -78,10 +88,6 @@ class TableSpec:
     constant_within : dict
         ``{unit_column: (columns...)}``: columns that must not vary within a
         unit (e.g. a donor's age is the same on every lane).
-    simulate : callable
-        ``simulate(seed) -> DataFrame`` producing the example table.
-    truth_doc : str
-        The true values put in, in prose, for ``data/README.md``.
     """
 
     name: str
@@ -90,14 +96,22 @@ class TableSpec:
     design: str
     columns: tuple[Column, ...]
     key: tuple[str, ...]
-    simulate: Callable[[int], pd.DataFrame]
-    truth_doc: str = ""
     constant_within: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     @property
     def column_names(self) -> list[str]:
         """Column headers in file order."""
         return [c.name for c in self.columns]
+
+    @property
+    def factor_columns(self) -> dict[str, str]:
+        """``{column: factor}`` for the columns whose levels a study declares."""
+        return {c.name: c.factor for c in self.columns if c.factor is not None}
+
+    def with_levels(self, levels: dict[str, tuple[str, ...]]) -> TableSpec:
+        """Return this spec with the allowed levels of its factor columns set (``{column: levels}``)."""
+        columns = tuple(replace(c, allowed=tuple(levels[c.name])) if c.name in levels else c for c in self.columns)
+        return replace(self, columns=columns)
 
     def column(self, name: str) -> Column:
         """Return the spec of column *name*."""

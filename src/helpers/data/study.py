@@ -1,0 +1,502 @@
+"""A lab's study, described once: levels, reference levels and design facts, from a data package.
+
+A lab describes its tables in a `Frictionless Data Package
+<https://specs.frictionlessdata.io/data-package/>`_ descriptor
+(``datapackage.yaml`` or ``datapackage.json`` beside the tables): one resource
+per book table, with its Table Schema (``fields`` with ``constraints.enum`` for
+the levels a table uses, ``primaryKey``). The book's own design facts sit in
+one custom property, ``mam_tbk1_design``::
+
+    mam_tbk1_design:
+      version: 1
+      factors:                        # one entry per design factor the tables use
+        genotype: {levels: [WT, SOD1_G93A], reference: WT, labels: {SOD1_G93A: SOD1-G93A}}
+        stage: {levels: [presymptomatic, onset, end_stage], ordered: true}
+        tissue: {levels: [lumbar_spinal_cord, brainstem], affected: [lumbar_spinal_cord, brainstem]}
+      combined: {}                    # combined genotypes: {level: {locus: level of that locus}}
+      tables:                         # per-table design facts that differ from the factor's
+        disease_course: {reference: {genotype: SOD1_G85R}}
+
+The book's **columns stay the book's**: names, types, units and bounds are
+fixed by :mod:`helpers.data.tables`; a descriptor declares levels and design
+facts only. A descriptor that contradicts a fixed column, or is inconsistent
+(a reference that is not a level, an unknown property, ...), is refused with
+:class:`StudyError`, one sentence naming the file and the property.
+
+A source without a descriptor (a bare folder or workbook) is read with the
+example study's design (``data/datapackage.yaml``), and says so in a note.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+
+from helpers.core.paths import DATA_DIR
+from helpers.data.tables import TableSpec, get_spec, get_specs
+
+#: The custom property of the data package that holds the book's design facts.
+DESIGN_KEY = "mam_tbk1_design"
+#: File names of a descriptor inside a data folder, in order of preference.
+DESCRIPTOR_NAMES = ("datapackage.yaml", "datapackage.yml", "datapackage.json")
+DESIGN_VERSION = 1
+#: Properties allowed in ``mam_tbk1_design`` and in one of its factors.
+DESIGN_PROPERTIES = ("version", "factors", "combined", "tables")
+FACTOR_PROPERTIES = ("levels", "reference", "ordered", "labels", "affected", "roles", "description")
+TABLE_PROPERTIES = ("reference",)
+#: Table Schema field types that hold each of the book's column kinds.
+FIELD_TYPES = {"str": ("string", "any"), "int": ("integer", "number", "any"), "float": ("number", "any")}
+#: Levels taken as the reference of a factor when a draft descriptor is written (to confirm).
+CONVENTIONAL_REFERENCES = ("WT", "wt", "wild_type", "wildtype", "Wt", "control", "Control", "ctrl",
+                           "vehicle", "Vehicle", "homogenate", "saline", "untreated")
+
+
+class StudyError(ValueError):
+    """A study description that cannot be used; the message is one sentence naming file and property."""
+
+
+@dataclass(frozen=True)
+class Factor:
+    """One design factor of a study: its levels, reference level and order.
+
+    >>> f = Factor("genotype", ("WT", "SOD1_G93A"), reference="WT", labels={"SOD1_G93A": "SOD1-G93A"})
+    >>> f.label("SOD1_G93A"), f.others
+    ('SOD1-G93A', ('SOD1_G93A',))
+    """
+
+    name: str
+    levels: tuple[str, ...]
+    reference: str | None = None
+    ordered: bool = False
+    labels: dict[str, str] = field(default_factory=dict)
+    #: For tissues and regions: the levels the disease strikes (the others are the less-affected comparison).
+    affected: tuple[str, ...] | None = None
+    #: ``{level: role}``: e.g. the fraction that is the MAM (``mam``), a protein's role (``marker``, ``recruited``).
+    roles: dict[str, str] = field(default_factory=dict)
+
+    def with_role(self, role: str) -> tuple[str, ...]:
+        """Return the levels declared with *role*, in declared order."""
+        return tuple(level for level in self.levels if self.roles.get(level) == role)
+
+    def label(self, level: str) -> str:
+        """Return the display label of *level* (the level itself when none is declared)."""
+        return self.labels.get(level, level)
+
+    @property
+    def others(self) -> tuple[str, ...]:
+        """The levels compared with the reference, in declared order."""
+        return tuple(level for level in self.levels if level != self.reference)
+
+
+@dataclass(frozen=True)
+class Resource:
+    """One table of a study: where its file is and the levels its factor columns use."""
+
+    table: str
+    path: Path
+    #: ``{column: levels}`` from the fields' ``constraints.enum`` (a subset of the factor's levels).
+    levels: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    #: ``{column: level}``: the reference of this table where it differs from the factor's.
+    reference: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Study:
+    """A study's design, read once from its descriptor and handed down to checks and analyses."""
+
+    name: str
+    title: str
+    #: The descriptor file, or None for a study given in code.
+    descriptor: Path | None
+    factors: dict[str, Factor]
+    resources: dict[str, Resource]
+    combined: dict[str, dict[str, str]] = field(default_factory=dict)
+    #: False when the source had no descriptor and the example study's design stands in.
+    declared: bool = True
+
+    def factor(self, name: str) -> Factor:
+        """Return factor *name*; a :class:`StudyError` names it when the study does not declare it."""
+        if name not in self.factors:
+            raise StudyError(f"{self._where()}: the study declares no factor '{name}' "
+                             f"(declared: {', '.join(self.factors) or 'none'}).")
+        return self.factors[name]
+
+    def levels(self, table: str, column: str) -> tuple[str, ...]:
+        """Return the levels column *column* of *table* may hold (the table's enum, else the factor's)."""
+        resource = self.resources.get(table)
+        if resource is not None and column in resource.levels:
+            return resource.levels[column]
+        return self.factor(get_spec(table).factor_columns.get(column, column)).levels
+
+    def reference(self, table: str, column: str) -> str | None:
+        """Return the reference level of *column* in *table* (e.g. the control genotype)."""
+        resource = self.resources.get(table)
+        if resource is not None and column in resource.reference:
+            return resource.reference[column]
+        return self.factor(get_spec(table).factor_columns.get(column, column)).reference
+
+    def spec(self, table: str) -> TableSpec:
+        """Return the book's spec of *table* with this study's levels on its factor columns."""
+        spec = get_spec(table)
+        return spec.with_levels({c: self.levels(table, c) for c in spec.factor_columns
+                                 if spec.factor_columns[c] in self.factors})
+
+    def table_path(self, table: str) -> Path | None:
+        """Return the file the descriptor names for *table*, or None when it names none."""
+        resource = self.resources.get(table)
+        return None if resource is None else resource.path
+
+    def _where(self) -> str:
+        return str(self.descriptor) if self.descriptor else f"study {self.name}"
+
+
+# --------------------------------------------------------------------------- finding and reading
+
+
+def find_descriptor(source: str | Path) -> Path | None:
+    """Return the descriptor of a data source: the file itself, or ``datapackage.*`` in the folder.
+
+    >>> find_descriptor(DATA_DIR).name
+    'datapackage.yaml'
+    """
+    source = Path(source)
+    if source.is_file() and source.name.lower().endswith((".yaml", ".yml", ".json")):
+        return source
+    if source.suffix.lower() == ".xlsx":  # a workbook is described by a descriptor beside it that names it
+        for name in DESCRIPTOR_NAMES:
+            sibling = source.parent / name
+            if sibling.is_file() and source.name in sibling.read_text(encoding="utf-8-sig", errors="replace"):
+                return sibling
+        return None
+    if source.is_dir():
+        for name in DESCRIPTOR_NAMES:
+            if (source / name).is_file():
+                return source / name
+    return None
+
+
+def study_of(source: str | Path) -> Study:
+    """Return the study of a data source: its descriptor's, else the example study's (``declared=False``)."""
+    descriptor = find_descriptor(source)
+    if descriptor is None:
+        example = read_study(DATA_DIR / DESCRIPTOR_NAMES[0])
+        return Study(example.name, example.title, None, example.factors, {}, example.combined, declared=False)
+    return read_study(descriptor)
+
+
+def read_study(path: str | Path) -> Study:
+    """Read and check the descriptor at *path*; raise :class:`StudyError` on the first fault.
+
+    Cached by path, size and modification time, so every table of one source
+    reads its descriptor once.
+    """
+    path = Path(path)
+    try:
+        stat = path.stat()
+    except OSError as err:
+        raise StudyError(f"{path}: the study description cannot be read ({err.strerror}).") from None
+    return _read_study(path, stat.st_size, stat.st_mtime_ns)
+
+
+@lru_cache(maxsize=32)
+def _read_study(path: Path, _size: int, _mtime: int) -> Study:
+    return parse_study(_load(path), path)
+
+
+def _load(path: Path) -> dict:
+    """Return the mapping in a YAML or JSON descriptor, or raise a one-sentence StudyError."""
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as err:
+        raise StudyError(f"{path}: the study description cannot be read as UTF-8 text ({err}).") from None
+    try:
+        data = json.loads(text) if path.suffix.lower() == ".json" else yaml.safe_load(text)
+    except json.JSONDecodeError as err:
+        raise StudyError(f"{path}, line {err.lineno}: the study description is not valid JSON ({err.msg}).") from None
+    except yaml.YAMLError as err:
+        mark = getattr(err, "problem_mark", None)
+        line = f", line {mark.line + 1}" if mark is not None else ""
+        raise StudyError(f"{path}{line}: the study description is not valid YAML "
+                         f"({getattr(err, 'problem', None) or err}).") from None
+    if not isinstance(data, dict):
+        raise StudyError(f"{path}: a study description is a mapping with 'resources' and '{DESIGN_KEY}' "
+                         f"(found {type(data).__name__}).")
+    return data
+
+
+def _fail(path: Path | None, where: str, what: str) -> StudyError:
+    return StudyError(f"{path or 'study'}, property '{where}': {what}.")
+
+
+def _text_list(path: Path | None, where: str, value: object) -> tuple[str, ...]:
+    """Return *value* as a tuple of unique non-empty texts, or fail naming *where*."""
+    if not isinstance(value, list) or not value:
+        raise _fail(path, where, "expected a non-empty list of levels")
+    levels = tuple(str(v) if isinstance(v, (int, float)) and not isinstance(v, bool) else v for v in value)
+    bad = [v for v in levels if not isinstance(v, str) or not v.strip()]
+    if bad:
+        raise _fail(path, where, f"expected every level to be a non-empty text (found {bad[0]!r})")
+    seen = set()
+    for level in levels:
+        if level in seen:
+            raise _fail(path, where, f"level '{level}' is listed twice")
+        seen.add(level)
+    return levels
+
+
+def parse_study(data: dict, path: Path | None = None) -> Study:
+    """Check a descriptor mapping against the book's tables and return the :class:`Study`."""
+    design = data.get(DESIGN_KEY)
+    if not isinstance(design, dict):
+        raise _fail(path, DESIGN_KEY, "expected the book's design facts (factors with their levels and "
+                    "reference levels) under this property")
+    unknown = [k for k in design if k not in DESIGN_PROPERTIES]
+    if unknown:
+        raise _fail(path, f"{DESIGN_KEY}.{unknown[0]}", "unknown property; the design properties are "
+                    + ", ".join(DESIGN_PROPERTIES))
+    if design.get("version", DESIGN_VERSION) != DESIGN_VERSION:
+        raise _fail(path, f"{DESIGN_KEY}.version", f"expected {DESIGN_VERSION} (found {design.get('version')!r})")
+    factors = _parse_factors(design.get("factors"), path)
+    combined = _parse_combined(design.get("combined") or {}, factors, path)
+    resources = _parse_resources(data.get("resources"), factors, path)
+    _apply_table_facts(design.get("tables") or {}, resources, factors, path)
+    name = str(data.get("name") or (path.parent.name if path else "study"))
+    return Study(name, str(data.get("title") or name), path, factors, resources, combined)
+
+
+def _parse_factors(raw: object, path: Path | None) -> dict[str, Factor]:
+    where = f"{DESIGN_KEY}.factors"
+    if not isinstance(raw, dict) or not raw:
+        raise _fail(path, where, "expected one entry per design factor, each with its levels")
+    known = {f for spec in get_specs().values() for f in spec.factor_columns.values()}
+    factors = {}
+    for name, entry in raw.items():
+        here = f"{where}.{name}"
+        if name not in known:
+            raise _fail(path, here, "no column of the book's tables holds this factor (factors: "
+                        + ", ".join(sorted(known)) + ")")
+        if not isinstance(entry, dict):
+            raise _fail(path, here, "expected a mapping with 'levels' (and 'reference')")
+        unknown = [k for k in entry if k not in FACTOR_PROPERTIES]
+        if unknown:
+            raise _fail(path, f"{here}.{unknown[0]}", "unknown property; a factor has "
+                        + ", ".join(FACTOR_PROPERTIES))
+        levels = _text_list(path, f"{here}.levels", entry.get("levels"))
+        reference = entry.get("reference")
+        if reference is not None and str(reference) not in levels:
+            raise _fail(path, f"{here}.reference", f"'{reference}' is not among the levels ({', '.join(levels)})")
+        if not isinstance(entry.get("ordered", False), bool):
+            raise _fail(path, f"{here}.ordered", f"expected true or false (found {entry.get('ordered')!r})")
+        labels = entry.get("labels") or {}
+        if not isinstance(labels, dict) or any(str(k) not in levels for k in labels):
+            stray = [k for k in labels if str(k) not in levels] if isinstance(labels, dict) else [labels]
+            raise _fail(path, f"{here}.labels", f"expected labels of declared levels (found {stray[0]!r})")
+        affected = entry.get("affected")
+        if affected is not None:
+            affected = _text_list(path, f"{here}.affected", affected)
+            stray = [a for a in affected if a not in levels]
+            if stray:
+                raise _fail(path, f"{here}.affected", f"'{stray[0]}' is not among the levels ({', '.join(levels)})")
+        roles = entry.get("roles") or {}
+        if not isinstance(roles, dict) or any(str(k) not in levels for k in roles):
+            stray = [k for k in roles if str(k) not in levels] if isinstance(roles, dict) else [roles]
+            raise _fail(path, f"{here}.roles", f"expected roles of declared levels (found {stray[0]!r})")
+        factors[name] = Factor(name, levels, None if reference is None else str(reference),
+                               bool(entry.get("ordered", False)), {str(k): str(v) for k, v in labels.items()},
+                               affected, {str(k): str(v) for k, v in roles.items()})
+    return factors
+
+
+def _parse_combined(raw: object, factors: dict[str, Factor], path: Path | None) -> dict[str, dict[str, str]]:
+    where = f"{DESIGN_KEY}.combined"
+    if not isinstance(raw, dict):
+        raise _fail(path, where, "expected a mapping {combined genotype: {locus: single-locus genotype}}")
+    genotypes = factors["genotype"].levels if "genotype" in factors else ()
+    combined = {}
+    for level, parts in raw.items():
+        here = f"{where}.{level}"
+        if str(level) not in genotypes:
+            raise _fail(path, here, "this combined genotype is not a declared genotype level")
+        if not isinstance(parts, dict) or len(parts) < 2:
+            raise _fail(path, here, "expected at least two loci, each with its single-locus genotype")
+        for locus, single in parts.items():
+            if str(single) not in genotypes:
+                raise _fail(path, f"{here}.{locus}", f"'{single}' is not a declared genotype level")
+        combined[str(level)] = {str(k): str(v) for k, v in parts.items()}
+    return combined
+
+
+def _parse_resources(raw: object, factors: dict[str, Factor], path: Path | None) -> dict[str, Resource]:
+    if not isinstance(raw, list) or not raw:
+        raise _fail(path, "resources", "expected a list of the study's tables, each with its name and path")
+    specs = get_specs()
+    base = path.parent if path else Path(".")
+    resources = {}
+    for i, entry in enumerate(raw):
+        here = f"resources[{i}]"
+        if not isinstance(entry, dict) or entry.get("name") not in specs:
+            found = entry.get("name") if isinstance(entry, dict) else entry
+            raise _fail(path, f"{here}.name", f"expected one of the book's tables ({', '.join(specs)}); "
+                        f"found {found!r}")
+        table = entry["name"]
+        here = f"resources[{i}] ({table})"
+        if table in resources:
+            raise _fail(path, f"{here}.name", "this table is described twice")
+        file = entry.get("path")
+        if not isinstance(file, str) or not file.strip():
+            raise _fail(path, f"{here}.path", "expected the path of the table's file, relative to the descriptor")
+        if Path(file).is_absolute() or ".." in Path(file).parts:
+            raise _fail(path, f"{here}.path", f"expected a path inside the descriptor's folder (found {file!r})")
+        levels = _parse_schema(entry.get("schema"), specs[table], factors, path, here)
+        resources[table] = Resource(table, base / file, levels)
+    return resources
+
+
+def _parse_schema(schema: object, spec: TableSpec, factors: dict[str, Factor], path: Path | None,
+                  here: str) -> dict[str, tuple[str, ...]]:
+    """Check a resource's Table Schema against the book's spec; return the levels its enums declare."""
+    if schema is None:
+        return {}
+    if not isinstance(schema, dict) or not isinstance(schema.get("fields"), list):
+        raise _fail(path, f"{here}.schema.fields", "expected a Table Schema with a list of fields")
+    levels = {}
+    names = []
+    for j, fld in enumerate(schema["fields"]):
+        where = f"{here}.schema.fields[{j}]"
+        if not isinstance(fld, dict) or fld.get("name") not in spec.column_names:
+            found = fld.get("name") if isinstance(fld, dict) else fld
+            raise _fail(path, f"{where}.name", f"expected a column of the book's {spec.name} table "
+                        f"({', '.join(spec.column_names)}); found {found!r}")
+        column = spec.column(fld["name"])
+        where = f"{here}.schema.fields[{j}] ({column.name})"
+        names.append(column.name)
+        kind = fld.get("type", "any")
+        if kind not in FIELD_TYPES[column.kind]:
+            raise _fail(path, f"{where}.type", f"the book fixes this column as {column.kind} "
+                        f"(Table Schema type {FIELD_TYPES[column.kind][0]}); found {kind!r}")
+        enum = (fld.get("constraints") or {}).get("enum")
+        if enum is None:
+            continue
+        enum = _text_list(path, f"{where}.constraints.enum", enum)
+        if column.factor is not None:
+            factor = factors.get(column.factor)
+            if factor is None:
+                raise _fail(path, f"{where}.constraints.enum", f"the factor '{column.factor}' is not declared "
+                            f"under {DESIGN_KEY}.factors")
+            stray = [v for v in enum if v not in factor.levels]
+            if stray:
+                raise _fail(path, f"{where}.constraints.enum", f"'{stray[0]}' is not a declared level of "
+                            f"{column.factor} ({', '.join(factor.levels)})")
+            levels[column.name] = enum
+        elif column.allowed is not None:
+            stray = [v for v in enum if v not in column.allowed]
+            if stray:
+                raise _fail(path, f"{where}.constraints.enum", f"the book fixes this column's values as "
+                            f"{', '.join(column.allowed)} (found '{stray[0]}')")
+    missing = [c for c in spec.column_names if c not in names]
+    if missing:
+        raise _fail(path, f"{here}.schema.fields", f"the book's {spec.name} table has the column "
+                    f"'{missing[0]}', which the schema does not list")
+    key = schema.get("primaryKey")
+    if key is not None and list([key] if isinstance(key, str) else key) != list(spec.key):
+        raise _fail(path, f"{here}.schema.primaryKey", f"the book keys {spec.name} by "
+                    f"{', '.join(spec.key)} (found {key!r})")
+    return levels
+
+
+def _apply_table_facts(raw: object, resources: dict[str, Resource], factors: dict[str, Factor],
+                       path: Path | None) -> None:
+    where = f"{DESIGN_KEY}.tables"
+    if not isinstance(raw, dict):
+        raise _fail(path, where, "expected a mapping {table: {reference: {column: level}}}")
+    for table, facts in raw.items():
+        here = f"{where}.{table}"
+        if table not in resources:
+            raise _fail(path, here, "this table is not among the descriptor's resources")
+        if not isinstance(facts, dict) or any(k not in TABLE_PROPERTIES for k in facts):
+            raise _fail(path, here, "expected only " + ", ".join(TABLE_PROPERTIES))
+        spec = get_spec(table)
+        for column, level in (facts.get("reference") or {}).items():
+            if column not in spec.factor_columns:
+                raise _fail(path, f"{here}.reference.{column}", f"not a factor column of {table}")
+            allowed = resources[table].levels.get(column) or factors[spec.factor_columns[column]].levels
+            if str(level) not in allowed:
+                raise _fail(path, f"{here}.reference.{column}", f"'{level}' is not among the levels "
+                            f"({', '.join(allowed)})")
+            resources[table].reference[column] = str(level)
+
+
+# --------------------------------------------------------------------------- writing
+
+
+def descriptor_mapping(study: Study, *, title: str = "", description: str = "", extra: dict | None = None,
+                       confirm: tuple[str, ...] = ()) -> dict:
+    """Return the descriptor of *study* as a mapping (resources with Table Schemas, then the design).
+
+    *confirm* names the factors whose reference was guessed (a draft marks them to confirm).
+    """
+    resources = []
+    for table, resource in study.resources.items():
+        spec = get_spec(table)
+        fields = []
+        for col in spec.columns:
+            fld = {"name": col.name, "type": FIELD_TYPES[col.kind][0], "description": col.description}
+            if col.unit != "-":
+                fld["unit"] = col.unit
+            if col.factor is not None and col.factor in study.factors:
+                fld["constraints"] = {"enum": list(study.levels(table, col.name))}
+            elif col.allowed is not None:
+                fld["constraints"] = {"enum": list(col.allowed)}
+            fields.append(fld)
+        base = study.descriptor.parent if study.descriptor else resource.path.parent
+        path = resource.path.relative_to(base) if resource.path.is_relative_to(base) else resource.path
+        resources.append({"name": table, "path": path.as_posix(),
+                          "format": path.suffix.lstrip(".") or "csv",
+                          "schema": {"fields": fields, "primaryKey": list(spec.key)}})
+    factors = {}
+    for name, factor in study.factors.items():
+        entry: dict = {"levels": list(factor.levels)}
+        if factor.reference is not None:
+            entry["reference"] = factor.reference
+        if factor.ordered:
+            entry["ordered"] = True
+        if factor.labels:
+            entry["labels"] = dict(factor.labels)
+        if factor.affected is not None:
+            entry["affected"] = list(factor.affected)
+        if factor.roles:
+            entry["roles"] = dict(factor.roles)
+        factors[name] = entry
+    design: dict = {"version": DESIGN_VERSION, "factors": factors}
+    if study.combined:
+        design["combined"] = {k: dict(v) for k, v in study.combined.items()}
+    tables = {t: {"reference": dict(r.reference)} for t, r in study.resources.items() if r.reference}
+    if tables:
+        design["tables"] = tables
+    mapping = {"name": study.name, "title": title or study.title}
+    if description:
+        mapping["description"] = description
+    mapping.update(extra or {})
+    mapping["resources"] = resources
+    mapping[DESIGN_KEY] = design
+    return mapping
+
+
+def dump_descriptor(mapping: dict, confirm: tuple[str, ...] = ()) -> str:
+    """Return *mapping* as YAML text; the guessed facts of a factor in *confirm* are marked to confirm."""
+    text = yaml.safe_dump(mapping, sort_keys=False, allow_unicode=True, width=110, default_flow_style=None)
+    if not confirm:
+        return text
+    lines, factor = [], None
+    for line in text.splitlines():
+        stripped = line.strip()
+        if line.startswith("    ") and not line.startswith("     ") and stripped.endswith(":"):
+            factor = stripped[:-1]
+        if factor in confirm and stripped.startswith(("reference:", "ordered:", "affected:")):
+            line += "  # guessed by convention: confirm"
+        lines.append(line)
+    return "\n".join(lines) + "\n"
