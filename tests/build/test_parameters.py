@@ -168,17 +168,87 @@ def test_unknown_variant_and_stray_chapters_fail(tmp_path):
 
 
 def test_the_book_parameters_and_variants_are_all_valid():
+    from helpers.core.paths import DATA_DIR
+    from helpers.data.study import read_study
+
+    study = read_study(DATA_DIR / "datapackage.yaml")  # the example study's levels
     declarations = P.load_declarations(CHAPTERS_DIR / "parameters.yml")
     for nb_path in chapter_notebooks():
         notebook = json.loads(nb_path.read_text(encoding="utf-8"))
-        P.build_parameters(nb_path.stem, notebook, declarations, {})
+        P.build_parameters(nb_path.stem, notebook, declarations, {}, study=study)
         test_variant = P.load_yaml(CHAPTERS_DIR / "parameters.yml")[nb_path.stem].get("test_variant", {})
-        P.build_parameters(nb_path.stem, notebook, declarations, test_variant)
+        P.build_parameters(nb_path.stem, notebook, declarations, test_variant, study=study)
     variants = P.load_variants(CHAPTERS_DIR / "variants.yml")
     assert variants, "chapters/variants.yml defines no variant"
     for name, variant in variants.items():
         assert variant["description"], f"variant {name} has no description"
         for chapter, values in variant["parameters"].items():
             assert chapter in declarations, f"variant {name} names undeclared chapter {chapter}"
-            _, problems = P.check_parameters(chapter, values, declarations[chapter])
+            _, problems = P.check_parameters(chapter, values, P.apply_study(declarations[chapter], study)[0])
             assert not problems, problems
+
+
+def _study_of(folder):
+    from helpers.data.study import read_study
+
+    return read_study(folder / "datapackage.yaml")
+
+
+def test_levels_rules_take_their_values_and_defaults_from_the_study(tmp_path):
+    from helpers.core.paths import DATA_DIR
+    from helpers.data.study import read_study
+
+    declared = {"tissue": {"type": "str", "levels": "mouse_blot.tissue", "pick": "affected"},
+                "stage": {"type": "str", "levels": "mouse_blot.stage", "pick": "last"},
+                "genotype": {"type": "str", "levels": "mouse_blot.genotype", "pick": "other"},
+                "normalization": {"type": "str", "allowed": ["loading_control", "total_protein", "none"],
+                                  "measured": "mouse_blot"}}
+    rules, picks = P.apply_study(declared, read_study(DATA_DIR / "datapackage.yaml"))
+    assert rules["tissue"]["allowed"] == ["spinal_cord", "motor_cortex", "cerebellum"]
+    assert picks == {"tissue": "spinal_cord", "stage": "end_stage", "genotype": "Sigmar1_KO",
+                     "normalization": "loading_control"}
+    text = (DATA_DIR / "datapackage.yaml").read_text(encoding="utf-8")
+    text = text.replace("affected: [spinal_cord, motor_cortex]", "affected: [motor_cortex]")
+    (tmp_path / "datapackage.yaml").write_text(text, encoding="utf-8")
+    for name in ("mouse_blot.csv",):
+        (tmp_path / name).write_bytes((DATA_DIR / name).read_bytes())
+    assert P.apply_study(declared, _study_of(tmp_path))[1]["tissue"] == "motor_cortex"
+
+
+def test_a_parameter_outside_the_studys_levels_is_refused_before_execution(tmp_path):
+    from helpers.core.paths import DATA_DIR
+    from helpers.data.study import read_study
+
+    notebook = {"cells": [{"cell_type": "code", "metadata": {"tags": ["parameters"]},
+                           "source": "tissue = None\nnormalization = None\n"}]}
+    declared = {"demo": {"tissue": {"type": "str", "levels": "mouse_blot.tissue", "pick": "affected"},
+                         "normalization": {"type": "str", "allowed": ["loading_control", "none"],
+                                           "measured": "mouse_blot"}}}
+    study = read_study(DATA_DIR / "datapackage.yaml")
+    assert P.build_parameters("demo", notebook, declared, {}, study=study) == {
+        "tissue": "spinal_cord", "normalization": "loading_control"}
+    with pytest.raises(P.ParameterError, match=r"parameter 'tissue': got 'brainstem'; allowed: one of 'spinal_cord'"):
+        P.build_parameters("demo", notebook, declared, {"tissue": "brainstem"}, study=study)
+    path = tmp_path / "parameters.yml"
+    path.write_text("demo:\n  parameters:\n    tissue: {type: str, levels: mouse_blot.tissue, pick: middle}\n"
+                    "    stage: {type: str, levels: stage}\n")
+    with pytest.raises(P.ParameterError) as err:
+        P.load_declarations(path)
+    assert "`pick` is one of first, last, affected, other (found 'middle')" in str(err.value)
+    assert "`levels` names a table and a column, e.g. mouse_blot.tissue (found 'stage')" in str(err.value)
+
+
+def test_a_two_colour_blot_offers_only_the_raw_band_ratio(tmp_path):
+    import pandas as pd
+
+    from helpers.core.paths import DATA_DIR
+    from helpers.data.describe import draft_text
+
+    table = pd.read_csv(DATA_DIR / "human_blot.csv").drop(
+        columns=["ptbk1_loading", "tbk1_loading", "ptbk1_total_protein", "tbk1_total_protein"])
+    table.to_csv(tmp_path / "human_blot.csv", index=False)
+    (tmp_path / "datapackage.yaml").write_text(draft_text(tmp_path), encoding="utf-8")
+    declared = {"normalization": {"type": "str", "allowed": ["loading_control", "total_protein", "none"],
+                                  "measured": "human_blot"}}
+    rules, picks = P.apply_study(declared, _study_of(tmp_path))
+    assert rules["normalization"]["allowed"] == ["none"] and picks == {"normalization": "none"}

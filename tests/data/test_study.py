@@ -58,6 +58,10 @@ def _field(data: dict, table: str, column: str) -> dict:
     return next(f for f in resource["schema"]["fields"] if f["name"] == column)
 
 
+def _field_list(data: dict, table: str) -> list[dict]:
+    return next(r for r in data["resources"] if r["name"] == table)["schema"]["fields"]
+
+
 def _set(path: str, value):
     def change(data):
         *head, last = path.split(".")
@@ -120,8 +124,11 @@ def test_schema_faults_contradicting_the_book_are_refused(tmp_path):
          "(genotype).constraints.enum", "'SOD1_G93A' is not a declared level of genotype"),
         (lambda d: _field(d, "mouse_blot", "sex").update(constraints={"enum": ["female", "male"]}),
          "(sex).constraints.enum", "the book fixes this column's values as F, M"),
-        (lambda d: next(r for r in d["resources"] if r["name"] == "mouse_blot")["schema"]["fields"].pop(),
-         "(mouse_blot).schema.fields", "which the schema does not list"),
+        (lambda d: next(r for r in d["resources"] if r["name"] == "mouse_blot")["schema"]["fields"].pop(6),
+         "(mouse_blot).schema.fields", "has the column 'lane', which the schema does not list"),
+        (lambda d: next(r for r in d["resources"] if r["name"] == "arsenite_motor")["schema"].update(
+            fields=[f for f in _field_list(d, "arsenite_motor") if not f["name"].endswith(("_s", "_g"))]),
+         "(arsenite_motor).schema.fields", "needs at least one measurement of rotarod_s, grip_g, body_weight_g"),
         (lambda d: next(r for r in d["resources"] if r["name"] == "mouse_blot")["schema"].update(primaryKey=["mouse_id"]),
          "(mouse_blot).schema.primaryKey", "the book keys mouse_blot by mouse_id, tissue"),
     ]
@@ -238,3 +245,42 @@ def test_a_bare_folder_says_the_example_design_is_assumed(tmp_path):
     assert report.ok
     assert "no study description (datapackage.yaml) found: the example study's levels" in report.text()
     assert study_of(tmp_path).declared is False
+
+
+TWO_COLOUR_DROPPED = ("ptbk1_loading", "tbk1_loading", "ptbk1_total_protein", "tbk1_total_protein")
+
+
+@pytest.mark.parametrize("keep_empty_columns", [False, True])
+def test_a_two_colour_blot_leaves_out_the_loading_controls(tmp_path, keep_empty_columns):
+    """pTBK1 (800 nm) and TBK1 (700 nm) on one membrane: no loading control, no total-protein stain."""
+    folder = tmp_path / "licor"
+    folder.mkdir()
+    table = pd.read_csv(DATA_DIR / "human_blot.csv", dtype=str, keep_default_na=False)
+    if keep_empty_columns:
+        table[list(TWO_COLOUR_DROPPED)] = ""
+    else:
+        table = table.drop(columns=list(TWO_COLOUR_DROPPED))
+    table.to_csv(folder / "human_blot.csv", index=False)
+    before = validate_report(folder).text()  # without a description, all six bands are expected
+    assert ("column 'ptbk1_loading': found ''" if keep_empty_columns else "a column named 'ptbk1_loading'") in before
+    assert describe_main([str(folder)]) == 0
+    study = read_study(folder / "datapackage.yaml")
+    assert study.measured("human_blot") == ()
+    assert "ptbk1_loading" not in study.spec("human_blot").column_names
+    report = validate_report(folder)
+    assert report.ok, report.text()
+    loaded = load_table("human_blot", folder)
+    assert list(loaded.columns) == [c for c in get_specs()["human_blot"].column_names if c not in TWO_COLOUR_DROPPED]
+    notes = [str(c) for c in report.corrections]
+    assert (len(notes) == 4 and "empty column of a measurement the study did not make" in notes[0]) == keep_empty_columns
+
+
+def test_a_motor_table_with_body_weight_alone(tmp_path):
+    folder = tmp_path / "weights"
+    folder.mkdir()
+    table = pd.read_csv(DATA_DIR / "arsenite_motor.csv").drop(columns=["rotarod_s", "grip_g"])
+    table.to_csv(folder / "arsenite_motor.csv", index=False)
+    assert describe_main([str(folder)]) == 0
+    assert read_study(folder / "datapackage.yaml").measured("arsenite_motor") == ("body_weight_g",)
+    assert validate_report(folder).ok
+    assert list(load_table("arsenite_motor", folder).columns)[-1] == "body_weight_g"

@@ -13,6 +13,7 @@ import pandas as pd
 import statsmodels.formula.api as smf
 
 from helpers.analysis import design
+from helpers.data.vocabulary import REFERENCE_GROUP
 from helpers.stats.intervals import Effect
 
 NORMALIZATIONS = ("loading_control", "total_protein", "none")
@@ -57,12 +58,15 @@ def fit_region_effect(
     region: str,
     covariates: tuple[str, ...] = ("age", "sex", "pmi"),
     alpha: float = 0.05,
+    reference: str = REFERENCE_GROUP,
+    group: str | None = None,
 ) -> Effect:
-    """Estimate sALS minus control in log(pTBK1/TBK1) for one region of the human table.
+    """Estimate a diagnosis group minus the reference group in log(pTBK1/TBK1), one region of the human table.
 
-    The model is ordinary least squares of ``log_ratio`` on diagnosis, the
-    chosen covariates (age and PMI centred) and the gel as a fixed batch
-    effect. One lane per donor and region, so the donor is the unit.
+    The model is ordinary least squares of ``log_ratio`` on diagnosis (every
+    group present, against *reference*), the chosen covariates (age and PMI
+    centred) and the gel as a fixed batch effect. One lane per donor and
+    region, so the donor is the unit.
 
     Parameters
     ----------
@@ -74,11 +78,16 @@ def fit_region_effect(
         Adjustment set.
     alpha : float
         1 - confidence level of the interval.
+    reference : str
+        The study's reference diagnosis (controls).
+    group : str, optional
+        The group compared with the reference (default: the one other group
+        present; required when there are several).
 
     Returns
     -------
     Effect
-        Term ``sALS``; ``n_units`` is the number of donors.
+        Term *group*; ``n_units`` is the number of donors of the two groups.
     """
     data = table[table["region"] == region].copy()
     if data.empty:
@@ -89,22 +98,26 @@ def fit_region_effect(
         raise ValueError(f"unknown covariates {sorted(unknown)}; allowed: {sorted(terms)}")
     data["age_c"] = data["age_years"] - data["age_years"].mean()
     data["pmi_c"] = data["pmi_hours"] - data["pmi_hours"].mean()
-    rhs = ["C(group, Treatment('control'))"] + [terms[c] for c in covariates]
+    others = [g for g in pd.unique(data["group"]) if g != reference]
+    if group is None and len(others) > 1:
+        raise ValueError(f"several groups are compared with {reference} ({', '.join(others)}); name one")
+    group = group if group is not None else (others[0] if others else "")
+    rhs = [f"C(group, Treatment({reference!r}))"] + [terms[c] for c in covariates]
     if data["gel_id"].nunique() > 1:
         rhs.append("C(gel_id)")
-    design.check_human_region(data, " + ".join(rhs), region)
+    design.check_human_region(data, " + ".join(rhs), region, reference, tuple(others) or (group,))
     fit = smf.ols("log_ratio ~ " + " + ".join(rhs), data=data).fit()
-    name = "C(group, Treatment('control'))[T.sALS]"
+    name = f"C(group, Treatment({reference!r}))[T.{group}]"
     low, high = fit.conf_int(alpha=alpha).loc[name]
     return Effect(
-        term="sALS",
+        term=group,
         estimate=float(fit.params[name]),
         se=float(fit.bse[name]),
         ci_low=float(low),
         ci_high=float(high),
         p_value=float(fit.pvalues[name]),
         df_resid=float(fit.df_resid),
-        n_units=int(data["donor_id"].nunique()),
+        n_units=int(data.loc[data["group"].isin([reference, group]), "donor_id"].nunique()),
     )
 
 

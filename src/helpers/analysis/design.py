@@ -18,6 +18,8 @@ import numpy as np
 import pandas as pd
 import patsy
 
+from helpers.data.vocabulary import HUMAN_GROUPS, REFERENCE_GENOTYPE, REFERENCE_GROUP
+
 #: Fewest experimental units per group below which a page shows a warning box.
 RECOMMENDED_UNITS = {"donors": 5, "mice": 3, "samples": 3, "cultures": 3}
 #: Fewest distinct doses of a series for a four-parameter logistic (4 parameters + 1).
@@ -243,22 +245,26 @@ def survival_notes(data: pd.DataFrame, table: str, group: str, event: str, refer
 # --------------------------------------------------------------------------- per table
 
 
-def check_human_region(data: pd.DataFrame, rhs: str, region: str) -> None:
+def check_human_region(data: pd.DataFrame, rhs: str, region: str, reference: str = REFERENCE_GROUP,
+                       groups: Sequence[str] = HUMAN_GROUPS[1:]) -> None:
     """Check one region of the human blot table before the OLS of *rhs* (diagnosis + covariates + gel)."""
-    table, context, purpose = "human_blot", f"region {region}", "the sALS-vs-control comparison"
-    require_levels(data, table, "group", ("control", "sALS"), "donor_id", "donors", purpose, context)
+    table, context = "human_blot", f"region {region}"
+    purpose = f"the {'/'.join(groups)}-vs-{reference} comparison"
+    require_levels(data, table, "group", (reference, *groups), "donor_id", "donors", purpose, context)
     counts = check_units(data, table, "group", "donor_id", "donors", purpose, context)
     terms = [t.strip() for t in rhs.split("+")]
     others = " + ".join(t for t in terms[1:] if "gel_id" not in t)
     check_residual_df(data, table, rhs, counts, "donors", "the model of diagnosis, covariates and gel", context)
     if data["gel_id"].nunique() > 1:
-        check_batch(data, table, terms[0], others, "gel_id", "group", "the sALS-vs-control difference", context)
+        check_batch(data, table, terms[0], others, "gel_id", "group", f"the {'/'.join(groups)}-vs-{reference} "
+                    "difference", context)
 
 
-def check_mouse_groups(data: pd.DataFrame, table: str, context: str, rhs: str, batch: str | None = None) -> None:
-    """Check a genotype x stage design against WT before fitting *rhs* (plus *batch* when given)."""
-    purpose = "the comparison with WT mice"
-    require_levels(data, table, "genotype", ("WT",), "mouse_id", "mice", purpose, context)
+def check_mouse_groups(data: pd.DataFrame, table: str, context: str, rhs: str, batch: str | None = None,
+                       reference: str = REFERENCE_GENOTYPE) -> None:
+    """Check a genotype x stage design against the reference genotype before fitting *rhs* (+ *batch*)."""
+    purpose = f"the comparison with {reference} mice"
+    require_levels(data, table, "genotype", (reference,), "mouse_id", "mice", purpose, context)
     counts = check_units(data, table, ["genotype", "stage"], "mouse_id", "mice", purpose, context)
     check_residual_df(data, table, rhs, counts, "mice", "the genotype × stage model", context)
     if batch is not None and data[batch].nunique() > 1:

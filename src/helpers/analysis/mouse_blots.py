@@ -18,6 +18,8 @@ mouse-level PLA analysis in :mod:`helpers.analysis.pla`.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
 import numpy as np
 import pandas as pd
 import patsy
@@ -26,13 +28,64 @@ from scipy import stats
 
 from helpers.analysis import design
 from helpers.analysis.blots import add_log_ratio
-from helpers.data.vocabulary import GENOTYPE_LABELS, GENOTYPES_TISSUE, REFERENCE_GENOTYPE, STAGES
+from helpers.data.vocabulary import (
+    COMBINED_GENOTYPES,
+    GENOTYPE_LABELS,
+    GENOTYPES_TISSUE,
+    REFERENCE_GENOTYPE,
+    STAGES,
+)
 from helpers.stats.simultaneous import adjust_family, holm
 from helpers.stats.simultaneous import method_text as family_method
 
-REFERENCE = REFERENCE_GENOTYPE
-MUTANTS = tuple(g for g in GENOTYPES_TISSUE if g != REFERENCE)
-__all__ = ["GENOTYPE_LABELS", "MUTANTS", "REFERENCE", "family_method"]  # re-exported for the chapters
+
+@dataclass(frozen=True)
+class Groups:
+    """The genotype x stage design of a study's tissue tables: what is compared with what.
+
+    Analyses take it from the study description (:meth:`of`), so a SOD1-G93A or
+    TDP-43 study is compared with its own reference, in its own stage order.
+    """
+
+    reference: str
+    #: Genotypes compared with the reference, in the study's order.
+    others: tuple[str, ...]
+    #: Stages in the study's order (ordered factor).
+    stages: tuple[str, ...]
+    labels: dict[str, str] = field(default_factory=dict)
+    #: ``{combined genotype: {locus: single-locus genotype}}``: the interactions that can be estimated.
+    combined: dict[str, dict[str, str]] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, study, table: str = "mouse_blot") -> Groups:
+        """Return the design of *table* in *study* (:class:`helpers.data.study.Study`)."""
+        genotype = study.factor("genotype")
+        reference = study.reference(table, "genotype")
+        levels = study.levels(table, "genotype")
+        return cls(reference, tuple(g for g in levels if g != reference), tuple(study.levels(table, "stage")),
+                   dict(genotype.labels), {k: v for k, v in study.combined.items() if k in levels})
+
+    def label(self, genotype: str) -> str:
+        """Display label of a genotype (its declared label, else the level itself)."""
+        return self.labels.get(genotype, genotype)
+
+    @property
+    def rhs(self) -> str:
+        """The model's group terms: genotype (against the reference) x stage."""
+        return f"C(genotype, Treatment('{self.reference}')) * C(stage)"
+
+    def interaction_weights(self, combined: str) -> dict[str, float]:
+        """Weights of the interaction contrast of a combined genotype AB: (AB - A) - (B - reference)."""
+        first, second = self.combined[combined].values()
+        return {combined: 1.0, first: -1.0, second: -1.0, self.reference: 1.0}
+
+
+#: The example study's design (the default of every function here, for callers without a study).
+EXAMPLE_GROUPS = Groups(REFERENCE_GENOTYPE, tuple(g for g in GENOTYPES_TISSUE if g != REFERENCE_GENOTYPE), STAGES,
+                        GENOTYPE_LABELS, COMBINED_GENOTYPES)
+REFERENCE = EXAMPLE_GROUPS.reference
+MUTANTS = EXAMPLE_GROUPS.others
+__all__ = ["EXAMPLE_GROUPS", "GENOTYPE_LABELS", "Groups", "MUTANTS", "REFERENCE", "family_method"]
 #: ``ci_low, ci_high, p_value``: each contrast on its own (unadjusted); ``sim_low, sim_high, p_adj``:
 #: Bonferroni-adjusted over the family (simultaneous); ``p_holm``: Holm's step-down p, for reference.
 CONTRAST_COLUMNS = [
@@ -41,10 +94,10 @@ CONTRAST_COLUMNS = [
 ]
 INTERACTION_COLUMNS = ["tissue", "stage", "estimate", "se", "ci_low", "ci_high", "p_value", "sim_low", "sim_high",
                        "p_adj", "p_holm", "n_mice"]
-GROUP_RHS = f"C(genotype, Treatment('{REFERENCE}')) * C(stage)"
+GROUP_RHS = EXAMPLE_GROUPS.rhs
 
 
-def group_formula(response: str, data: pd.DataFrame, batch: str | None = None) -> str:
+def group_formula(response: str, data: pd.DataFrame, batch: str | None = None, groups: Groups = EXAMPLE_GROUPS) -> str:
     """Return the model formula ``response ~ genotype * stage [+ batch]``.
 
     The batch enters only when *data* holds more than one batch level.
@@ -52,7 +105,7 @@ def group_formula(response: str, data: pd.DataFrame, batch: str | None = None) -
     >>> group_formula("y", pd.DataFrame({"gel_id": ["G1", "G2"]}), batch="gel_id")
     "y ~ C(genotype, Treatment('WT')) * C(stage) + C(gel_id)"
     """
-    rhs = GROUP_RHS
+    rhs = groups.rhs
     if batch is not None and data[batch].nunique() > 1:
         rhs += f" + C({batch})"
     return f"{response} ~ {rhs}"
@@ -108,13 +161,14 @@ def estimate_linear(params: pd.Series, cov: pd.DataFrame, vector: np.ndarray, al
     }
 
 
-def _present_stages(data: pd.DataFrame) -> list[str]:
+def _present_stages(data: pd.DataFrame, groups: Groups = EXAMPLE_GROUPS) -> list[str]:
     present = set(data["stage"])
-    order = [s for s in STAGES if s in present]
+    order = [s for s in groups.stages if s in present]
     return order + sorted(present - set(order))
 
 
-def genotype_stage_contrasts(fit, data: pd.DataFrame, unit: str, alpha: float, df: float | None) -> pd.DataFrame:
+def genotype_stage_contrasts(fit, data: pd.DataFrame, unit: str, alpha: float, df: float | None,
+                             groups: Groups = EXAMPLE_GROUPS) -> pd.DataFrame:
     """Return every mutant-vs-WT contrast within each stage of a fitted ``genotype * stage`` model.
 
     Parameters
@@ -129,6 +183,8 @@ def genotype_stage_contrasts(fit, data: pd.DataFrame, unit: str, alpha: float, d
         1 - confidence level.
     df : float or None
         Residual degrees of freedom for t-based intervals; None for normal ones.
+    groups : Groups
+        The study's reference genotype, the genotypes compared with it, the stage order.
 
     Returns
     -------
@@ -142,19 +198,20 @@ def genotype_stage_contrasts(fit, data: pd.DataFrame, unit: str, alpha: float, d
     params, cov = fit.params, fit.cov_params()
     present = set(zip(data["genotype"], data["stage"], strict=True))
     rows = []
-    for stage in _present_stages(data):
-        if (REFERENCE, stage) not in present:
+    reference = groups.reference
+    for stage in _present_stages(data, groups):
+        if (reference, stage) not in present:
             continue
-        for genotype in MUTANTS:
+        for genotype in groups.others:
             if (genotype, stage) not in present:
                 continue
-            vector = contrast_vectors(spec, data, {(genotype, stage): 1.0, (REFERENCE, stage): -1.0})
-            in_contrast = data["stage"].eq(stage) & data["genotype"].isin([genotype, REFERENCE])
+            vector = contrast_vectors(spec, data, {(genotype, stage): 1.0, (reference, stage): -1.0})
+            in_contrast = data["stage"].eq(stage) & data["genotype"].isin([genotype, reference])
             rows.append({"genotype": genotype, "stage": stage,
                          **estimate_linear(params, cov, vector, alpha, df),
                          "n_mice": int(data.loc[in_contrast, unit].nunique())})
     if not rows:
-        raise ValueError("no mutant genotype shares a stage with WT mice; nothing to compare")
+        raise ValueError(f"no genotype shares a stage with the reference {reference}; nothing to compare")
     return _adjust(pd.DataFrame(rows), alpha, df)
 
 
@@ -177,18 +234,20 @@ def _tissue_lanes(lanes: pd.DataFrame, tissue: str) -> pd.DataFrame:
     return data
 
 
-def fit_tissue_model(lanes: pd.DataFrame, tissue: str):
+def fit_tissue_model(lanes: pd.DataFrame, tissue: str, groups: Groups = EXAMPLE_GROUPS):
     """Return the OLS fit ``log_ratio ~ genotype * stage + C(gel_id)`` and its data for one tissue.
 
     *lanes* is the mouse blot table; without a ``log_ratio`` column the ratio
     is computed with the loading-control normalization.
     """
     data = _tissue_lanes(lanes, tissue)
-    design.check_mouse_groups(data, "mouse_blot", f"tissue {tissue}", GROUP_RHS, batch="gel_id")
-    return smf.ols(group_formula("log_ratio", data, batch="gel_id"), data=data).fit(), data
+    design.check_mouse_groups(data, "mouse_blot", f"tissue {tissue}", groups.rhs, batch="gel_id",
+                              reference=groups.reference)
+    return smf.ols(group_formula("log_ratio", data, batch="gel_id", groups=groups), data=data).fit(), data
 
 
-def fit_genotype_contrasts(lanes: pd.DataFrame, tissue: str, alpha: float = 0.05) -> pd.DataFrame:
+def fit_genotype_contrasts(lanes: pd.DataFrame, tissue: str, alpha: float = 0.05,
+                           groups: Groups = EXAMPLE_GROUPS) -> pd.DataFrame:
     """Estimate each mutant genotype vs WT of the same stage in log(pTBK1/TBK1), one tissue.
 
     Parameters
@@ -212,30 +271,35 @@ def fit_genotype_contrasts(lanes: pd.DataFrame, tissue: str, alpha: float = 0.05
         the tissue, with matching p-values; ``n_mice`` counts the mice of both
         groups).
     """
-    fit, data = fit_tissue_model(lanes, tissue)
-    table = genotype_stage_contrasts(fit, data, "mouse_id", alpha, df=fit.df_resid)
+    fit, data = fit_tissue_model(lanes, tissue, groups)
+    table = genotype_stage_contrasts(fit, data, "mouse_id", alpha, df=fit.df_resid, groups=groups)
     table.insert(0, "tissue", tissue)
     return table[CONTRAST_COLUMNS]
 
 
-def fit_interaction_contrasts(lanes: pd.DataFrame, tissue: str, alpha: float = 0.05) -> pd.DataFrame:
-    """Estimate, per stage, whether Sig1R loss deepens the SOD1 effect on log(pTBK1/TBK1).
+def fit_interaction_contrasts(lanes: pd.DataFrame, tissue: str, alpha: float = 0.05,
+                              groups: Groups = EXAMPLE_GROUPS, combined: str | None = None) -> pd.DataFrame:
+    """Estimate, per stage, the interaction of the two loci of a combined genotype on log(pTBK1/TBK1).
 
-    The contrast is ``(SOD1;Sigmar1-/- − SOD1) − (Sigmar1-/- − WT)``: negative
-    when losing Sig1R lowers TBK1 activation more in SOD1 mice than in WT
-    mice. Same model as :func:`fit_genotype_contrasts`; the stages form the
-    family (Bonferroni-simultaneous intervals and p, Holm p).
+    For a combined genotype AB of loci A and B (declared by the study, e.g.
+    SOD1-G85R x Sigmar1 KO) the contrast is ``(AB − A) − (B − reference)``:
+    negative when losing B lowers TBK1 activation more on the A background
+    than on the reference. Same model as :func:`fit_genotype_contrasts`; the
+    stages form the family (Bonferroni-simultaneous intervals and p, Holm p).
+    *combined* names the combined genotype (default: the first the study declares).
 
     Returns
     -------
     DataFrame
         :data:`INTERACTION_COLUMNS`.
     """
-    fit, data = fit_tissue_model(lanes, tissue)
-    weights = {"SOD1_G85R_Sigmar1_KO": 1.0, "SOD1_G85R": -1.0, "Sigmar1_KO": -1.0, "WT": 1.0}
+    if not groups.combined:
+        raise ValueError("the study declares no combined genotype, so there is no interaction to estimate")
+    fit, data = fit_tissue_model(lanes, tissue, groups)
+    weights = groups.interaction_weights(combined or next(iter(groups.combined)))
     rows = []
     present = set(zip(data["genotype"], data["stage"], strict=True))
-    for stage in _present_stages(data):
+    for stage in _present_stages(data, groups):
         if not all((g, stage) in present for g in weights):
             continue
         vector = contrast_vectors(_design_spec(fit), data, {(g, stage): w for g, w in weights.items()})
@@ -243,7 +307,7 @@ def fit_interaction_contrasts(lanes: pd.DataFrame, tissue: str, alpha: float = 0
                      **estimate_linear(fit.params, fit.cov_params(), vector, alpha, fit.df_resid),
                      "n_mice": int(data.loc[data["stage"] == stage, "mouse_id"].nunique())})
     if not rows:
-        raise ValueError(f"no stage of {tissue!r} holds all four genotypes")
+        raise ValueError(f"no stage of {tissue!r} holds all four genotypes {', '.join(weights)}")
     return _adjust(pd.DataFrame(rows), alpha, fit.df_resid)[INTERACTION_COLUMNS]
 
 
@@ -267,10 +331,10 @@ def with_ratios(table: pd.DataFrame, truth=None) -> pd.DataFrame:
     return out
 
 
-def per_mouse_ratios(lanes: pd.DataFrame, tissue: str, stage: str) -> pd.DataFrame:
+def per_mouse_ratios(lanes: pd.DataFrame, tissue: str, stage: str, groups: Groups = EXAMPLE_GROUPS) -> pd.DataFrame:
     """Return the lanes of one tissue and stage, with display labels, for a one-point-per-mouse plot."""
     data = _tissue_lanes(lanes, tissue)
     data = data[data["stage"] == stage]
     if data.empty:
         raise ValueError(f"no lanes for stage {stage!r} in {tissue!r}")
-    return data.assign(genotype_label=data["genotype"].map(GENOTYPE_LABELS).fillna(data["genotype"]))
+    return data.assign(genotype_label=data["genotype"].map(groups.label))

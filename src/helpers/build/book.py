@@ -96,6 +96,13 @@ class Chapter:
     key: str = ""
     entry: dict | None = None
     missing: list[str] = field(default_factory=list)  # tables it needs that the data lack (then not built)
+    #: Why the chapter cannot read this study's design (it still assumes the example study's levels), or "".
+    design_note: str = ""
+
+    @property
+    def skipped(self) -> bool:
+        """True when the data source cannot build this chapter (tables absent, or a design it cannot read)."""
+        return bool(self.missing or self.design_note)
 
 
 def say(message: str) -> None:
@@ -210,6 +217,8 @@ class Book:
         docs = chapter_docnames(self.root)
         names = [Path(d).name for d in docs]
         declarations = P.load_declarations(self.parameters_file)
+        entries = P.load_yaml(self.parameters_file)
+        study = self.study()
         variant = P.variant_overrides(self.variant, self.chapters_dir / "variants.yml", names, list(declarations))
         problems: list[str] = []
         stray = sorted(set(self.overrides) - set(names))
@@ -224,8 +233,13 @@ class Book:
             if self.data_dir is not None and "data_dir" in declarations.get(name, {}):
                 overrides["data_dir"] = str(self.data_dir)
             overrides.update(self.overrides.get(name, {}))
+            note = self.design_note(entries.get(name) or {}, study)
+            if note:
+                values = {**P.default_parameters(notebook, name), **overrides}
+                chapters.append(Chapter(name, doc, source, notebook, values, design_note=note))
+                continue
             try:
-                values = P.build_parameters(name, notebook, declarations, overrides)
+                values = P.build_parameters(name, notebook, declarations, overrides, study=study)
             except P.ParameterError as err:
                 problems += err.problems
                 continue
@@ -233,6 +247,27 @@ class Book:
         if problems:
             raise P.ParameterError(problems)
         return chapters
+
+    def study(self):
+        """Return the data source's study (:func:`helpers.data.study.study_of`); DataProblems if unusable."""
+        from helpers.data.study import StudyError, study_of
+
+        try:
+            return study_of(self.data_folder)
+        except StudyError as err:
+            raise DataProblems([str(err)]) from None
+
+    def design_note(self, entry: dict, study) -> str:
+        """Why a chapter marked ``design: example`` cannot read *study*'s tables (``""``: it can)."""
+        if entry.get("design") != "example" or not study.declared:
+            return ""
+        from helpers.core.paths import DATA_DIR
+        from helpers.data.study import read_study
+
+        tables = [*(entry.get("tables") or {}).get("required", []), *(entry.get("tables") or {}).get("optional", [])]
+        why = study.fits_example(read_study(DATA_DIR / "datapackage.yaml"), tables)
+        return "" if why is None else (f"this chapter still reads only the example study's design ({why}); "
+                                       "the study description issue generalises it")
 
     def data_roots(self, chapter: Chapter) -> list[Path]:
         """Folders whose files count as data a chapter read (or the workbook, when the data are one)."""

@@ -80,11 +80,11 @@ class Progress:
 
     @property
     def built(self) -> list[Chapter]:
-        return [c for c in self.chapters if not c.missing]
+        return [c for c in self.chapters if not c.skipped]
 
     @property
     def skipped(self) -> list[Chapter]:
-        return [c for c in self.chapters if c.missing]
+        return [c for c in self.chapters if c.skipped]
 
     def ordered(self) -> list[ChapterRun]:
         return [self.runs[c.name] for c in self.chapters]
@@ -125,7 +125,7 @@ def mark_not_built(p: Progress) -> None:
     for chapter in p.skipped:
         p.runs[chapter.name] = ChapterRun(chapter.name, "not built", 0.0, missing_text(chapter, needs.get(chapter.name)),
                                           "", chapter.parameters)
-        say(f"not built {chapter.docname}: {p.runs[chapter.name].message} (absent from the data)")
+        say(f"not built {chapter.docname}: {p.runs[chapter.name].message}")
 
 
 def look_up_cache(p: Progress) -> None:

@@ -13,6 +13,22 @@ Types are ``str``, ``int``, ``float``, ``bool`` and ``path`` (a string naming a
 file or folder). ``allowed`` lists the values a parameter may take, ``min`` and
 ``max`` bound numbers, ``nullable: true`` admits ``None``.
 
+Parameters that name a level of the study take their allowed values from the
+data source's study description (:mod:`helpers.data.study`), not from this file::
+
+    mouse_tbk1:
+      parameters:
+        tissue: {type: str, levels: mouse_blot.tissue, pick: affected}
+        normalization: {type: str, allowed: [loading_control, total_protein, none], measured: mouse_blot}
+
+``levels: table.column`` admits the levels the study declares for that column;
+a notebook default of ``None`` is replaced, before anything executes, by the
+level ``pick`` names (``first``, ``last``, ``affected`` (the first level the
+disease strikes), ``other`` (the first level that is not the reference)).
+``measured: table`` keeps, of the ``allowed`` blot normalizations, those the
+study measured (a two-colour blot has no loading control); ``None`` takes the
+first of them. (:func:`apply_study`)
+
 The build engine (:mod:`helpers.build.engine`) checks every value it is about to pass
 *before any chapter executes*: an unknown name, a wrong type or a disallowed
 value raises :class:`ParameterError`, whose message names the chapter, the
@@ -37,7 +53,8 @@ import yaml
 from helpers.build.notebooks import cell_source
 
 TYPES = ("str", "int", "float", "bool", "path")
-RULE_KEYS = {"type", "allowed", "min", "max", "nullable", "description"}
+RULE_KEYS = {"type", "allowed", "min", "max", "nullable", "description", "levels", "pick", "measured"}
+PICKS = ("first", "last", "affected", "other")
 
 
 class ParameterError(ValueError):
@@ -63,6 +80,36 @@ def load_yaml(path: Path) -> dict:
     return data
 
 
+def apply_study(declared: dict, study) -> tuple[dict, dict]:
+    """Return (rules with the study's allowed values, ``{parameter: value picked for a None default}``).
+
+    *declared* is one chapter's ``{parameter: rule}``; *study* the data source's
+    :class:`helpers.data.study.Study`. A rule whose table or column the study does
+    not describe (its chapter is not built from this source) admits None.
+    """
+    rules, picks = {}, {}
+    for name, rule in declared.items():
+        rule = dict(rule)
+        if rule.get("levels"):
+            table, column = str(rule["levels"]).split(".", 1)
+            try:
+                levels = study.levels(table, column)
+            except Exception:  # the study declares no such factor: no value can be checked or picked
+                levels = ()
+            if levels:
+                rule["allowed"] = list(levels)
+                picks[name] = study.pick(table, column, rule.get("pick", "first"))
+            else:  # a table the study does not hold: its chapter is not built, nothing to pick
+                rule["nullable"] = True
+        if rule.get("measured"):
+            made = study.normalizations(str(rule["measured"]))
+            rule["allowed"] = [v for v in rule.get("allowed") or made if v in made]
+            if rule["allowed"]:
+                picks[name] = rule["allowed"][0]
+        rules[name] = rule
+    return rules, picks
+
+
 def load_declarations(path: Path) -> dict[str, dict]:
     """Return ``{chapter: {parameter: rule}}`` from ``parameters.yml``, checking the rules themselves."""
     raw = load_yaml(path)
@@ -79,6 +126,12 @@ def load_declarations(path: Path) -> dict[str, dict]:
             if unknown:
                 problems.append(f"{path.name}: chapter '{chapter}', parameter '{name}': unknown rule key(s) "
                                 f"{', '.join(sorted(unknown))}; rules are {', '.join(sorted(RULE_KEYS))}")
+            if rule.get("levels") is not None and "." not in str(rule["levels"]):
+                problems.append(f"{path.name}: chapter '{chapter}', parameter '{name}': `levels` names a "
+                                f"table and a column, e.g. mouse_blot.tissue (found {rule['levels']!r})")
+            if rule.get("pick", "first") not in PICKS:
+                problems.append(f"{path.name}: chapter '{chapter}', parameter '{name}': `pick` is one of "
+                                f"{', '.join(PICKS)} (found {rule['pick']!r})")
         declarations[str(chapter)] = {str(k): dict(v or {}) for k, v in params.items()}
     if problems:
         raise ParameterError(problems)
@@ -185,16 +238,22 @@ def check_parameters(chapter: str, values: dict, declared: dict, *, source: str 
     return normalized, problems
 
 
-def build_parameters(chapter: str, notebook: dict, declarations: dict, overrides: dict) -> dict:
+def build_parameters(chapter: str, notebook: dict, declarations: dict, overrides: dict, study=None) -> dict:
     """Return the values a build passes to *chapter*: its checked defaults updated with the checked *overrides*.
 
-    Raises :class:`ParameterError` (every problem at once) before anything executes.
+    With *study*, rules tied to the study (``levels``, ``measured``) take their
+    allowed values from it, and a ``None`` default becomes the level it picks
+    (:func:`apply_study`). Raises :class:`ParameterError` (every problem at once)
+    before anything executes.
     """
     if chapter not in declarations:
         raise ParameterError([f"chapter '{chapter}' has no entry in chapters/parameters.yml; declare its "
                               "parameters (an empty `parameters: {}` if it has none)"])
     declared = declarations[chapter]
     defaults = default_parameters(notebook, chapter)
+    if study is not None:
+        declared, picks = apply_study(declared, study)
+        defaults = {k: (picks.get(k) if v is None and k in picks else v) for k, v in defaults.items()}
     problems = []
     missing = sorted(set(declared) - set(defaults))
     extra = sorted(set(defaults) - set(declared))

@@ -102,6 +102,8 @@ def missing_text(chapter: Chapter, needs: dict | None) -> str:
     """``needs `a.csv`` or ``needs one of `a.csv`, `b.csv``` for a chapter that is not built."""
     from helpers.data.tables import get_specs
 
+    if chapter.design_note and not chapter.missing:
+        return chapter.design_note
     specs = get_specs()
     files = ", ".join(f"`{specs[t].filename}`" for t in chapter.missing)
     only_optional = needs is not None and not needs.get("required") and len(chapter.missing) > 1
@@ -112,6 +114,9 @@ def not_built_page(book: Book, chapter: Chapter, title: str) -> str:
     """The Markdown page that stands in for a chapter the data source cannot build."""
     needs = load_table_needs(book.parameters_file).get(chapter.name)
     source = display_path(book.data_folder, book.root)
+    if chapter.design_note and not chapter.missing:
+        return "\n".join([f"# {title}", "", ":::{admonition} Not built from this data", ":class: warning",
+                          f"Not built from this data (`{source}`): {chapter.design_note}.", ":::", ""])
     lines = [f"# {title}", "", ":::{admonition} Not built from this data", ":class: warning",
              f"Not built from this data: {missing_text(chapter, needs)}. The data source `{source}` does not hold it.",
              "", *(f"- {table_description(t)}" for t in chapter.missing), "",

@@ -32,8 +32,11 @@ from helpers.data.tables import get_spec
 LESS_AFFECTED_HINTS = ("cerebell", "occipital", "visual", "liver", "spleen", "kidney")
 
 
-def _levels_found(source: Path, table: str) -> dict[str, list[str]]:
-    """Return ``{factor column: levels in order of first appearance}`` of one table of *source*."""
+def _levels_found(source: Path, table: str) -> tuple[dict[str, list[str]], tuple[str, ...] | None]:
+    """Return ``{factor column: levels in order of first appearance}`` of one table, and the columns measured.
+
+    An optional measurement column that is absent or empty counts as not measured.
+    """
     spec = get_spec(table)
     if is_workbook(source):
         from helpers.data.excel import sheet_frame
@@ -44,13 +47,15 @@ def _levels_found(source: Path, table: str) -> dict[str, list[str]]:
 
         frame = read_text_table(table_file(source, table))[0]
     if frame is None:
-        return {}
+        return {}, None
     found = {}
     for column in spec.factor_columns:
         if column in frame.columns:
             values = [str(v).strip() for v in frame[column].tolist()]
             found[column] = list(dict.fromkeys(v for v in values if v))
-    return found
+    made = [c for c in spec.column_names if c in frame.columns
+            and (c not in spec.optional_columns or frame[c].astype(str).str.strip().ne("").any())]
+    return found, tuple(c for c in spec.column_names if c in made or c not in spec.optional_columns)
 
 
 def draft_study(source: str | Path) -> tuple[Study, tuple[str, ...]]:
@@ -59,7 +64,8 @@ def draft_study(source: str | Path) -> tuple[Study, tuple[str, ...]]:
     tables = tables_present(source)
     if not tables:
         raise StudyError(f"{source}: no table of the book found to describe.")
-    per_table = {t: _levels_found(source, t) for t in tables}
+    read = {t: _levels_found(source, t) for t in tables}
+    per_table = {t: found for t, (found, _) in read.items()}
     union: dict[str, list[str]] = {}
     for table, columns in per_table.items():
         for column, levels in columns.items():
@@ -85,7 +91,8 @@ def draft_study(source: str | Path) -> tuple[Study, tuple[str, ...]]:
     resources = {}
     for table, columns in per_table.items():
         path = source if is_workbook(source) else table_file(source, table)
-        resources[table] = Resource(table, Path(path), {c: tuple(v) for c, v in columns.items() if v})
+        resources[table] = Resource(table, Path(path), {c: tuple(v) for c, v in columns.items() if v}, {},
+                                    read[table][1])
     study = Study(folder.name, f"{folder.name}: study description (draft)", folder / DESCRIPTOR_NAMES[0],
                   factors, resources)
     return study, tuple(dict.fromkeys(guessed))

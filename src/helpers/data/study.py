@@ -38,6 +38,7 @@ import yaml
 
 from helpers.core.paths import DATA_DIR
 from helpers.data.tables import TableSpec, get_spec, get_specs
+from helpers.data.tables.blot_columns import NORMALIZATION_COLUMNS
 
 #: The custom property of the data package that holds the book's design facts.
 DESIGN_KEY = "mam_tbk1_design"
@@ -102,6 +103,8 @@ class Resource:
     levels: dict[str, tuple[str, ...]] = field(default_factory=dict)
     #: ``{column: level}``: the reference of this table where it differs from the factor's.
     reference: dict[str, str] = field(default_factory=dict)
+    #: The columns its schema lists (None: no schema given, every column of the book's table).
+    columns: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -126,11 +129,13 @@ class Study:
         return self.factors[name]
 
     def levels(self, table: str, column: str) -> tuple[str, ...]:
-        """Return the levels column *column* of *table* may hold (the table's enum, else the factor's)."""
+        """Return the levels column *column* of *table* may hold: the table's enum (else all of the factor's),
+        in the factor's declared order."""
+        levels = self.factor(get_spec(table).factor_columns.get(column, column)).levels
         resource = self.resources.get(table)
         if resource is not None and column in resource.levels:
-            return resource.levels[column]
-        return self.factor(get_spec(table).factor_columns.get(column, column)).levels
+            return tuple(v for v in levels if v in resource.levels[column])
+        return levels
 
     def reference(self, table: str, column: str) -> str | None:
         """Return the reference level of *column* in *table* (e.g. the control genotype)."""
@@ -140,10 +145,61 @@ class Study:
         return self.factor(get_spec(table).factor_columns.get(column, column)).reference
 
     def spec(self, table: str) -> TableSpec:
-        """Return the book's spec of *table* with this study's levels on its factor columns."""
+        """Return the book's spec of *table* with this study's levels, without the measurements it did not make."""
         spec = get_spec(table)
+        spec = spec.without(c for c in spec.optional_columns if c not in self.measured(table))
         return spec.with_levels({c: self.levels(table, c) for c in spec.factor_columns
                                  if spec.factor_columns[c] in self.factors})
+
+    def measured(self, table: str) -> tuple[str, ...]:
+        """Return the optional measurement columns of *table* this study made (all, when its schema lists none)."""
+        optional = get_spec(table).optional_columns
+        resource = self.resources.get(table)
+        if resource is None or resource.columns is None:
+            return tuple(optional)
+        return tuple(c for c in optional if c in resource.columns)
+
+    def pick(self, table: str, column: str, how: str = "first") -> str:
+        """Return one level of *column* in *table*: ``first``, ``last``, ``affected`` or ``other``.
+
+        ``affected`` is the first level the disease strikes (the first level when the
+        study declares none); ``other`` the first level that is not the reference.
+        """
+        levels = self.levels(table, column)
+        if how == "last":
+            return levels[-1]
+        if how == "affected":
+            affected = self.factor(get_spec(table).factor_columns.get(column, column)).affected or ()
+            return next((v for v in levels if v in affected), levels[0])
+        if how == "other":
+            reference = self.reference(table, column)
+            return next((v for v in levels if v != reference), levels[0])
+        return levels[0]
+
+    def normalizations(self, table: str) -> tuple[str, ...]:
+        """Return the blot normalizations *table*'s measurements allow (:data:`NORMALIZATION_COLUMNS`)."""
+        made = set(self.measured(table))
+        return tuple(n for n, columns in NORMALIZATION_COLUMNS.items() if set(columns) <= made)
+
+    def fits_example(self, example: Study, tables) -> str | None:
+        """Return why a chapter written for *example*'s levels cannot read this study's *tables*, or None.
+
+        It can when, in every table present, each factor column holds only levels
+        the example uses, with the same reference, and every measurement is made.
+        """
+        for table in tables:
+            if table not in self.resources:
+                continue
+            for column in get_spec(table).factor_columns:
+                ours, theirs = self.levels(table, column), example.levels(table, column)
+                extra = [v for v in ours if v not in theirs]
+                if extra:
+                    return f"{table}.{column} holds '{extra[0]}', a level the example study does not have"
+                if self.reference(table, column) != example.reference(table, column):
+                    return f"the reference of {table}.{column} is not '{example.reference(table, column)}'"
+            if set(self.measured(table)) != set(get_spec(table).optional_columns):
+                return f"{table} lacks measurements the chapter uses"
+        return None
 
     def table_path(self, table: str) -> Path | None:
         """Return the file the descriptor names for *table*, or None when it names none."""
@@ -351,16 +407,16 @@ def _parse_resources(raw: object, factors: dict[str, Factor], path: Path | None)
             raise _fail(path, f"{here}.path", "expected the path of the table's file, relative to the descriptor")
         if Path(file).is_absolute() or ".." in Path(file).parts:
             raise _fail(path, f"{here}.path", f"expected a path inside the descriptor's folder (found {file!r})")
-        levels = _parse_schema(entry.get("schema"), specs[table], factors, path, here)
-        resources[table] = Resource(table, base / file, levels)
+        levels, columns = _parse_schema(entry.get("schema"), specs[table], factors, path, here)
+        resources[table] = Resource(table, base / file, levels, {}, columns)
     return resources
 
 
 def _parse_schema(schema: object, spec: TableSpec, factors: dict[str, Factor], path: Path | None,
-                  here: str) -> dict[str, tuple[str, ...]]:
-    """Check a resource's Table Schema against the book's spec; return the levels its enums declare."""
+                  here: str) -> tuple[dict[str, tuple[str, ...]], tuple[str, ...] | None]:
+    """Check a resource's Table Schema against the book's spec; return its enums' levels and its columns."""
     if schema is None:
-        return {}
+        return {}, None
     if not isinstance(schema, dict) or not isinstance(schema.get("fields"), list):
         raise _fail(path, f"{here}.schema.fields", "expected a Table Schema with a list of fields")
     levels = {}
@@ -397,15 +453,19 @@ def _parse_schema(schema: object, spec: TableSpec, factors: dict[str, Factor], p
             if stray:
                 raise _fail(path, f"{where}.constraints.enum", f"the book fixes this column's values as "
                             f"{', '.join(column.allowed)} (found '{stray[0]}')")
-    missing = [c for c in spec.column_names if c not in names]
+    missing = [c for c in spec.column_names if c not in names and c not in spec.optional_columns]
     if missing:
         raise _fail(path, f"{here}.schema.fields", f"the book's {spec.name} table has the column "
-                    f"'{missing[0]}', which the schema does not list")
+                    f"'{missing[0]}', which the schema does not list (only the measurements "
+                    f"{', '.join(spec.optional_columns) or 'none'} may be left out)")
+    if spec.needs_a_measurement and not any(c in names for c in spec.optional_columns):
+        raise _fail(path, f"{here}.schema.fields", f"a {spec.name} table needs at least one measurement of "
+                    f"{', '.join(spec.optional_columns)}")
     key = schema.get("primaryKey")
     if key is not None and list([key] if isinstance(key, str) else key) != list(spec.key):
         raise _fail(path, f"{here}.schema.primaryKey", f"the book keys {spec.name} by "
                     f"{', '.join(spec.key)} (found {key!r})")
-    return levels
+    return levels, tuple(names)
 
 
 def _apply_table_facts(raw: object, resources: dict[str, Resource], factors: dict[str, Factor],
@@ -441,15 +501,13 @@ def descriptor_mapping(study: Study, *, title: str = "", description: str = "", 
     """
     resources = []
     for table, resource in study.resources.items():
-        spec = get_spec(table)
+        spec = study.spec(table)
         fields = []
         for col in spec.columns:
             fld = {"name": col.name, "type": FIELD_TYPES[col.kind][0], "description": col.description}
             if col.unit != "-":
                 fld["unit"] = col.unit
-            if col.factor is not None and col.factor in study.factors:
-                fld["constraints"] = {"enum": list(study.levels(table, col.name))}
-            elif col.allowed is not None:
+            if col.allowed is not None:
                 fld["constraints"] = {"enum": list(col.allowed)}
             fields.append(fld)
         base = study.descriptor.parent if study.descriptor else resource.path.parent

@@ -39,7 +39,7 @@ import pandas as pd
 from helpers.data.problems import Correction, Problem
 from helpers.data.readers import MAX_SHOWN
 from helpers.data.sources import is_workbook, source_problem, table_label, tables_present
-from helpers.data.tables import TableSpec, get_specs
+from helpers.data.tables import TableSpec, get_spec, get_specs
 
 #: Columns that identify a unit shared between tables, and the attribute that
 #: defines the unit's group. A unit that appears in a table lacking that
@@ -302,6 +302,22 @@ def check_frame(frame: pd.DataFrame, spec: TableSpec, name: str) -> tuple[pd.Dat
     return pd.DataFrame({c: parsed[c] for c in spec.column_names}, copy=False), []
 
 
+def drop_unmade(frame: pd.DataFrame, spec: TableSpec, name: str) -> tuple[pd.DataFrame, list[Correction]]:
+    """Drop the empty columns of measurements the study did not make; say so in a note.
+
+    A lab whose study leaves out a measurement (a loading control of a two-colour
+    blot, a motor measure it does not take) may still keep the book's column,
+    empty, in its file. A column of such a measurement that holds values is left
+    in place, for the header check to report.
+    """
+    book = get_spec(spec.name)
+    unmade = [c for c in book.optional_columns if c not in spec.column_names and c in frame.columns]
+    empty = [c for c in unmade if not frame[c].astype(str).str.strip().ne("").any()]
+    notes = [Correction(name, 1, c, None, "empty column of a measurement the study did not make: ignored")
+             for c in empty]
+    return (frame.drop(columns=empty) if empty else frame), notes
+
+
 def inspect_table(name: str, data_dir: str | Path) -> tuple[pd.DataFrame | None, pd.DataFrame | None, list[Problem], list[Correction]]:
     """Read and check table *name*; return (parsed table, text cells, problems, corrections).
 
@@ -317,6 +333,8 @@ def inspect_table(name: str, data_dir: str | Path) -> tuple[pd.DataFrame | None,
     frame, problems, corrections = read_text_table(path)
     if frame is None:
         return None, None, problems, corrections
+    frame, dropped = drop_unmade(frame, spec, str(path))
+    corrections += dropped
     table, more = check_frame(frame, spec, str(path))
     problems = sorted(set(problems + more), key=lambda p: (p.row or 0, p.column or "", p.expected))
     return (None if problems else table), frame, problems, corrections

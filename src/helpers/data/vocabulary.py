@@ -10,6 +10,11 @@ from __future__ import annotations
 GENOTYPES_TISSUE = ("WT", "Sigmar1_KO", "SOD1_G85R", "SOD1_G85R_Sigmar1_KO")
 REFERENCE_GENOTYPE = "WT"
 STAGES = ("presymptomatic", "onset", "end_stage")
+#: Combined genotypes of the tissue tables: {combined: {locus: single-locus genotype}}.
+COMBINED_GENOTYPES = {"SOD1_G85R_Sigmar1_KO": {"SOD1": "SOD1_G85R", "Sigmar1": "Sigmar1_KO"}}
+#: Diagnosis groups of the human table; control is the reference.
+HUMAN_GROUPS = ("control", "sALS")
+REFERENCE_GROUP = "control"
 MOUSE_TISSUES = ("spinal_cord", "motor_cortex", "cerebellum")
 #: Short labels for figures and tables.
 GENOTYPE_LABELS = {

@@ -34,6 +34,21 @@ class Chapter:
         """True when the tables are the project's simulated example data."""
         return bool(self.data_info["simulated"])
 
+    @property
+    def study(self):
+        """The study the data describe (:class:`helpers.data.study.Study`): levels, references, design facts."""
+        from helpers.data.study import study_of
+
+        return study_of(self.data_dir)
+
+    def level(self, table: str, column: str, value: str | None, pick: str = "first") -> str:
+        """Return *value*, or when it is None the level of *column* the study's description picks.
+
+        The build engine injects the picked level already (``pick`` in
+        ``chapters/parameters.yml``); this covers a chapter run by hand.
+        """
+        return value if value is not None else self.study.pick(table, column, pick)
+
 
 def start_chapter(name: str, data_dir: str | Path = "data", seed: int | None = None, *,
                   show: bool = True, glue: bool = True) -> Chapter:

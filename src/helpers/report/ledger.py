@@ -68,6 +68,7 @@ class ResultsLedger:
     chapter: str
     glue: bool = True
     results: list[Result] = field(default_factory=list)
+    _digits: dict[str, int] = field(default_factory=dict, repr=False)
 
     def report(
         self,
@@ -123,6 +124,7 @@ class ResultsLedger:
             description=description,
         )
         self.results.append(result)
+        self._digits[key] = digits
         if self.glue:
             self._glue(result, digits)
         return result
@@ -142,10 +144,21 @@ class ResultsLedger:
                     method="count of confidence intervals that contain the value put into the simulation")
         return inside
 
+    def text(self, key: str) -> str:
+        """Return a reported number as the page shows it (``{glue:md}`key_text```), for prose built in code."""
+        result = next((r for r in self.results if r.key == key), None)
+        if result is None:
+            raise KeyError(f"no result {key!r} reported in chapter {self.chapter!r}")
+        return self._text(result, self._digits[key])
+
     def _glue(self, result: Result, digits: int) -> None:
         from IPython.display import Markdown
         from myst_nb import glue
 
+        glue(result.key, result.value, display=False)
+        glue(f"{result.key}_text", Markdown(self._text(result, digits)), display=False)
+
+    def _text(self, result: Result, digits: int) -> str:
         text = format_number(result.value, digits)
         if result.unit == "p" and 0 <= result.value < 0.5 * 10**-digits:  # a p-value too small for its digits
             text = f"< {format_number(10**-digits, digits)}"
@@ -153,8 +166,7 @@ class ResultsLedger:
             text += f" ({ci_text(result.ci_low, result.ci_high, result.ci_level or 0.95, digits)})"
         elif result.description.endswith("confidence interval)"):
             text += " (no finite confidence interval)"
-        glue(result.key, result.value, display=False)
-        glue(f"{result.key}_text", Markdown(text), display=False)
+        return text
 
     def table(self) -> pd.DataFrame:
         """Return the recorded results as a data frame (one row per number)."""

@@ -1,4 +1,9 @@
-"""Columns shared by the immunoblot tables (human and mouse)."""
+"""Columns shared by the immunoblot tables (human and mouse).
+
+pTBK1 and TBK1 are always measured; the loading controls and total-protein
+stains are optional: a two-colour blot (pTBK1 at 800 nm and TBK1 at 700 nm on
+one membrane) needs neither, and its study leaves them out.
+"""
 
 from __future__ import annotations
 
@@ -20,6 +25,7 @@ BAND_COLUMNS: tuple[Column, ...] = (
         "Loading control (GAPDH) on membrane A, same lane.",
         "AU",
         positive=True,
+        optional=True,
     ),
     Column("tbk1", "float", "Densitometry of the total TBK1 band, membrane B.", "AU", positive=True),
     Column(
@@ -28,6 +34,7 @@ BAND_COLUMNS: tuple[Column, ...] = (
         "Loading control (GAPDH) on membrane B, same lane.",
         "AU",
         positive=True,
+        optional=True,
     ),
     Column(
         "ptbk1_total_protein",
@@ -35,6 +42,7 @@ BAND_COLUMNS: tuple[Column, ...] = (
         "Total-protein stain of the lane on membrane A (alternative normalizer).",
         "AU",
         positive=True,
+        optional=True,
     ),
     Column(
         "tbk1_total_protein",
@@ -42,7 +50,16 @@ BAND_COLUMNS: tuple[Column, ...] = (
         "Total-protein stain of the lane on membrane B (alternative normalizer).",
         "AU",
         positive=True,
+        optional=True,
     ),
 )
 
 BAND_NAMES = tuple(c.name for c in BAND_COLUMNS[2:])
+
+#: The band columns each normalization of log(pTBK1/TBK1) divides by (``none``: the raw band ratio,
+#: right for a two-colour blot whose two bands share one lane of one membrane).
+NORMALIZATION_COLUMNS: dict[str, tuple[str, ...]] = {
+    "loading_control": ("ptbk1_loading", "tbk1_loading"),
+    "total_protein": ("ptbk1_total_protein", "tbk1_total_protein"),
+    "none": (),
+}

@@ -26,6 +26,10 @@ class Column:
         The design factor this column holds (``"genotype"``, ``"tissue"``, ...):
         its levels are not fixed by the book but declared by each study's
         description (:mod:`helpers.data.study`).
+    optional : bool
+        A measurement a study may not have made (a loading control, a motor
+        measure): a study that did not make it leaves the column out of its
+        descriptor's schema, and its table may lack the column.
     minimum, maximum : float, optional
         Inclusive bounds of a numeric column.
     positive : bool
@@ -41,6 +45,7 @@ class Column:
     maximum: float | None = None
     positive: bool = False
     factor: str | None = None
+    optional: bool = False
 
     def expectation(self) -> str:
         """Describe in words what a valid value of this column looks like."""
@@ -97,6 +102,8 @@ class TableSpec:
     columns: tuple[Column, ...]
     key: tuple[str, ...]
     constant_within: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    #: At least one of the optional measurement columns must have been made (a motor table needs a measure).
+    needs_a_measurement: bool = False
 
     @property
     def column_names(self) -> list[str]:
@@ -112,6 +119,16 @@ class TableSpec:
         """Return this spec with the allowed levels of its factor columns set (``{column: levels}``)."""
         columns = tuple(replace(c, allowed=tuple(levels[c.name])) if c.name in levels else c for c in self.columns)
         return replace(self, columns=columns)
+
+    @property
+    def optional_columns(self) -> list[str]:
+        """Measurement columns a study may not have made (:attr:`Column.optional`)."""
+        return [c.name for c in self.columns if c.optional]
+
+    def without(self, columns) -> TableSpec:
+        """Return this spec without *columns* (measurements a study did not make)."""
+        drop = set(columns)
+        return replace(self, columns=tuple(c for c in self.columns if c.name not in drop))
 
     def column(self, name: str) -> Column:
         """Return the spec of column *name*."""

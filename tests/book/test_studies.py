@@ -1,0 +1,184 @@
+"""Other labs' designs through their study descriptions: the blot chapters read any levels.
+
+* a SOD1-G93A lab (WT vs SOD1_G93A in lumbar spinal cord and brainstem): the
+  engine resolves the chapter's parameters from its description and marks the
+  chapters that still read only the example design as not built; the mouse
+  chapter names the study's genotype and tissues;
+* a two-colour human blot with three diagnosis groups, no loading control;
+* the example data with every level renamed: the same numbers, key for key
+  after renaming (the relabelling test);
+* the example data without one genotype: the numbers a direct statsmodels fit
+  on the remaining rows gives (the subset test).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import papermill as pm
+import pytest
+import statsmodels.formula.api as smf
+from scipy import stats
+
+from helpers.build.book import Book
+from helpers.build.ledger_io import read_notebook_results
+from helpers.core.paths import CHAPTERS_DIR, DATA_DIR, ROOT
+from helpers.data.describe import draft_text
+from helpers.data.tables import get_specs
+
+BLOT_EXTRAS = ["ptbk1_loading", "tbk1_loading", "ptbk1_total_protein", "tbk1_total_protein"]
+
+
+def _run(tmp_path: Path, chapter: str, source: Path, **parameters) -> tuple[str, dict[str, dict]]:
+    out = tmp_path / f"{chapter}-{source.name}.ipynb"
+    pm.execute_notebook(str(CHAPTERS_DIR / f"{chapter}.ipynb"), str(out), cwd=str(ROOT),
+                        parameters={"data_dir": str(source), **parameters}, progress_bar=False)
+    nb = json.loads(out.read_text(encoding="utf-8"))
+    shown = "\n".join("".join(o["data"]["text/markdown"]) for c in nb["cells"] for o in c.get("outputs", [])
+                      if "text/markdown" in o.get("data", {}))
+    return shown, {r["key"]: r for r in read_notebook_results(out)}
+
+
+def _g93a(folder: Path) -> Path:
+    folder.mkdir()
+    table = pd.read_csv(DATA_DIR / "mouse_blot.csv")
+    table = table[table.genotype.isin(["WT", "SOD1_G85R"]) & table.tissue.isin(["spinal_cord", "cerebellum"])]
+    table = table.replace({"genotype": {"SOD1_G85R": "SOD1_G93A"},
+                           "tissue": {"spinal_cord": "lumbar_spinal_cord", "cerebellum": "brainstem"}})
+    table.to_csv(folder / "mouse_blot.csv", index=False)
+    text = draft_text(folder)
+    text = text.replace("levels: [brainstem, lumbar_spinal_cord]", "levels: [lumbar_spinal_cord, brainstem]")
+    text = text.replace("affected: [brainstem, lumbar_spinal_cord]", "affected: [lumbar_spinal_cord]")
+    text = text.replace("reference: WT  # guessed by convention: confirm",
+                        "reference: WT\n      labels: {SOD1_G93A: SOD1-G93A}")
+    (folder / "datapackage.yaml").write_text(text, encoding="utf-8")
+    return folder
+
+
+def test_the_engine_reads_a_sod1_g93a_study_before_anything_executes(tmp_path):
+    lab = _g93a(tmp_path / "g93a")
+    chapters = {c.name: c for c in Book(data_dir=lab).chapters()}
+    mouse = chapters["mouse_tbk1"]
+    assert not mouse.design_note
+    assert (mouse.parameters["tissue"], mouse.parameters["stage"], mouse.parameters["normalization"]) == (
+        "lumbar_spinal_cord", "end_stage", "loading_control")
+    for name in ("design_next_experiment", "synthesis", "robustness"):  # they could read mouse_blot, not this design
+        assert "mouse_blot.genotype holds 'SOD1_G93A'" in chapters[name].design_note
+    assert not chapters["own_data"].design_note and not chapters["human_tbk1"].design_note
+    from helpers.build.parameters import ParameterError
+
+    with pytest.raises(ParameterError, match="parameter 'tissue': got 'spinal_cord'; allowed: one of "
+                                             "'lumbar_spinal_cord', 'brainstem'"):
+        Book(data_dir=lab, overrides={"mouse_tbk1": {"tissue": "spinal_cord"}}).chapters()
+
+
+@pytest.mark.slow
+def test_a_sod1_g93a_lab_builds_the_mouse_chapter_in_its_own_terms(tmp_path):
+    lab = _g93a(tmp_path / "g93a")
+    shown, results = _run(tmp_path, "mouse_tbk1", lab)
+    assert "relative to WT mice of the same stage is" in shown and "in SOD1-G93A mice" in shown
+    assert "In lumbar spinal cord, at end stage" in shown
+    assert "The study declares no combined genotype" in shown
+    assert set(results) == {"ratio_SOD1_G93A", "p_adj_SOD1_G93A", "n_contrasts", "n_adj_significant", "n_mice"}
+    assert results["n_contrasts"]["value"] == 3 and results["n_mice"]["value"] == 30
+
+
+@pytest.mark.slow
+def test_a_two_colour_blot_with_three_diagnoses_builds_the_human_chapter(tmp_path):
+    lab = tmp_path / "licor"
+    lab.mkdir()
+    table = pd.read_csv(DATA_DIR / "human_blot.csv").drop(columns=BLOT_EXTRAS)
+    donors = sorted(table.loc[table.group == "sALS", "donor_id"].unique())
+    table.loc[table.donor_id.isin(donors[: len(donors) // 2]), "group"] = "C9orf72_ALS"
+    table.to_csv(lab / "human_blot.csv", index=False)
+    (lab / "datapackage.yaml").write_text(draft_text(lab), encoding="utf-8")
+    shown, results = _run(tmp_path, "human_tbk1", lab)
+    assert {"ratio_lumbar_spinal_cord_sALS", "ratio_lumbar_spinal_cord_C9orf72_ALS",
+            "featured_ratio_C9orf72_ALS"} <= set(results)
+    assert "C9orf72_ALS/control ratio of geometric means of pTBK1/TBK1 is" in shown
+    # the band ratio with no normalization, against a direct fit of all three groups in one model
+    data = table[table.region == "lumbar_spinal_cord"].assign(
+        log_ratio=lambda d: np.log(d.ptbk1) - np.log(d.tbk1),
+        age_c=lambda d: d.age_years - d.age_years.mean(), pmi_c=lambda d: d.pmi_hours - d.pmi_hours.mean())
+    fit = smf.ols("log_ratio ~ C(group, Treatment('control')) + age_c + C(sex) + pmi_c + C(gel_id)", data).fit()
+    term = "C(group, Treatment('control'))[T.C9orf72_ALS]"
+    assert results["ratio_lumbar_spinal_cord_C9orf72_ALS"]["value"] == pytest.approx(np.exp(fit.params[term]))
+    assert results["ratio_lumbar_spinal_cord_C9orf72_ALS"]["ci_low"] == pytest.approx(
+        np.exp(fit.conf_int().loc[term, 0]))
+
+
+RENAME = {"WT": "wildtype", "Sigmar1_KO": "Sig1R_null", "SOD1_G85R": "mSOD1",
+          "SOD1_G85R_Sigmar1_KO": "mSOD1_Sig1R_null", "spinal_cord": "lumbar_cord", "motor_cortex": "M1",
+          "cerebellum": "cb", "presymptomatic": "P60", "onset": "P90", "end_stage": "P120",
+          "control": "healthy", "sALS": "ALS", "lumbar_spinal_cord": "L4_L5", "occipital_cortex": "V1"}
+
+
+def _renamed_example(folder: Path) -> Path:
+    folder.mkdir()
+    text = (DATA_DIR / "datapackage.yaml").read_text(encoding="utf-8")
+    for old, new in sorted(RENAME.items(), key=lambda kv: -len(kv[0])):
+        text = re.sub(rf"(?<![\w-]){re.escape(old)}(?![\w-])", new, text)
+    (folder / "datapackage.yaml").write_text(text, encoding="utf-8")
+    specs = get_specs()
+    for table in ("mouse_blot", "human_blot"):
+        frame = pd.read_csv(DATA_DIR / specs[table].filename, dtype=str, keep_default_na=False)
+        for column in specs[table].factor_columns:
+            frame[column] = frame[column].replace(RENAME)
+        frame.to_csv(folder / specs[table].filename, index=False)
+    return folder
+
+
+def _rename_key(key: str) -> str:
+    for old, new in sorted(RENAME.items(), key=lambda kv: -len(kv[0])):
+        key = re.sub(rf"(?<=_){re.escape(old)}$|^{re.escape(old)}$", new, key)
+    return key
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("chapter", ["mouse_tbk1", "human_tbk1"])
+def test_relabelled_levels_give_the_same_numbers_key_for_key(tmp_path, chapter):
+    renamed = _renamed_example(tmp_path / "renamed")
+    copy = tmp_path / "example"
+    copy.mkdir()
+    for name in ("mouse_blot.csv", "human_blot.csv", "datapackage.yaml"):
+        shutil.copy(DATA_DIR / name, copy / name)  # the same tables, not flagged as the book's example data
+    _, ours = _run(tmp_path, chapter, copy)
+    shown, theirs = _run(tmp_path, chapter, renamed)
+    assert {_rename_key(k) for k in ours} == set(theirs)
+    for key, row in ours.items():
+        other = theirs[_rename_key(key)]
+        for column in ("value", "ci_low", "ci_high", "n"):  # levels sort otherwise: sums in another order
+            if row[column] is None or other[column] is None:
+                assert row[column] is other[column] is None, (key, column)
+            else:
+                assert other[column] == pytest.approx(row[column], rel=1e-9, nan_ok=True), (key, column)
+    assert ("Sig1R_null" in shown) if chapter == "mouse_tbk1" else ("L4 L5" in shown)
+
+
+@pytest.mark.slow
+def test_dropping_a_genotype_gives_the_numbers_of_a_direct_fit_on_the_remaining_rows(tmp_path):
+    lab = tmp_path / "no_sigmar1"
+    lab.mkdir()
+    table = pd.read_csv(DATA_DIR / "mouse_blot.csv")
+    table = table[table.genotype != "Sigmar1_KO"]
+    table.to_csv(lab / "mouse_blot.csv", index=False)
+    (lab / "datapackage.yaml").write_text(draft_text(lab), encoding="utf-8")
+    _, results = _run(tmp_path, "mouse_tbk1", lab, tissue="spinal_cord", stage="end_stage")
+    assert "ratio_Sigmar1_KO" not in results and "interaction_ratio" not in results
+    data = table[table.tissue == "spinal_cord"].assign(
+        log_ratio=lambda d: np.log(d.ptbk1 / d.ptbk1_loading) - np.log(d.tbk1 / d.tbk1_loading))
+    fit = smf.ols("log_ratio ~ C(genotype, Treatment('WT')) * C(stage, Treatment('end_stage')) + C(gel_id)",
+                  data).fit()
+    m = 2 * 3  # two genotypes against WT at three stages: the family of the tissue
+    crit = stats.t.ppf(1 - 0.05 / (2 * m), fit.df_resid)
+    for genotype in ("SOD1_G85R", "SOD1_G85R_Sigmar1_KO"):
+        term = f"C(genotype, Treatment('WT'))[T.{genotype}]"
+        row = results[f"ratio_{genotype}"]
+        assert row["value"] == pytest.approx(np.exp(fit.params[term]))
+        assert row["ci_low"] == pytest.approx(np.exp(fit.params[term] - crit * fit.bse[term]))
+        assert results[f"p_adj_{genotype}"]["value"] == pytest.approx(min(1.0, m * fit.pvalues[term]))
