@@ -40,6 +40,19 @@ def data_copy(tmp_path: Path) -> Path:
     return target
 
 
+@pytest.fixture
+def sod1_g93a_table():
+    """A SOD1-G93A lab's mouse blot table: WT and SOD1_G93A, lumbar spinal cord and brainstem (no descriptor)."""
+    import pandas as pd
+
+    from helpers.core.paths import DATA_DIR
+
+    table = pd.read_csv(DATA_DIR / "mouse_blot.csv")
+    table = table[table.genotype.isin(["WT", "SOD1_G85R"]) & table.tissue.isin(["spinal_cord", "cerebellum"])]
+    return table.replace({"genotype": {"SOD1_G85R": "SOD1_G93A"},
+                          "tissue": {"spinal_cord": "lumbar_spinal_cord", "cerebellum": "brainstem"}})
+
+
 @pytest.fixture(scope="session")
 def fresh_data(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The example dataset regenerated from the default seed into a temporary folder."""

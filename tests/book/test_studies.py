@@ -44,12 +44,9 @@ def _run(tmp_path: Path, chapter: str, source: Path, **parameters) -> tuple[str,
     return shown, {r["key"]: r for r in read_notebook_results(out)}
 
 
-def _g93a(folder: Path) -> Path:
+def _g93a(folder: Path, table: pd.DataFrame) -> Path:
+    """The lab's folder with its description, as the README tells: drafted, then confirmed and labelled."""
     folder.mkdir()
-    table = pd.read_csv(DATA_DIR / "mouse_blot.csv")
-    table = table[table.genotype.isin(["WT", "SOD1_G85R"]) & table.tissue.isin(["spinal_cord", "cerebellum"])]
-    table = table.replace({"genotype": {"SOD1_G85R": "SOD1_G93A"},
-                           "tissue": {"spinal_cord": "lumbar_spinal_cord", "cerebellum": "brainstem"}})
     table.to_csv(folder / "mouse_blot.csv", index=False)
     text = draft_text(folder)
     text = text.replace("levels: [brainstem, lumbar_spinal_cord]", "levels: [lumbar_spinal_cord, brainstem]")
@@ -60,8 +57,8 @@ def _g93a(folder: Path) -> Path:
     return folder
 
 
-def test_the_engine_reads_a_sod1_g93a_study_before_anything_executes(tmp_path):
-    lab = _g93a(tmp_path / "g93a")
+def test_the_engine_reads_a_sod1_g93a_study_before_anything_executes(tmp_path, sod1_g93a_table):
+    lab = _g93a(tmp_path / "g93a", sod1_g93a_table)
     chapters = {c.name: c for c in Book(data_dir=lab).chapters()}
     mouse = chapters["mouse_tbk1"]
     assert not mouse.design_note
@@ -78,8 +75,8 @@ def test_the_engine_reads_a_sod1_g93a_study_before_anything_executes(tmp_path):
 
 
 @pytest.mark.slow
-def test_a_sod1_g93a_lab_builds_the_mouse_chapter_in_its_own_terms(tmp_path):
-    lab = _g93a(tmp_path / "g93a")
+def test_a_sod1_g93a_lab_builds_the_mouse_chapter_in_its_own_terms(tmp_path, sod1_g93a_table):
+    lab = _g93a(tmp_path / "g93a", sod1_g93a_table)
     shown, results = _run(tmp_path, "mouse_tbk1", lab)
     assert "relative to WT mice of the same stage is" in shown and "in SOD1-G93A mice" in shown
     assert "In lumbar spinal cord, at end stage" in shown

@@ -148,19 +148,15 @@ def test_a_descriptor_that_is_not_yaml_names_its_line(tmp_path):
     assert not report.ok and "a usable study description" in report.text()
 
 
-def _g93a_folder(folder: Path) -> Path:
-    """A SOD1-G93A lab: WT and SOD1_G93A, lumbar spinal cord and brainstem, no descriptor yet."""
+def _g93a_folder(folder: Path, table: pd.DataFrame) -> Path:
+    """A SOD1-G93A lab's folder, no descriptor yet."""
     folder.mkdir()
-    table = pd.read_csv(DATA_DIR / "mouse_blot.csv")
-    table = table[table.genotype.isin(["WT", "SOD1_G85R"]) & table.tissue.isin(["spinal_cord", "cerebellum"])]
-    table = table.replace({"genotype": {"SOD1_G85R": "SOD1_G93A"},
-                           "tissue": {"spinal_cord": "lumbar_spinal_cord", "cerebellum": "brainstem"}})
     table.to_csv(folder / "mouse_blot.csv", index=False)
     return folder
 
 
-def test_a_sod1_g93a_lab_describes_its_study_and_validates(tmp_path, capsys):
-    folder = _g93a_folder(tmp_path / "g93a")
+def test_a_sod1_g93a_lab_describes_its_study_and_validates(tmp_path, capsys, sod1_g93a_table):
+    folder = _g93a_folder(tmp_path / "g93a", sod1_g93a_table)
     before = validate_report(folder)
     assert not before.ok and "no study description" in before.text()
     assert "found 'SOD1_G93A'; expected one of WT, Sigmar1_KO" in before.text()
@@ -181,18 +177,18 @@ def test_a_sod1_g93a_lab_describes_its_study_and_validates(tmp_path, capsys):
     assert "exists; nothing written" in capsys.readouterr().err
 
 
-def test_the_template_workbook_offers_the_studys_own_levels(tmp_path):
+def test_the_template_workbook_offers_the_studys_own_levels(tmp_path, sod1_g93a_table):
     from openpyxl import load_workbook
 
     from helpers.data.templates import write_workbook_template
 
-    folder = _g93a_folder(tmp_path / "g93a")
+    folder = _g93a_folder(tmp_path / "g93a", sod1_g93a_table)
     (folder / "datapackage.yaml").write_text(draft_text(folder), encoding="utf-8")
     path = write_workbook_template(tmp_path / "out", study=read_study(folder / "datapackage.yaml"))
     book = load_workbook(path)
     assert book.sheetnames == ["README", "mouse_blot"]
     lists = [dv.formula1 for dv in book["mouse_blot"].data_validations.dataValidation if dv.type == "list"]
-    assert '"SOD1_G93A,WT"' in lists and '"brainstem,lumbar_spinal_cord"' in lists
+    assert '"WT,SOD1_G93A"' in lists and '"brainstem,lumbar_spinal_cord"' in lists
     sheet = book["mouse_blot"]
     header = [c.value for c in sheet[1]]
     assert sheet.cell(2, header.index("genotype") + 1).value == "WT"  # the example row takes the reference
