@@ -239,8 +239,9 @@ def study_of(source: str | Path) -> Study:
     """Return the study of a data source: its descriptor's, else the example study's (``declared=False``)."""
     descriptor = find_descriptor(source)
     if descriptor is None:
-        example = read_study(DATA_DIR / DESCRIPTOR_NAMES[0])
-        return Study(example.name, example.title, None, example.factors, {}, example.combined, declared=False)
+        example = read_study(DATA_DIR / DESCRIPTOR_NAMES[0])  # its levels per table; its files are not read
+        return Study(example.name, example.title, None, example.factors, example.resources, example.combined,
+                     declared=False)
     return read_study(descriptor)
 
 
