@@ -15,7 +15,7 @@ from helpers.data.validate import DataValidationError, load_table
 
 def _truth(measure: str, contrasts: pd.DataFrame) -> np.ndarray:
     return np.array([
-        ARSENITE.slope_effect(measure, g) if kind == "arsenite_effect" else ARSENITE.slope_interaction(measure, g)
+        ARSENITE.slope_effect(measure, g) if kind == "treatment_effect" else ARSENITE.slope_interaction(measure, g)
         for kind, g in zip(contrasts["contrast"], contrasts["genotype"], strict=True)
     ])
 
@@ -37,8 +37,8 @@ def test_summary_measures_on_straight_lines_give_the_difference_of_mean_slopes()
     slopes = arsenite.per_mouse_slopes(lines, "y")
     assert sorted(slopes["slope"].round(12)) == [-6.0, -4.0, -3.0, -1.0, 0.0, 1.0, 1.0, 2.0]
     out = arsenite.summary_measure_contrasts(lines, "y").set_index(["contrast", "genotype"])["estimate"]
-    assert out[("arsenite_effect", "WT")] == pytest.approx(-2.0 - 1.5)
-    assert out[("arsenite_effect", "KO")] == pytest.approx(-5.0 - 0.5)
+    assert out[("treatment_effect", "WT")] == pytest.approx(-2.0 - 1.5)
+    assert out[("treatment_effect", "KO")] == pytest.approx(-5.0 - 0.5)
     assert out[("interaction", "KO")] == pytest.approx(-5.5 - -3.5)
 
 

@@ -179,3 +179,29 @@ def test_dropping_a_genotype_gives_the_numbers_of_a_direct_fit_on_the_remaining_
         assert row["value"] == pytest.approx(np.exp(fit.params[term]))
         assert row["ci_low"] == pytest.approx(np.exp(fit.params[term] - crit * fit.bse[term]))
         assert results[f"p_adj_{genotype}"]["value"] == pytest.approx(min(1.0, m * fit.pvalues[term]))
+
+
+@pytest.mark.slow
+def test_a_second_stressor_with_its_own_control_and_body_weight_alone(tmp_path):
+    """MG132 against saline, body weight the only motor measure: the chapter names them, slopes as by hand."""
+    lab = tmp_path / "mg132"
+    lab.mkdir()
+    table = pd.read_csv(DATA_DIR / "arsenite_motor.csv").drop(columns=["rotarod_s", "grip_g"])
+    table["treatment"] = table["treatment"].replace({"vehicle": "saline", "arsenite": "MG132"})
+    table.to_csv(lab / "arsenite_motor.csv", index=False)
+    (lab / "datapackage.yaml").write_text(draft_text(lab), encoding="utf-8")
+    chapters = {c.name: c for c in Book(data_dir=lab).chapters()}
+    assert chapters["arsenite_challenge"].parameters["measure"] == "body_weight_g"  # the one measure made
+    shown, results = _run(tmp_path, "arsenite_challenge", lab)
+    assert "MG132 changed the weekly slope of body weight (MG132 minus saline)" in shown
+    assert "`arsenite_cells` is not in this data" in shown
+    # every mouse is weighed in the same weeks: the effect is the difference of mean per-mouse slopes
+    slopes = table.groupby(["mouse_id", "genotype", "treatment"]).apply(
+        lambda m: np.polyfit(m["week"], m["body_weight_g"], 1)[0], include_groups=False).rename("slope").reset_index()
+    means = slopes.groupby(["genotype", "treatment"])["slope"].mean()
+    for genotype in ("WT", "Tbk1_het"):
+        expected = means[(genotype, "MG132")] - means[(genotype, "saline")]
+        assert results[f"slope_treatment_effect_{genotype}"]["value"] == pytest.approx(expected, abs=1e-9)
+    expected = (means[("Tbk1_het", "MG132")] - means[("Tbk1_het", "saline")]
+                - means[("WT", "MG132")] + means[("WT", "saline")])
+    assert results["slope_interaction_Tbk1_het"]["value"] == pytest.approx(expected, abs=1e-9)

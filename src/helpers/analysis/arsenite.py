@@ -5,8 +5,10 @@ mouse: a linear mixed model (statsmodels ``MixedLM``, REML) with fixed
 effects ``week_c * genotype * treatment`` — written here in the equivalent
 cell-means form, one intercept and one slope per genotype x treatment — and a
 random intercept and slope per mouse. The estimands are differences of
-weekly slopes: arsenite minus vehicle within each genotype, and how much that
-difference changes in a deficient genotype compared with WT.
+weekly slopes: the stressor (arsenite in the source study) minus its control
+(vehicle) within each genotype, and how much that difference changes in a
+deficient genotype compared with the reference genotype (WT). The study's
+description names the reference, the control and the stressor.
 
 Inference. The mouse is the unit: the slope contrasts are between-mouse
 comparisons, so their intervals use a t distribution with the between-mouse
@@ -29,6 +31,10 @@ import statsmodels.formula.api as smf
 from scipy import stats
 
 from helpers.analysis import design
+from helpers.data.vocabulary import ARSENITE_TREATMENTS, REFERENCE_GENOTYPE
+
+#: The example study's control and stressor (the defaults of every function here).
+CONTROL, STRESSOR = ARSENITE_TREATMENTS
 
 BOUNDARY_HEURISTIC = "The MLE may be on the boundary of the parameter space."
 
@@ -55,8 +61,9 @@ def add_design_columns(table: pd.DataFrame) -> pd.DataFrame:
 
 
 def _contrast_rows(estimates: pd.Series, cov: pd.DataFrame, name_of, genotypes: list[str],
-                   reference: str, df: float, alpha: float) -> pd.DataFrame:
-    """Arsenite-minus-vehicle slope per genotype, and its difference from *reference*."""
+                   reference: str, df: float, alpha: float, control: str = CONTROL,
+                   stressor: str = STRESSOR) -> pd.DataFrame:
+    """Stressor-minus-control slope per genotype, and its difference from *reference*."""
     t = stats.t.ppf(1 - alpha / 2, df)
 
     def contrast(weights: dict[str, float]) -> tuple[float, float]:
@@ -67,11 +74,11 @@ def _contrast_rows(estimates: pd.Series, cov: pd.DataFrame, name_of, genotypes: 
 
     rows = []
     for g in genotypes:
-        rows.append(("arsenite_effect", g, *contrast({f"{g}/arsenite": 1, f"{g}/vehicle": -1})))
+        rows.append(("treatment_effect", g, *contrast({f"{g}/{stressor}": 1, f"{g}/{control}": -1})))
     for g in genotypes:
         if g != reference:
-            rows.append(("interaction", g, *contrast({f"{g}/arsenite": 1, f"{g}/vehicle": -1,
-                                                      f"{reference}/arsenite": -1, f"{reference}/vehicle": 1})))
+            rows.append(("interaction", g, *contrast({f"{g}/{stressor}": 1, f"{g}/{control}": -1,
+                                                      f"{reference}/{stressor}": -1, f"{reference}/{control}": 1})))
     out = pd.DataFrame(rows, columns=["contrast", "genotype", "estimate", "se"])
     out["df"] = df
     out["ci_low"] = out["estimate"] - t * out["se"]
@@ -155,22 +162,22 @@ def fit_slope_model(table: pd.DataFrame, measure: str):
     raise RuntimeError(f"mixed model of {measure} did not converge ({' | '.join(failures)})")
 
 
-def mixed_model_contrasts(table: pd.DataFrame, measure: str, *, reference: str = "WT",
-                          alpha: float = 0.05) -> pd.DataFrame:
+def mixed_model_contrasts(table: pd.DataFrame, measure: str, *, reference: str = REFERENCE_GENOTYPE,
+                          alpha: float = 0.05, control: str = CONTROL, stressor: str = STRESSOR) -> pd.DataFrame:
     """Slope contrasts of *measure* from the mixed model, with between-mouse t intervals.
 
     Returns
     -------
     DataFrame
-        One row per contrast: ``contrast`` ("arsenite_effect": arsenite minus
-        vehicle weekly slope within ``genotype``; "interaction": that
+        One row per contrast: ``contrast`` ("treatment_effect": *stressor* minus
+        *control* weekly slope within ``genotype``; "interaction": that
         difference in ``genotype`` minus in *reference*), ``estimate, se, df,
         ci_low, ci_high, p_value``; ``df = n_mice - n_groups``. Warnings of
         the accepted fit (e.g. a variance on the boundary) are listed in
         ``.attrs["notes"]``, the REML variance components in
         ``.attrs["variance_components"]`` (see :func:`variance_components`).
     """
-    design.check_arsenite_motor(table, reference)
+    design.check_arsenite_motor(table, reference, control, stressor)
     fit, scale, notes = fit_slope_model(table, measure)
     fixed = fit.fe_params * scale
     cov = fit.cov_params().loc[fixed.index, fixed.index] * scale**2
@@ -178,7 +185,7 @@ def mixed_model_contrasts(table: pd.DataFrame, measure: str, *, reference: str =
     n_cells = table.groupby(["genotype", "treatment"]).ngroups
     genotypes = _genotype_order(table, reference)
     out = _contrast_rows(fixed, cov, lambda cell: f"C(cell)[{cell}]:week_c", genotypes, reference,
-                         float(n_mice - n_cells), alpha)
+                         float(n_mice - n_cells), alpha, control, stressor)
     out.attrs["notes"] = notes
     out.attrs["variance_components"] = variance_components(fit, scale)
     return out
@@ -205,20 +212,20 @@ def per_mouse_slopes(table: pd.DataFrame, measure: str) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def summary_measure_contrasts(table: pd.DataFrame, measure: str, *, reference: str = "WT",
-                              alpha: float = 0.05) -> pd.DataFrame:
+def summary_measure_contrasts(table: pd.DataFrame, measure: str, *, reference: str = REFERENCE_GENOTYPE,
+                              alpha: float = 0.05, control: str = CONTROL, stressor: str = STRESSOR) -> pd.DataFrame:
     """The same contrasts from per-mouse slopes: OLS of the slopes on the genotype x treatment cell.
 
     Same columns as :func:`mixed_model_contrasts`. Exact t inference when
     every mouse has the same weeks; the degrees of freedom are again
     ``n_mice - n_groups``.
     """
-    design.check_arsenite_motor(table, reference)
+    design.check_arsenite_motor(table, reference, control, stressor)
     slopes = per_mouse_slopes(table, measure)
     fit = smf.ols("slope ~ 0 + C(cell)", data=slopes).fit()
     genotypes = _genotype_order(table, reference)
     return _contrast_rows(fit.params, fit.cov_params(), lambda cell: f"C(cell)[{cell}]", genotypes,
-                          reference, float(fit.df_resid), alpha)
+                          reference, float(fit.df_resid), alpha, control, stressor)
 
 
 def group_means_by_week(table: pd.DataFrame, measure: str) -> pd.DataFrame:
@@ -227,8 +234,9 @@ def group_means_by_week(table: pd.DataFrame, measure: str) -> pd.DataFrame:
             .agg(mean="mean", mice="count").reset_index())
 
 
-def _genotype_order(table: pd.DataFrame, reference: str) -> list[str]:
-    genotypes = sorted(table["genotype"].unique())
+def _genotype_order(table: pd.DataFrame, reference: str, order=None) -> list[str]:
+    present = set(table["genotype"].unique())
+    genotypes = [g for g in order if g in present] if order is not None else sorted(present)
     if reference not in genotypes:
         raise ValueError(f"reference genotype {reference!r} not in the table; genotypes: {genotypes}")
     return [reference] + [g for g in genotypes if g != reference]

@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 import patsy
 
-from helpers.data.vocabulary import HUMAN_GROUPS, REFERENCE_GENOTYPE, REFERENCE_GROUP
+from helpers.data.vocabulary import ARSENITE_TREATMENTS, HUMAN_GROUPS, REFERENCE_GENOTYPE, REFERENCE_GROUP
 
 #: Fewest experimental units per group below which a page shows a warning box.
 RECOMMENDED_UNITS = {"donors": 5, "mice": 3, "samples": 3, "cultures": 3}
@@ -315,10 +315,12 @@ def check_mam_groups(data: pd.DataFrame, protein: str, genotypes: Sequence[str],
                       "the genotype × treatment model", context)
 
 
-def check_arsenite_motor(table: pd.DataFrame, reference: str = "WT") -> None:
-    """Check the arsenite time course: WT, vehicle and arsenite present, repeated weeks, mice per group."""
-    name, purpose = "arsenite_motor", "the arsenite-vs-vehicle slope comparison"
-    require_levels(table, name, "treatment", ("vehicle", "arsenite"), "mouse_id", "mice", purpose)
+def check_arsenite_motor(table: pd.DataFrame, reference: str = REFERENCE_GENOTYPE, control: str = "",
+                         stressor: str = "") -> None:
+    """Check the stress time course: reference genotype, control and stressor present, repeated weeks, mice per group."""
+    control, stressor = control or ARSENITE_TREATMENTS[0], stressor or ARSENITE_TREATMENTS[1]
+    name, purpose = "arsenite_motor", f"the {stressor}-vs-{control} slope comparison"
+    require_levels(table, name, "treatment", (control, stressor), "mouse_id", "mice", purpose)
     require_levels(table, name, "genotype", (reference,), "mouse_id", "mice", f"the comparison with {reference}")
     check_time_points(table, name, "week", "mouse_id", "mice")
     counts = check_units(table, name, ["genotype", "treatment"], "mouse_id", "mice", purpose)
@@ -327,7 +329,7 @@ def check_arsenite_motor(table: pd.DataFrame, reference: str = "WT") -> None:
                       "the per-mouse slopes by genotype × treatment")
 
 
-def check_arsenite_cells(cells: pd.DataFrame, response: str, reference: str = "WT") -> None:
+def check_arsenite_cells(cells: pd.DataFrame, response: str, reference: str = REFERENCE_GENOTYPE) -> None:
     """Check the dose series before the per-culture four-parameter logistic fits."""
     name = "arsenite_cells"
     require_levels(cells, name, "genotype", (reference,), "culture_id", "cultures",

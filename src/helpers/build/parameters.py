@@ -25,9 +25,10 @@ data source's study description (:mod:`helpers.data.study`), not from this file:
 a notebook default of ``None`` is replaced, before anything executes, by the
 level ``pick`` names (``first``, ``last``, ``affected`` (the first level the
 disease strikes), ``other`` (the first level that is not the reference)).
-``measured: table`` keeps, of the ``allowed`` blot normalizations, those the
-study measured (a two-colour blot has no loading control); ``None`` takes the
-first of them. (:func:`apply_study`)
+``measured: table`` keeps, of the ``allowed`` values, those the study
+measured: a blot's normalizations (a two-colour blot has no loading control),
+another table's measurement columns (a motor table with body weight alone);
+``None`` takes the first of them. (:func:`apply_study`)
 
 The build engine (:mod:`helpers.build.engine`) checks every value it is about to pass
 *before any chapter executes*: an unknown name, a wrong type or a disallowed
@@ -102,7 +103,7 @@ def apply_study(declared: dict, study) -> tuple[dict, dict]:
             else:  # a table the study does not hold: its chapter is not built, nothing to pick
                 rule["nullable"] = True
         if rule.get("measured"):
-            made = study.normalizations(str(rule["measured"]))
+            made = study.choices(str(rule["measured"]))
             rule["allowed"] = [v for v in rule.get("allowed") or made if v in made]
             if rule["allowed"]:
                 picks[name] = rule["allowed"][0]

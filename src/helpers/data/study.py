@@ -181,6 +181,13 @@ class Study:
         made = set(self.measured(table))
         return tuple(n for n, columns in NORMALIZATION_COLUMNS.items() if set(columns) <= made)
 
+    def choices(self, table: str) -> tuple[str, ...]:
+        """What a ``measured: table`` parameter may take: a blot's normalizations, else the measurements made."""
+        optional = get_spec(table).optional_columns
+        if any(c in optional for columns in NORMALIZATION_COLUMNS.values() for c in columns):
+            return self.normalizations(table)
+        return self.measured(table)
+
     def fits_example(self, example: Study, tables) -> str | None:
         """Return why a chapter written for *example*'s levels cannot read this study's *tables*, or None.
 
