@@ -18,7 +18,12 @@ import numpy as np
 import pandas as pd
 import patsy
 
-from helpers.data.vocabulary import ARSENITE_TREATMENTS, HUMAN_GROUPS, REFERENCE_GENOTYPE, REFERENCE_GROUP
+from helpers.data.vocabulary import (
+    ARSENITE_TREATMENTS,
+    HUMAN_GROUPS,
+    REFERENCE_GENOTYPE,
+    REFERENCE_GROUP,
+)
 
 #: Fewest experimental units per group below which a page shows a warning box.
 RECOMMENDED_UNITS = {"donors": 5, "mice": 3, "samples": 3, "cultures": 3}
