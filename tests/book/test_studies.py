@@ -205,3 +205,31 @@ def test_a_second_stressor_with_its_own_control_and_body_weight_alone(tmp_path):
     expected = (means[("Tbk1_het", "MG132")] - means[("Tbk1_het", "saline")]
                 - means[("WT", "MG132")] + means[("WT", "saline")])
     assert results["slope_interaction_Tbk1_het"]["value"] == pytest.approx(expected, abs=1e-9)
+
+
+@pytest.mark.slow
+def test_a_disease_course_with_two_genotypes_and_end_stage_alone(tmp_path):
+    """TDP-43 Q331K with and without a Tbk1 lesion, end stage only: Cox and KM against lifelines directly."""
+    from lifelines import CoxPHFitter
+
+    lab = tmp_path / "tdp43"
+    lab.mkdir()
+    table = pd.read_csv(DATA_DIR / "disease_course.csv")
+    table = table[table.genotype.isin(["SOD1_G85R", "SOD1_G85R_Sigmar1_KO"])].drop(columns=["onset_day", "onset_observed"])
+    table["genotype"] = table["genotype"].replace({"SOD1_G85R": "Q331K", "SOD1_G85R_Sigmar1_KO": "Q331K_Tbk1_het"})
+    table.to_csv(lab / "disease_course.csv", index=False)
+    (lab / "datapackage.yaml").write_text(draft_text(lab), encoding="utf-8")
+    from helpers.build.parameters import ParameterError
+
+    chapters = {c.name: c for c in Book(data_dir=lab).chapters()}
+    assert chapters["disease_course"].parameters["endpoint"] == "end_stage"
+    with pytest.raises(ParameterError, match="parameter 'endpoint': got 'onset'; allowed: one of 'end_stage'"):
+        Book(data_dir=lab, overrides={"disease_course": {"endpoint": "onset"}}).chapters()
+    shown, results = _run(tmp_path, "disease_course", lab)
+    assert "The endpoint analysed on this page is **end stage**" in shown
+    assert "Compared with Q331K, the hazard ratio was" in shown
+    data = table.assign(x=(table["genotype"] == "Q331K_Tbk1_het").astype(float))
+    cox = CoxPHFitter().fit(data[["end_stage_day", "end_stage_observed", "x"]], "end_stage_day", "end_stage_observed")
+    assert results["hr_Q331K_Tbk1_het"]["value"] == pytest.approx(float(np.exp(cox.params_["x"])), rel=1e-6)
+    with pytest.raises(Exception, match="endpoint must be one of end_stage, got 'onset'"):
+        _run(tmp_path, "disease_course", lab, endpoint="onset")

@@ -128,7 +128,10 @@ def test_schema_faults_contradicting_the_book_are_refused(tmp_path):
          "(mouse_blot).schema.fields", "has the column 'lane', which the schema does not list"),
         (lambda d: next(r for r in d["resources"] if r["name"] == "arsenite_motor")["schema"].update(
             fields=[f for f in _field_list(d, "arsenite_motor") if not f["name"].endswith(("_s", "_g"))]),
-         "(arsenite_motor).schema.fields", "needs at least one measurement of rotarod_s, grip_g, body_weight_g"),
+         "(arsenite_motor).schema.fields", "needs at least one of rotarod_s, grip_g, body_weight_g"),
+        (lambda d: next(r for r in d["resources"] if r["name"] == "disease_course")["schema"].update(
+            fields=[f for f in _field_list(d, "disease_course") if f["name"] != "onset_observed"]),
+         "(disease_course).schema.fields", "'onset_day' comes with 'onset_observed' (onset is recorded whole"),
         (lambda d: next(r for r in d["resources"] if r["name"] == "mouse_blot")["schema"].update(primaryKey=["mouse_id"]),
          "(mouse_blot).schema.primaryKey", "the book keys mouse_blot by mouse_id, tissue"),
     ]

@@ -28,6 +28,8 @@ from helpers.data.study import (
 )
 from helpers.data.tables import get_spec
 
+#: Factors whose levels the analyses compare with a reference level (the others need none).
+COMPARED_FACTORS = ("genotype", "group", "treatment", "stress", "fraction")
 #: Tissues and regions conventionally taken as the less-affected comparison in ALS (a guess to confirm).
 LESS_AFFECTED_HINTS = ("cerebell", "occipital", "visual", "liver", "spleen", "kidney")
 
@@ -77,6 +79,8 @@ def draft_study(source: str | Path) -> tuple[Study, tuple[str, ...]]:
         if not levels:
             continue
         reference = next((c for c in CONVENTIONAL_REFERENCES if c in levels), None)
+        if reference is None and name in COMPARED_FACTORS:
+            reference = levels[0]  # no conventional control among the levels: the first, to confirm
         if reference is not None:
             levels = [reference] + [v for v in levels if v != reference]
             guessed.append(name)

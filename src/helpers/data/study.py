@@ -38,7 +38,6 @@ import yaml
 
 from helpers.core.paths import DATA_DIR
 from helpers.data.tables import TableSpec, get_spec, get_specs
-from helpers.data.tables.blot_columns import NORMALIZATION_COLUMNS
 
 #: The custom property of the data package that holds the book's design facts.
 DESIGN_KEY = "mam_tbk1_design"
@@ -176,17 +175,15 @@ class Study:
             return next((v for v in levels if v != reference), levels[0])
         return levels[0]
 
-    def normalizations(self, table: str) -> tuple[str, ...]:
-        """Return the blot normalizations *table*'s measurements allow (:data:`NORMALIZATION_COLUMNS`)."""
-        made = set(self.measured(table))
-        return tuple(n for n, columns in NORMALIZATION_COLUMNS.items() if set(columns) <= made)
-
     def choices(self, table: str) -> tuple[str, ...]:
-        """What a ``measured: table`` parameter may take: a blot's normalizations, else the measurements made."""
-        optional = get_spec(table).optional_columns
-        if any(c in optional for columns in NORMALIZATION_COLUMNS.values() for c in columns):
-            return self.normalizations(table)
-        return self.measured(table)
+        """What a ``measured: table`` parameter may take: the options of the table's spec the study's
+        measurements allow (a blot's normalizations, the motor measures made, the endpoints recorded)."""
+        made = set(self.measured(table))
+        return tuple(option for option, columns in get_spec(table).choices.items() if set(columns) <= made)
+
+    def normalizations(self, table: str) -> tuple[str, ...]:
+        """Return the normalizations of log(pTBK1/TBK1) a blot table's measurements allow."""
+        return self.choices(table)
 
     def fits_example(self, example: Study, tables) -> str | None:
         """Return why a chapter written for *example*'s levels cannot read this study's *tables*, or None.
@@ -466,9 +463,17 @@ def _parse_schema(schema: object, spec: TableSpec, factors: dict[str, Factor], p
         raise _fail(path, f"{here}.schema.fields", f"the book's {spec.name} table has the column "
                     f"'{missing[0]}', which the schema does not list (only the measurements "
                     f"{', '.join(spec.optional_columns) or 'none'} may be left out)")
-    if spec.needs_a_measurement and not any(c in names for c in spec.optional_columns):
-        raise _fail(path, f"{here}.schema.fields", f"a {spec.name} table needs at least one measurement of "
-                    f"{', '.join(spec.optional_columns)}")
+    for option, columns in spec.choices.items():
+        listed = [c for c in columns if c in names]
+        if listed and len(listed) < len(columns):
+            missing = next(c for c in columns if c not in names)
+            raise _fail(path, f"{here}.schema.fields", f"'{listed[0]}' comes with '{missing}' ({option} is "
+                        "recorded whole or not at all)")
+    made = [o for o, columns in spec.choices.items() if all(c in names for c in columns)] if spec.choices \
+        else [c for c in spec.optional_columns if c in names]
+    if spec.needs_a_measurement and not made:
+        options = ", ".join(spec.choices) if spec.choices else ", ".join(spec.optional_columns)
+        raise _fail(path, f"{here}.schema.fields", f"a {spec.name} table needs at least one of {options}")
     key = schema.get("primaryKey")
     if key is not None and list([key] if isinstance(key, str) else key) != list(spec.key):
         raise _fail(path, f"{here}.schema.primaryKey", f"the book keys {spec.name} by "

@@ -160,7 +160,7 @@ class ResultsLedger:
 
     def _text(self, result: Result, digits: int) -> str:
         text = format_number(result.value, digits)
-        if result.unit == "p" and 0 <= result.value < 0.5 * 10**-digits:  # a p-value too small for its digits
+        if result.unit in ("p", "p-value") and 0 <= result.value < 0.5 * 10**-digits:  # too small for its digits
             text = f"< {format_number(10**-digits, digits)}"
         if result.ci_low is not None:
             text += f" ({ci_text(result.ci_low, result.ci_high, result.ci_level or 0.95, digits)})"

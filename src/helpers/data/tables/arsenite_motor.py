@@ -32,6 +32,7 @@ SPEC = TableSpec(
         Column("body_weight_g", "float", "Body weight.", "g", positive=True, optional=True),
     ),
     needs_a_measurement=True,
+    choices={measure: (measure,) for measure in ("rotarod_s", "grip_g", "body_weight_g")},
     key=("mouse_id", "week"),
     constant_within={"mouse_id": ("genotype", "treatment", "sex")},
 )

@@ -21,6 +21,8 @@ class PairedColumn(Column):
 
     rule: str = ""
     row_ok: object = None
+    #: The other columns the rule reads (without them the rule is not checked).
+    needs: tuple[str, ...] = ()
 
     def expectation(self) -> str:
         """The per-column expectation followed by the rule linking it to its row."""
@@ -36,6 +38,10 @@ def _censored_before_onset(frame: pd.DataFrame) -> pd.Series:
     left = frame["onset_observed"] == 0
     return ~(left & (frame["end_stage_day"] != frame["onset_day"])).fillna(False)
 
+
+#: The columns of each endpoint: a study may record end stage, onset or both (each with its censoring flag);
+#: end stage, the harder endpoint, comes first (a chapter's default).
+ENDPOINT_COLUMNS = {"end_stage": ("end_stage_day", "end_stage_observed"), "onset": ("onset_day", "onset_observed")}
 
 SPEC = TableSpec(
     name="disease_course",
@@ -57,17 +63,20 @@ SPEC = TableSpec(
         Column("sex", "str", "Sex of the mouse.", "-", allowed=("F", "M")),
         PairedColumn("onset_day", "int", "Age at onset, or at censoring if onset_observed is 0.", "day",
                      minimum=0, maximum=1500, rule="not later than end_stage_day of the same row",
-                     row_ok=_onset_not_after_end),
-        Column("onset_observed", "int", "1 if onset was observed, 0 if censored.", "-", minimum=0, maximum=1),
+                     row_ok=_onset_not_after_end, needs=("end_stage_day",), optional=True),
+        Column("onset_observed", "int", "1 if onset was observed, 0 if censored.", "-", minimum=0, maximum=1,
+               optional=True),
         PairedColumn("end_stage_day", "int", "Age at end stage, or at censoring if end_stage_observed is 0.",
                      "day", minimum=0, maximum=1500,
                      rule="equal to onset_day when onset_observed is 0 (a mouse that left before onset "
                           "is censored for both on the same day)",
-                     row_ok=_censored_before_onset),
+                     row_ok=_censored_before_onset, needs=("onset_day", "onset_observed"), optional=True),
         PairedColumn("end_stage_observed", "int", "1 if end stage was observed, 0 if censored.", "-",
                      minimum=0, maximum=1, rule="and 1 only if onset_observed is 1",
-                     row_ok=_end_needs_onset),
+                     row_ok=_end_needs_onset, needs=("onset_observed",), optional=True),
     ),
     key=("mouse_id",),
     constant_within={},
+    needs_a_measurement=True,
+    choices=ENDPOINT_COLUMNS,
 )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from helpers.data.tables.blot_columns import BAND_COLUMNS
+from helpers.data.tables.blot_columns import BAND_COLUMNS, NORMALIZATION_COLUMNS
 from helpers.data.tables.spec import Column, TableSpec
 
 SPEC = TableSpec(
@@ -34,6 +34,7 @@ SPEC = TableSpec(
         ),
         *BAND_COLUMNS,
     ),
+    choices=NORMALIZATION_COLUMNS,
     key=("donor_id", "region"),
     constant_within={"donor_id": ("group", "age_years", "sex", "pmi_hours")},
 )

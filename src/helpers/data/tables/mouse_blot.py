@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from helpers.data.tables.blot_columns import BAND_COLUMNS
+from helpers.data.tables.blot_columns import BAND_COLUMNS, NORMALIZATION_COLUMNS
 from helpers.data.tables.spec import Column, TableSpec
 
 SPEC = TableSpec(
@@ -26,6 +26,7 @@ SPEC = TableSpec(
         Column("tissue", "str", "Tissue.", "-", factor="tissue"),
         *BAND_COLUMNS,
     ),
+    choices=NORMALIZATION_COLUMNS,
     key=("mouse_id", "tissue"),
     constant_within={"mouse_id": ("genotype", "stage", "sex")},
 )

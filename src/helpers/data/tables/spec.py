@@ -102,8 +102,12 @@ class TableSpec:
     columns: tuple[Column, ...]
     key: tuple[str, ...]
     constant_within: dict[str, tuple[str, ...]] = field(default_factory=dict)
-    #: At least one of the optional measurement columns must have been made (a motor table needs a measure).
+    #: At least one of the optional measurement columns (one whole choice, when there are choices) must
+    #: have been made (a motor table needs a measure; a disease course an endpoint).
     needs_a_measurement: bool = False
+    #: ``{option: optional columns it needs}``: what a chapter may choose from the measurements a study made
+    #: (a blot's normalizations, a motor measure, a disease-course endpoint). A choice is made whole or not at all.
+    choices: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     @property
     def column_names(self) -> list[str]:
@@ -126,9 +130,19 @@ class TableSpec:
         return [c.name for c in self.columns if c.optional]
 
     def without(self, columns) -> TableSpec:
-        """Return this spec without *columns* (measurements a study did not make)."""
+        """Return this spec without *columns* (measurements a study did not make).
+
+        A column whose row rule needs a dropped column keeps its own checks but loses that rule.
+        """
         drop = set(columns)
-        return replace(self, columns=tuple(c for c in self.columns if c.name not in drop))
+        kept = []
+        for c in self.columns:
+            if c.name in drop:
+                continue
+            if drop & set(getattr(c, "needs", ())):
+                c = Column(**{f: getattr(c, f) for f in Column.__dataclass_fields__})
+            kept.append(c)
+        return replace(self, columns=tuple(kept))
 
     def column(self, name: str) -> Column:
         """Return the spec of column *name*."""
