@@ -133,6 +133,30 @@ class BookStructure(SphinxPostTransform):
                 f"\\cleardoublepage\\bookmarksetup{{startatroot}}{labels}\n"))
 
 
+class WideTables(SphinxPostTransform):
+    """Set a table with more columns than the web book lets scroll sideways a size smaller (LaTeX only).
+
+    Every table is set in ``\\booktablesize`` (``\\footnotesize``, the preamble in
+    ``_config.yml``); a table of more than :data:`helpers.report.tables.WIDE_COLUMNS`
+    columns, which the web page shows in a scrolling box, in ``\\scriptsize`` so
+    that it fits the text width.
+    """
+
+    default_priority = 810
+    formats = ("latex",)
+
+    def run(self, **kwargs) -> None:
+        from helpers.report.tables import WIDE_COLUMNS
+
+        for table in list(self.document.findall(nodes.table)):
+            columns = max((len(list(group.findall(nodes.colspec))) for group in table.findall(nodes.tgroup)),
+                          default=0)
+            if columns > WIDE_COLUMNS:
+                parent, index = table.parent, table.parent.index(table)
+                parent.insert(index + 1, latex("\\endgroup\n"))
+                parent.insert(index, latex("\\begingroup\\def\\booktablesize{\\scriptsize}\n"))
+
+
 def _in_page(node: nodes.Node) -> bool:
     """True if *node* lies inside an inlined page (not in the root page itself)."""
     parent = node.parent
@@ -146,4 +170,5 @@ def _in_page(node: nodes.Node) -> bool:
 def setup(app: Sphinx) -> dict:
     """Sphinx entry point (``sphinx.extra_extensions`` in ``_config.yml``)."""
     app.add_post_transform(BookStructure)
+    app.add_post_transform(WideTables)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -107,7 +107,8 @@ def ledger_table_latex(frame: pd.DataFrame, titles: dict[str, str]) -> str:
     longest = max(frame["key"].astype(str), key=len)
     widest_value = max(["\\textbf{Value}", *(latex_number(v) for v in frame["value"])], key=len)
     levels = frame["ci_level"].dropna()
-    level = float(levels.mode().iloc[0]) if len(levels) else None  # the usual level goes in the heading
+    # the most common level goes in the heading (of two as common, the higher)
+    level = float(levels.value_counts().sort_index(ascending=False).idxmax()) if len(levels) else None
     fixed = [spec for _, spec in LEDGER_LATEX_COLUMNS if spec and spec.startswith("p{")]
     widths = "-".join(spec[2:-1] for spec in fixed)
     ragged = "".join(f">{{\\raggedright\\arraybackslash}}{spec}" if spec.startswith("p{") else spec
