@@ -122,7 +122,7 @@ class BookStructure(SphinxPostTransform):
         first = next((n for n in document.children if isinstance(n, nodes.document)), None)
         if first is not None:
             document.insert(document.index(first), latex(
-                "\\appendix\n\\cleardoublepage\\bookmarksetup{startatroot}\\phantomsection"
+                "\\appendix\n\\clearpage\\bookmarksetup{startatroot}\\phantomsection"
                 f"\\addcontentsline{{toc}}{{part}}{{{APPENDICES}}}\\part*{{{APPENDICES}}}\n"))
 
         # the bibliography: at the root of the outline, where links to its page lead
@@ -130,7 +130,7 @@ class BookStructure(SphinxPostTransform):
         if bibliography is not None:
             labels = "".join(doc_label(d) for d in bibliography_pages)
             bibliography.parent.insert(bibliography.parent.index(bibliography), latex(
-                f"\\cleardoublepage\\bookmarksetup{{startatroot}}{labels}\n"))
+                f"\\clearpage\\bookmarksetup{{startatroot}}{labels}\n"))
 
 
 class WideTables(SphinxPostTransform):

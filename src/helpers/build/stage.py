@@ -222,11 +222,13 @@ def status_page(book: Book, runs: list[ChapterRun], chapters: list[Chapter], has
         lines.append(f"| {{doc}}`{chapter.name} </{chapter.docname}>` | {statuses[chapter.name]} | {run.seconds:.1f} | "
                      f"{str(run.executed_at).replace('T', ' ').replace('+00:00', '')} |")
     lines += ["", "The parameters each chapter ran with are in its *Built from* note.", "```", ""]
-    lines += ["## Data files", ""]
-    for heading, digits, fmt in (("SHA-256", None, "html"), ("SHA-256 (first 16 digits)", 16, "latex")):
-        lines += [f"```{{only}} {fmt}", f"| file | {heading} | read by |", "| --- | --- | --- |"]
-        for name, digest in files.items():
-            readers = ", ".join(c.name for c in chapters if name in by_name[c.name].data_files) or "-"
-            lines.append(f"| `{name}` | `{digest[:digits]}` | {readers} |")
-        lines += ["```", ""]
+    readers = {name: ", ".join(c.name for c in chapters if name in by_name[c.name].data_files) for name in files}
+    lines += ["## Data files", "", "```{only} html", "| file | SHA-256 | read by |", "| --- | --- | --- |"]
+    lines += [f"| `{name}` | `{digest}` | {readers[name] or '-'} |" for name, digest in files.items()]
+    # the PDF: fixed column widths, so that a file name and a checksum are never squeezed off the page
+    lines += ["```", "", "````{only} latex", "```{list-table}", ":header-rows: 1", ":widths: 30 22 48", "",
+              "* - file", "  - SHA-256 (first 16 digits)", "  - read by"]
+    for name, digest in files.items():
+        lines += [f"* - `{name}`", f"  - `{digest[:16]}`", f"  - {readers[name] or 'none'}"]
+    lines += ["```", "````", ""]
     return "\n".join(lines).rstrip("\n") + "\n"
