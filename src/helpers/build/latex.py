@@ -138,8 +138,8 @@ class WideTables(SphinxPostTransform):
 
     Every table is set in ``\\booktablesize`` (``\\footnotesize``, the preamble in
     ``_config.yml``); a table of more than :data:`helpers.report.tables.WIDE_COLUMNS`
-    columns, which the web page shows in a scrolling box, in ``\\scriptsize`` so
-    that it fits the text width.
+    columns, which the web page shows in a scrolling box, in ``\\scriptsize`` with
+    narrower gaps between columns, so that it fits the text width.
     """
 
     default_priority = 810
@@ -154,7 +154,8 @@ class WideTables(SphinxPostTransform):
             if columns > WIDE_COLUMNS:
                 parent, index = table.parent, table.parent.index(table)
                 parent.insert(index + 1, latex("\\endgroup\n"))
-                parent.insert(index, latex("\\begingroup\\def\\booktablesize{\\scriptsize}\n"))
+                parent.insert(index, latex("\\begingroup\\def\\booktablesize{\\scriptsize}"
+                                           "\\setlength{\\tabcolsep}{3pt}\n"))
 
 
 def _in_page(node: nodes.Node) -> bool:
