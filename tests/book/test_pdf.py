@@ -104,8 +104,7 @@ def expected_book() -> tuple[list[tuple[str, list[str]]], list[str]]:
             titles.append(page_title(entry["file"]))
         if titles:
             parts.append((part["caption"], titles))
-    return parts, ["Results ledger" if doc == "chapters/ledger" else "Execution status" if doc == STATUS_DOC
-                   else page_title(doc) for doc in appendices]
+    return parts, ["Execution status" if doc == STATUS_DOC else page_title(doc) for doc in appendices]
 
 
 def test_the_pdf_is_written_where_make_pdf_says(book_pdf, built_book):
