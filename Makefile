@@ -42,10 +42,10 @@ pdf-deps: ## Install Debian's TeX (XeLaTeX, latexmk) and poppler-utils if missin
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq \
 	    --no-install-recommends $(PDF_PACKAGES) >/dev/null; }
 
-pdf: $(STAMP) pdf-deps ## Build the book (cached), then the PDF _build/pdf/book.pdf with XeLaTeX (~40 s after make book)
+pdf: $(STAMP) pdf-deps ## Build the book (cached), then the PDF _build/pdf/book.pdf with XeLaTeX (~1-3 min after make book)
 	$(BIN)/python -m helpers pdf
 
-test-pdf: $(STAMP) pdf-deps ## Build the PDF and check every chapter is in it (pdftotext, pdftoppm; ~2 min after make book)
+test-pdf: $(STAMP) pdf-deps ## Build the PDF and read it as a reader would: outline, ledger, no broken lines (~3-5 min after make book)
 	$(BIN)/python -m pytest -m pdf -p no:cacheprovider tests/book/test_pdf.py $(PYTEST_ARGS)
 
 lab: $(STAMP) ## Open the chapters in JupyterLab with the project's kernel (starts in seconds; Ctrl-C to stop)

@@ -180,28 +180,55 @@ def stage_sources(book: Book, chapters: list[Chapter], hasher: Hasher,
 
 
 def status_page(book: Book, runs: list[ChapterRun], chapters: list[Chapter], hasher: Hasher, commit: str) -> str:
-    """The Markdown of the execution-status appendix (*chapters*: every chapter, built or not)."""
+    """The Markdown of the execution-status appendix (*chapters*: every chapter, built or not).
+
+    The web page lists every parameter and full checksums; the PDF (``{only} latex``)
+    a short table that fits the text width: short checksums and commit, the
+    parameters left to each chapter's *Built from* note.
+    """
     files, dataset_hash = data_summary(book, hasher)
     now = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
     by_name = {r.chapter: r for r in runs}
+    folder = display_path(book.data_folder, book.root)
+    variant = book.variant or "default"
+    statuses = {c.name: (f"not built: {by_name[c.name].message}" if by_name[c.name].status == "not built"
+                         else by_name[c.name].status) for c in chapters}
+    cached = ("A chapter is *cached* when nothing it depends on changed since it executed (code cells, "
+              "parameters, data files it read, helper modules it imported, the pinned environment); "
+              "*not built* when the data source lacks the tables it needs.")
     lines = [
         "# Execution status", "",
+        "```{only} html",
         f"Built {now} by `python -m helpers book` from commit `{commit or 'unknown'}`, "
-        f"variant `{book.variant or 'default'}`, data folder `{display_path(book.data_folder, book.root)}` "
-        f"(dataset SHA-256 `{dataset_hash}`).",
-        "A chapter is *cached* when nothing it depends on changed since it executed (code cells, "
-        "parameters, data files it read, helper modules it imported, the pinned environment); "
-        "*not built* when the data source lacks the tables it needs.", "",
+        f"variant `{variant}`, data folder `{folder}` (dataset SHA-256 `{dataset_hash}`).", cached,
+        "```", "",
+        "```{only} latex",
+        f"Built {now} by `python -m helpers book` from commit `{(commit or 'unknown')[:12]}`, "
+        f"variant `{variant}`, data folder `{folder}` (dataset SHA-256 `{dataset_hash[:16]}`; the full "
+        "checksums are on the web page of this appendix).", cached,
+        "```", "",
+        "```{only} html",
         "| chapter | status | time (s) | executed at (UTC) | parameters |", "| --- | --- | --- | --- | --- |",
     ]
     for chapter in chapters:
         run = by_name[chapter.name]
         values = "<br>".join(f"`{k} = {md_code(repr(v))}`" for k, v in chapter.parameters.items()) or "none"
-        status = f"not built: {run.message}" if run.status == "not built" else run.status
-        lines.append(f"| {{doc}}`{chapter.name} </{chapter.docname}>` | {status} | {run.seconds:.1f} | "
+        lines.append(f"| {{doc}}`{chapter.name} </{chapter.docname}>` | {statuses[chapter.name]} | {run.seconds:.1f} | "
                      f"{run.executed_at} | {values} |")
-    lines += ["", "## Data files", "", "| file | SHA-256 | read by |", "| --- | --- | --- |"]
+    lines += ["```", "", "```{only} latex",
+              "| chapter | status | time (s) | executed at (UTC) |", "| --- | --- | --: | --- |"]
+    for chapter in chapters:
+        run = by_name[chapter.name]
+        lines.append(f"| {{doc}}`{chapter.name} </{chapter.docname}>` | {statuses[chapter.name]} | {run.seconds:.1f} | "
+                     f"{str(run.executed_at).replace('T', ' ').replace('+00:00', '')} |")
+    lines += ["", "The parameters each chapter ran with are in its *Built from* note.", "```", ""]
+    readers = {name: ", ".join(c.name for c in chapters if name in by_name[c.name].data_files) for name in files}
+    lines += ["## Data files", "", "```{only} html", "| file | SHA-256 | read by |", "| --- | --- | --- |"]
+    lines += [f"| `{name}` | `{digest}` | {readers[name] or '-'} |" for name, digest in files.items()]
+    # the PDF: fixed column widths, so that a file name and a checksum are never squeezed off the page
+    lines += ["```", "", "````{only} latex", "```{list-table}", ":header-rows: 1", ":widths: 30 22 48", "",
+              "* - file", "  - SHA-256 (first 16 digits)", "  - read by"]
     for name, digest in files.items():
-        readers = ", ".join(c.name for c in chapters if name in by_name[c.name].data_files) or "-"
-        lines.append(f"| `{name}` | `{digest}` | {readers} |")
-    return "\n".join(lines) + "\n"
+        lines += [f"* - `{name}`", f"  - `{digest[:16]}`", f"  - {readers[name] or 'none'}"]
+    lines += ["```", "````", ""]
+    return "\n".join(lines).rstrip("\n") + "\n"
