@@ -18,7 +18,7 @@ import datetime as dt
 from pathlib import Path
 
 from helpers.data.converters import TEMPLATES_DIR, write_templates
-from helpers.data.tables import Column, get_specs
+from helpers.data.tables import Column, example_specs
 from helpers.data.truths import DEFAULT_SEED
 
 WORKBOOK_NAME = "book_tables.xlsx"
@@ -71,7 +71,7 @@ def write_workbook_template(out_dir: str | Path = TEMPLATES_DIR, seed: int = DEF
     readme = book.active
     readme.title = "README"
     readme.append(["table", "column", "type", "unit", "valid values", "meaning"])
-    for spec in get_specs().values():
+    for spec in example_specs().values():
         sheet = book.create_sheet(spec.name)
         sheet.append(spec.column_names)
         example = simulate_table(spec, seed).head(1)

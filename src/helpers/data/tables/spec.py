@@ -78,8 +78,11 @@ class TableSpec:
     constant_within : dict
         ``{unit_column: (columns...)}``: columns that must not vary within a
         unit (e.g. a donor's age is the same on every lane).
-    simulate : callable
-        ``simulate(seed) -> DataFrame`` producing the example table.
+    simulate : callable or None
+        ``simulate(seed) -> DataFrame`` producing the example table; ``None`` for a
+        table of real measurements bundled with the book (``data/real/``), which is
+        validated when present but is not part of the simulated example data, the
+        templates, or the list of tables a lab's folder lacks.
     truth_doc : str
         The true values put in, in prose, for ``data/README.md``.
     """
@@ -90,9 +93,14 @@ class TableSpec:
     design: str
     columns: tuple[Column, ...]
     key: tuple[str, ...]
-    simulate: Callable[[int], pd.DataFrame]
+    simulate: Callable[[int], pd.DataFrame] | None
     truth_doc: str = ""
     constant_within: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+    @property
+    def example(self) -> bool:
+        """True for a table of the simulated example data (it has a generator)."""
+        return self.simulate is not None
 
     @property
     def column_names(self) -> list[str]:
