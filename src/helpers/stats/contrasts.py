@@ -33,8 +33,8 @@ def linear_combinations(L, beta, cov, df: float | None = None, alpha: float = 0.
     Examples
     --------
     >>> out = linear_combinations([[1.0, -1.0]], [3.0, 1.0], [[1.0, 0.0], [0.0, 1.0]])
-    >>> round(out["estimate"][0], 3), round(out["se"][0], 4), round(out["ci_low"][0], 3)
-    (2.0, 1.4142, -0.772)
+    >>> [round(float(out[c][0]), 4) for c in ("estimate", "se", "ci_low")]
+    [2.0, 1.4142, -0.7718]
     """
     L = np.atleast_2d(np.asarray(L, dtype=float))
     beta, cov = np.asarray(beta, dtype=float), np.asarray(cov, dtype=float)
