@@ -15,6 +15,7 @@ COMMANDS: dict[str, tuple[str, tuple[str, ...], str]] = {
     "book": ("helpers.build.engine", ("build",), "execute what changed and build the HTML book"),
     "validate": ("helpers.data.validate", (), "check the tables of a data folder against their schemas"),
     "simulate": ("helpers.data.simulate", (), "write the simulated example dataset (byte-identical per seed)"),
+    "real-data": ("helpers.data.real.boyanova2025", (), "convert the bundled real data (data/real/boyanova2025/raw) into book tables"),
     "templates": ("helpers.data.templates", (), "write templates/<table>.csv and book_tables.xlsx from the specs"),
     "convert": ("helpers.data.converters", (), "turn an instrument export into a book table"),
     "calibrate": ("helpers.simstudies.calibration", (), "coverage and type I error of every estimator"),

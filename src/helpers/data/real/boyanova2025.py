@@ -100,6 +100,8 @@ class Converted:
     rows_read: dict[str, int]
     #: What was done to whole files or columns (byte-order mark, columns left out), one sentence each.
     file_notes: list[str]
+    #: Mouse-weeks with several weighings: line, mouse_id, age_weeks, weighings, lightest_g, heaviest_g, range_g.
+    spreads: pd.DataFrame
 
 
 # --------------------------------------------------------------------------- checksums
@@ -235,6 +237,10 @@ def _convert_weight(line: Line, raw: dict[str, bytes]) -> tuple[pd.DataFrame, li
              .reset_index().rename(columns={"animal_name": "mouse_id", "age": "age_weeks"}))
     table["genotype"] = table["genotype"].map(line.genotypes)
     table.insert(0, "line", line.name)
+    spread = (w[counts > 1].groupby(["animal_name", "age"])["weight"].agg(["size", "min", "max"]).reset_index()
+              .rename(columns={"animal_name": "mouse_id", "age": "age_weeks", "size": "weighings",
+                               "min": "lightest_g", "max": "heaviest_g"}))
+    table.attrs["spread"] = spread.assign(line=line.name, range_g=spread["heaviest_g"] - spread["lightest_g"])
     return table, log, len(w) + int(not_weight.sum() + no_genotype.sum())
 
 
@@ -277,9 +283,10 @@ def convert(folder: Path = FOLDER) -> Converted:
     for name, data in raw.items():  # the published digests, whatever SHA256SUMS says
         if sha256_bytes(data) != RAW_SHA256[name]:
             raise ConversionError(f"{folder / 'raw' / name}: not the file published at commit {SOURCE_COMMIT[:8]}")
-    tables, log, rows_read, relabels = [], [], {}, []
+    tables, log, rows_read, relabels, spreads = [], [], {}, [], []
     for line in LINES:
         table, entries, n = _convert_weight(line, raw)
+        spreads.append(table.attrs.pop("spread"))
         tables.append(table)
         log += entries
         rows_read[f"raw/{line.weight_file}"] = n
@@ -305,7 +312,9 @@ def convert(folder: Path = FOLDER) -> Converted:
         body_weight=weight[get_spec("body_weight").column_names].reset_index(drop=True),
         body_composition=echo[get_spec("body_composition").column_names].reset_index(drop=True),
         log=pd.DataFrame(log, columns=LOG_COLUMNS).sort_values(["file", "row"], kind="stable").reset_index(drop=True),
-        relabels=pd.DataFrame(relabels), rows_read=rows_read, file_notes=notes)
+        relabels=pd.DataFrame(relabels), rows_read=rows_read, file_notes=notes,
+        spreads=pd.concat(spreads, ignore_index=True).sort_values("range_g", ascending=False, kind="stable")
+        .reset_index(drop=True)[["line", "mouse_id", "age_weeks", "weighings", "lightest_g", "heaviest_g", "range_g"]])
 
 
 def log_summary(log: pd.DataFrame) -> pd.DataFrame:
@@ -344,10 +353,13 @@ def write_tables(folder: Path = FOLDER) -> list[Path]:
     return [*written, folder / "SHA256SUMS"]
 
 
-def stale_outputs(folder: Path = FOLDER) -> list[str]:
-    """Return the written files that differ from what the raw files give now (empty: all up to date)."""
+def stale_outputs(folder: Path = FOLDER, converted: Converted | None = None) -> list[str]:
+    """Return the written files that differ from what the raw files give now (empty: all up to date).
+
+    *converted* (the result of :func:`convert` of *folder*) saves converting twice.
+    """
     folder = Path(folder)
-    fresh = outputs(convert(folder))
+    fresh = outputs(converted if converted is not None else convert(folder))
     return [name for name, data in fresh.items()
             if not (folder / name).is_file() or (folder / name).read_bytes() != data]
 
