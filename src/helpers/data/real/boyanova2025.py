@@ -323,7 +323,7 @@ def log_summary(log: pd.DataFrame) -> pd.DataFrame:
         return pd.DataFrame(columns=["file", "action", "reason", "raw rows", "mouse-weeks"])
     return (log.groupby(["file", "action", "reason"], sort=False)
             .agg(**{"raw rows": ("row", "size"),
-                    "mouse-weeks": ("mouse_id", lambda s: len(set(zip(s, log.loc[s.index, "age_weeks"]))))})
+                    "mouse-weeks": ("mouse_id", lambda s: len(set(zip(s, log.loc[s.index, "age_weeks"], strict=True))))})
             .reset_index())
 
 
