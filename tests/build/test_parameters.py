@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pytest
 
 from helpers.build import parameters as P
 from helpers.build.notebooks import chapter_notebooks
-from helpers.core.paths import CHAPTERS_DIR
+from helpers.core.paths import CHAPTERS_DIR, ROOT
 
 RULES = {
     "region": {"type": "str", "allowed": ["lumbar_spinal_cord", "motor_cortex"]},
@@ -182,3 +183,13 @@ def test_the_book_parameters_and_variants_are_all_valid():
             assert chapter in declarations, f"variant {name} names undeclared chapter {chapter}"
             _, problems = P.check_parameters(chapter, values, declarations[chapter])
             assert not problems, problems
+
+
+def test_a_bundled_data_dir_is_not_replaced_by_the_data_option(tmp_path):
+    """make book DATA=folder points every chapter at the folder, except one that reads its own bundled data."""
+    from helpers.build.book import Book
+
+    shutil.copy(ROOT / "data" / "human_blot.csv", tmp_path / "human_blot.csv")
+    chapters = {c.name: c for c in Book(data_dir=tmp_path).chapters()}
+    assert chapters["real_weight"].parameters["data_dir"] == "data/real/boyanova2025"
+    assert chapters["human_tbk1"].parameters["data_dir"] == str(tmp_path.resolve())

@@ -37,7 +37,8 @@ PROVENANCE_COLUMNS = ["page", "data_source", "data_files", "parameters", "commit
 DATA_KINDS = ("simulated", "real", "user")
 LEDGER_COLUMNS = RESULT_COLUMNS + PROVENANCE_COLUMNS
 #: Columns every ledger row must fill (the CI columns are filled together or not at all).
-REQUIRED_COLUMNS = ["chapter", "key", "value", "n", "n_unit", "unit", "method", "description", *PROVENANCE_COLUMNS]
+REQUIRED_COLUMNS = ["chapter", "key", "value", "n", "n_unit", "unit", "method", "description",
+                    *(c for c in PROVENANCE_COLUMNS if c != "data")]  # ledgers older than `data` stay complete
 
 
 @dataclass
