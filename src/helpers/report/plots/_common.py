@@ -8,7 +8,7 @@ import numpy as np
 import seaborn as sns
 from matplotlib.ticker import Locator
 
-from helpers.report.figure_alt import SIMULATED_MARK
+from helpers.report.figure_alt import SIMULATED_MARK, SOURCE_GID
 from helpers.report.figure_layout import fit_figure, wrap_label
 
 MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*", "<", ">")
@@ -42,7 +42,7 @@ def _wrap_titles(fig: plt.Figure) -> None:
 def mark_source(fig: plt.Figure, source: str | None) -> plt.Figure:
     """Write a source line (where real data came from, their licence) at the bottom left of *fig*."""
     if source:
-        fig.text(0.005, 0.005, source, ha="left", va="bottom", fontsize=7, color="#333333")
+        fig.text(0.005, 0.005, source, ha="left", va="bottom", fontsize=7, color="#333333", gid=SOURCE_GID)
     return fig
 
 
