@@ -136,3 +136,13 @@ def test_scan_age_differences_of_a_known_shift():
     truth = np.array([0.0, 0.0, 2.0])
     assert ((table["sim_low"] <= truth) & (truth <= table["sim_high"])).all()
     assert table.loc[2, "sim_low"] > 0 and (table["family_size"] == 3).all()
+
+
+def test_single_age_difference_is_the_adjusted_difference_of_means():
+    """Balanced sexes within genotype: the OLS genotype effect equals the difference of genotype means."""
+    data = balanced_data()
+    table = wt.single_age_differences(data, "L", [10, 50])
+    for row in table.itertuples():
+        week = data[data["age_weeks"] == row.age_weeks]
+        means = week.groupby("genotype")["weight_g"].mean()
+        assert row.estimate == pytest.approx(means["MUT"] - means["WT"]) and row.mice == 16 and row.df == 13

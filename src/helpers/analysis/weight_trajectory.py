@@ -302,3 +302,24 @@ def scan_age_differences(table: pd.DataFrame, line: str, response: str, alpha: f
     out.insert(0, "sex", "both")
     out.insert(0, "age_weeks", ages)
     return adjust_family(out, alpha, df)[DIFFERENCE_COLUMNS]
+
+
+def single_age_differences(table: pd.DataFrame, line: str, ages, alpha: float = 0.05,
+                           response: str = "weight_g") -> pd.DataFrame:
+    """Return, at each of *ages* on its own, mutant minus WT by least squares on the mice weighed that week.
+
+    ``response ~ genotype + sex``, one row per mouse: no model of the trajectory, no
+    borrowing from other ages. A check on the trajectory model's estimates and standard
+    errors (unadjusted t intervals, residual df).
+    """
+    rows = []
+    data = line_data(table, line, response)
+    mutant = mutant_of(data)
+    for age in ages:
+        week = data[data["age_weeks"] == int(age)]
+        fit = smf.ols(f"y ~ C(genotype, Treatment('{REFERENCE}')) + C(sex)", week).fit()
+        term = f"C(genotype, Treatment('{REFERENCE}'))[T.{mutant}]"
+        low, high = fit.conf_int(alpha).loc[term]
+        rows.append({"age_weeks": int(age), "mice": len(week), "estimate": fit.params[term], "se": fit.bse[term],
+                     "df": fit.df_resid, "ci_low": low, "ci_high": high})
+    return pd.DataFrame(rows)
