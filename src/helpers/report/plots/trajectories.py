@@ -56,7 +56,8 @@ def plot_trajectories(table: pd.DataFrame, means: pd.DataFrame, *, response: str
 
 
 def plot_age_differences(book: dict[str, pd.DataFrame], authors: dict[str, pd.DataFrame], *, ylabel: str,
-                         titles: dict[str, str], source: str, simulated: bool = False) -> plt.Figure:
+                         titles: dict[str, str], source: str, ci_level: float = 0.95,
+                         simulated: bool = False) -> plt.Figure:
     """Plot the book's genotype difference over age (line and simultaneous band) beside the authors' per-sex ones.
 
     *book* and *authors* map a line to a table with ``age_weeks, estimate, sim_low,
@@ -69,7 +70,7 @@ def plot_age_differences(book: dict[str, pd.DataFrame], authors: dict[str, pd.Da
         b = book[line]
         ax.axhline(0, color="black", linewidth=0.8)
         ax.fill_between(b["age_weeks"], b["sim_low"], b["sim_high"], color=colours[0], alpha=0.25,
-                        label="book: spline model, simultaneous 95% CI")
+                        label=f"book: spline model, simultaneous {ci_level:.0%} CI")
         ax.plot(b["age_weeks"], b["estimate"], color=colours[0], linewidth=2)
         a = authors.get(line)
         if a is not None:
@@ -78,8 +79,8 @@ def plot_age_differences(book: dict[str, pd.DataFrame], authors: dict[str, pd.Da
                 part = a[a["sex"] == sex]
                 ax.errorbar(part["age_weeks"] + shift, part["estimate"],
                             yerr=[part["estimate"] - part["sim_low"], part["sim_high"] - part["estimate"]],
-                            fmt=marker, markersize=3, color=colour, elinewidth=0.7, alpha=0.8,
-                            label=f"authors' model, {SEX_NAMES[sex]} (Bonferroni 95% CI)")
+                            fmt=marker, markersize=3, color=colour, elinewidth=0.5, alpha=0.6,
+                            label=f"authors' model, {SEX_NAMES[sex]} (Bonferroni {ci_level:.0%} CI)")
         ax.set_title(titles.get(line, line), fontsize=10)
         ax.set_xlabel("age (weeks)")
         ax.set_ylabel(ylabel)
@@ -89,8 +90,11 @@ def plot_age_differences(book: dict[str, pd.DataFrame], authors: dict[str, pd.Da
 
 
 def plot_scans(table: pd.DataFrame, *, measures: dict[str, str], labels: dict[str, str], source: str,
-               simulated: bool = False) -> plt.Figure:
-    """Plot each mouse's body-composition measures at its scan ages (thin) and the genotype means (bold)."""
+               title: str = "", simulated: bool = False) -> plt.Figure:
+    """Plot each mouse's body-composition measures at its scan ages (thin) and the genotype means (bold).
+
+    *measures* maps a column to its axis label; each panel is titled *title* and the label.
+    """
     fig, axes = plt.subplots(1, len(measures), figsize=(7.2, 3.2), squeeze=False)
     genotypes = ["WT", *sorted(set(table["genotype"]) - {"WT"})]
     palette = _palette(genotypes)
@@ -105,5 +109,6 @@ def plot_scans(table: pd.DataFrame, *, measures: dict[str, str], labels: dict[st
                     label=f"{labels.get(genotype, genotype)} ({sub['mouse_id'].nunique()} mice, mean)")
         ax.set_xlabel("age (weeks)")
         ax.set_ylabel(ylabel)
+        ax.set_title(f"{title}{': ' if title else ''}{ylabel.split(' (')[0]}", fontsize=10)
         ax.legend(fontsize=7, frameon=False, loc="upper left")
     return _finish(fig, simulated, source=source)
