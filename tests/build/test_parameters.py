@@ -193,3 +193,7 @@ def test_a_bundled_data_dir_is_not_replaced_by_the_data_option(tmp_path):
     chapters = {c.name: c for c in Book(data_dir=tmp_path).chapters()}
     assert chapters["real_weight"].parameters["data_dir"] == "data/real/boyanova2025"
     assert chapters["human_tbk1"].parameters["data_dir"] == str(tmp_path.resolve())
+    from helpers.build.stage import provenance_note
+
+    book = Book(data_dir=tmp_path)
+    assert "Built from: data `data/real/boyanova2025`" in provenance_note(book, chapters["real_weight"], {})["source"]
