@@ -45,7 +45,7 @@ def test_the_bundled_real_data_get_the_real_measurements_banner():
     assert info["real"]["licence_name"] == "CC-BY-SA-4.0" and "10.1242/dmm.052324" in info["real"]["citation_url"]
     banner = data_banner(folder)
     assert "Real measurements" in banner and "Simulated" not in banner and "User-supplied" not in banner
-    assert "Boyanova" in banner and "CC-BY-SA-4.0" in banner and "fed2d57e" in banner
+    assert "Boyanova" in banner and "CC-BY-SA-4.0" in banner and "fed2d57e84a9b3b6d0bc9f8b3f47ea08f7a181bd" in banner
 
 
 def test_a_descriptor_without_licence_and_sources_is_user_data(tmp_path):

@@ -301,10 +301,11 @@ def convert(folder: Path = FOLDER) -> Converted:
     tdp = _genotype_file(raw[LINES[0].genotype_file], LINES[0], LINES[0].genotype_file)
     echo, n_echo = _convert_echo(raw, tdp)
     rows_read[f"raw/{ECHO_FILE}"] = n_echo
-    notes = [f"raw/{name}: starts with a UTF-8 byte-order mark, ignored when reading"
+    notes = [f"`raw/{name}`: starts with a UTF-8 byte-order mark, ignored when reading"
              for name, data in raw.items() if data.startswith(b"\xef\xbb\xbf")]
-    notes += [f"raw/{line.weight_file}: columns genotype, sex gen and experimenter are empty and left out; "
-              "animal_id, birth date, date_of_experiment and parameter (always Weight) are not carried over"
+    notes += [f"`raw/{line.weight_file}`: columns `genotype`, `sex gen` and `experimenter` are empty and left "
+              "out; `animal_id`, `birth date`, `date_of_experiment` and `parameter` (always Weight) are not "
+              "carried over"
               for line in LINES]
     weight = pd.concat(tables, ignore_index=True).sort_values(["line", "mouse_id", "age_weeks"], kind="stable")
     echo = echo.sort_values(["line", "mouse_id", "age_weeks"], kind="stable")
