@@ -71,6 +71,10 @@ validate: $(STAMP) ## Check every table in DATA=dir against its schema; non-zero
 data: $(STAMP) ## Regenerate the simulated example data in data/ (byte-identical for the same seed)
 	$(BIN)/python -m helpers simulate data
 
+.PHONY: real-data
+real-data: $(STAMP) ## Rebuild data/real/boyanova2025 tables from its raw/ files (checksums checked; --check: ARGS=--check)
+	$(BIN)/python -m helpers real-data $(ARGS)
+
 .PHONY: templates convert
 templates: $(STAMP) ## Write templates/ (CSV + book_tables.xlsx); STUDY=datapackage.yaml OUT=dir: a workbook with that study's levels
 	$(BIN)/python -m helpers templates $(if $(STUDY),--study $(STUDY)) $(if $(OUT),--out $(OUT))

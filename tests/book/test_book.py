@@ -36,9 +36,17 @@ def test_every_chapter_shows_the_data_banner_and_its_glued_numbers(built_book):
     results = pd.read_csv(built_book / "html" / "results.csv")
     for name, page in _pages(built_book / "html").items():
         text = page.read_text(encoding="utf-8")
-        assert "Simulated example data" in text, f"{name} lacks the banner"
         chapter = results[results["chapter"] == name]
         assert len(chapter) > 0, f"{name} reported no results"
+        if set(chapter["data"]) == {"real"}:  # the bundled published measurements (data/real/)
+            figures = re.findall(r'<img [^>]*alt="([^"]*)"[^>]*src="[^"]*_images/', text)
+            assert "Real measurements" in text and "Simulated example data" not in text, name
+            assert "Cite the data as well" in text and "CC BY-SA 4.0" in text, name
+            assert figures and all("real measurements" in alt and "simulated" not in alt.lower()
+                                   for alt in figures), f"{name}: a figure lacks its source line"
+            continue
+        assert set(chapter["data"]) == {"simulated"}, name
+        assert "Simulated example data" in text, f"{name} lacks the banner"
         # Every figure of the page says so too (its stamp, described in its alt text).
         figures = re.findall(r'<img [^>]*alt="([^"]*)"[^>]*src="[^"]*_images/', text)
         assert all("simulated example data" in alt.lower() for alt in figures), f"{name}: a figure lacks the stamp"

@@ -152,17 +152,33 @@ PLACEHOLDER_HOST = re.compile(r"(^|\.)(example\.(org|com|net)|invalid|test|local
 URL = re.compile(r"""(?:href|src|content)=["'](https?://[^"'#?]+)""")
 
 
+def cited_data_sources() -> set[str]:
+    """The source addresses the bundled real data cite (``data/real/*/datapackage.yaml``): others' repositories."""
+    import yaml
+
+    from helpers.core.paths import DATA_DIR
+
+    return {str(s.get("path", "")).rstrip("/").lower() for package in (DATA_DIR / "real").glob("*/datapackage.yaml")
+            for s in (yaml.safe_load(package.read_text(encoding="utf-8")) or {}).get("sources") or []}
+
+
 def placeholder_urls(html_dir: Path, repository: str) -> list[str]:
-    """Return ``page: url`` for every URL of the book on a placeholder host or a repository that is not the book's."""
+    """Return ``page: url`` for every URL of the book on a placeholder host or a repository that is not the book's.
+
+    The repositories the bundled real data were published in are cited on purpose and allowed.
+    """
     from urllib.parse import urlsplit
 
     found = []
+    cited = cited_data_sources()
     own = repository.rstrip("/").lower()
     for path in sorted(html_dir.rglob("*.html")):
         for url in URL.findall(path.read_text(encoding="utf-8")):
             parts = urlsplit(url)
             host = parts.hostname or ""
             bad = bool(PLACEHOLDER_HOST.search(host))
+            if url.rstrip("/").lower() in cited:
+                continue
             if host in ("github.com", "gitlab.com", "mybinder.org", "colab.research.google.com") or \
                     host.endswith(".github.io"):
                 # A repository, a launch button or a Pages address of this book must be the configured one.

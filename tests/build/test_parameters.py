@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pytest
 
 from helpers.build import parameters as P
 from helpers.build.notebooks import chapter_notebooks
-from helpers.core.paths import CHAPTERS_DIR
+from helpers.core.paths import CHAPTERS_DIR, ROOT
 
 RULES = {
     "region": {"type": "str", "allowed": ["lumbar_spinal_cord", "motor_cortex"]},
@@ -252,3 +253,17 @@ def test_a_two_colour_blot_offers_only_the_raw_band_ratio(tmp_path):
                                   "measured": "human_blot"}}
     rules, picks = P.apply_study(declared, _study_of(tmp_path))
     assert rules["normalization"]["allowed"] == ["none"] and picks == {"normalization": "none"}
+
+
+def test_a_bundled_data_dir_is_not_replaced_by_the_data_option(tmp_path):
+    """make book DATA=folder points every chapter at the folder, except one that reads its own bundled data."""
+    from helpers.build.book import Book
+
+    shutil.copy(ROOT / "data" / "human_blot.csv", tmp_path / "human_blot.csv")
+    chapters = {c.name: c for c in Book(data_dir=tmp_path).chapters()}
+    assert chapters["real_weight"].parameters["data_dir"] == "data/real/boyanova2025"
+    assert chapters["human_tbk1"].parameters["data_dir"] == str(tmp_path.resolve())
+    from helpers.build.stage import provenance_note
+
+    book = Book(data_dir=tmp_path)
+    assert "Built from: data `data/real/boyanova2025`" in provenance_note(book, chapters["real_weight"], {})["source"]

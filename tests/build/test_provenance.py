@@ -26,6 +26,7 @@ from helpers.build.provenance import (
     MARK,
     annotate_notebook,
     fill_ledger_page,
+    footer_markdown,
     ledger_frame,
     papermill_command,
     parameters_ran_with,
@@ -180,6 +181,20 @@ def test_user_data_are_labelled_as_such(tmp_path):
     path = small_executed_notebook(tmp_path / "mini.ipynb")
     annotate_notebook(path, chapter="mini", parameters={"data_dir": str(folder)}, data_dir=folder, commit=COMMIT)
     assert read_record(path)["data_source"].startswith("user-supplied data")
+    assert read_record(path)["data"] == "user"
+
+
+def test_real_data_are_labelled_real_in_the_record_ledger_and_cite_box(tmp_path):
+    folder = DATA_DIR / "real" / "boyanova2025"
+    path = small_executed_notebook(tmp_path / "mini.ipynb")
+    annotate_notebook(path, chapter="mini", parameters={"data_dir": str(folder)}, data_dir=folder, commit=COMMIT)
+    record = read_record(path)
+    assert record["data"] == "real" and record["data_source"].startswith("real measurements (data/real/boyanova2025")
+    frame = ledger_frame([{"chapter": "mini", "executed_notebook": path, "parameters": {}, "data_files": {},
+                           "commit": ""}])
+    assert frame["data"].tolist() == ["real"]
+    cite = footer_markdown(record)
+    assert "Cite the data as well" in cite and "doi.org/10.1242/dmm.052324" in cite and "CC-BY-SA-4.0" in cite
 
 
 @pytest.mark.parametrize("params", [
@@ -209,6 +224,7 @@ def test_ledger_rows_carry_every_provenance_column(annotated, tmp_path):
     row = frame.iloc[0]
     assert all(str(row[c]) not in ("", "{}") for c in PROVENANCE_COLUMNS)
     assert json.loads(row["parameters"])["region"] == "motor_cortex" and row["commit"] == COMMIT
+    assert row["data"] == "simulated" and "Cite the data" not in footer_markdown(read_record(annotated))
     html_dir = tmp_path / "html"
     (html_dir / "chapters").mkdir(parents=True)
     (html_dir / "chapters" / "ledger.html").write_text(f"<main>{LEDGER_START}<p>placeholder</p>{LEDGER_END}</main>")

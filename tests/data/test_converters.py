@@ -28,7 +28,7 @@ from helpers.data.converters import (
     write_table,
     write_templates,
 )
-from helpers.data.tables import get_specs
+from helpers.data.tables import example_specs as get_specs  # the simulated example tables
 from helpers.data.validate import load_table, validate_report
 
 FIXTURES = Path(__file__).parent / "fixtures" / "converters"

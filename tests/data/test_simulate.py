@@ -8,7 +8,7 @@ import pytest
 
 from helpers.core.paths import DATA_DIR
 from helpers.data.simulate import render_readme, write_example_data
-from helpers.data.tables import get_specs
+from helpers.data.tables import example_specs as get_specs  # the simulated example tables
 from helpers.data.truths import DEFAULT_SEED
 
 

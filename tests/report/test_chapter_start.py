@@ -36,3 +36,19 @@ def test_a_seed_gives_fresh_simulated_tables():
     chapter = start_chapter("human_tbk1", "data", seed=3, show=False, glue=False)
     assert chapter.simulated and chapter.data_info["seed"] == 3
     assert chapter.data_dir != DATA_DIR and (chapter.data_dir / "human_blot.csv").is_file()
+
+
+def test_the_bundled_real_data_get_the_real_measurements_banner():
+    folder = DATA_DIR / "real" / "boyanova2025"
+    info = describe_data(folder)
+    assert info["kind"] == "real" and info["simulated"] is False
+    assert info["real"]["licence_name"] == "CC-BY-SA-4.0" and "10.1242/dmm.052324" in info["real"]["citation_url"]
+    banner = data_banner(folder)
+    assert "Real measurements" in banner and "Simulated" not in banner and "User-supplied" not in banner
+    assert "Boyanova" in banner and "CC-BY-SA-4.0" in banner and "fed2d57e84a9b3b6d0bc9f8b3f47ea08f7a181bd" in banner
+
+
+def test_a_descriptor_without_licence_and_sources_is_user_data(tmp_path):
+    shutil.copy(DATA_DIR / "human_blot.csv", tmp_path / "human_blot.csv")
+    (tmp_path / "datapackage.yaml").write_text("name: lab\nresources: []\n", encoding="utf-8")
+    assert describe_data(tmp_path)["kind"] == "user" and "User-supplied data" in data_banner(tmp_path)

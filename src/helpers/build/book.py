@@ -230,7 +230,8 @@ class Book:
             source = self.root / f"{doc}.ipynb"
             notebook = json.loads(source.read_text(encoding="utf-8"))
             overrides = dict(variant.get(name, {}))
-            if self.data_dir is not None and "data_dir" in declarations.get(name, {}):
+            declared_dir = declarations.get(name, {}).get("data_dir")
+            if self.data_dir is not None and declared_dir is not None and not declared_dir.get("bundled"):
                 overrides["data_dir"] = str(self.data_dir)
             overrides.update(self.overrides.get(name, {}))
             note = self.design_note(entries.get(name) or {}, study)

@@ -224,6 +224,18 @@ def cite_markdown(meta: BookMeta, chapter: ChapterCitation) -> str:
     return f"{note}{apa}\n\n```bibtex\n{bibtex_entry(meta, chapter)}\n```"
 
 
+def data_cite_markdown(citation: str, url: str = "", licence: str = "") -> str:
+    """Return the paragraph a cite box adds for a chapter computed from published data (empty if *citation* is).
+
+    >>> data_cite_markdown("Doe J. (2025). Data. J 1: 2", "https://doi.org/10.1/x", "CC-BY-4.0").split(". ")[0]
+    '\\n\\n**Cite the data as well.** This chapter reanalyses published measurements: Doe J'
+    """
+    if not citation:
+        return ""
+    return (f"\n\n**Cite the data as well.** This chapter reanalyses published measurements: {citation}."
+            + (f" <{url}>" if url else "") + (f" Data licence: {licence}." if licence else ""))
+
+
 _BIBTEX_SPECIAL = str.maketrans({c: "\\" + c for c in "&%$#_"})
 
 

@@ -16,6 +16,7 @@ COMMANDS: dict[str, tuple[str, tuple[str, ...], str]] = {
     "validate": ("helpers.data.validate", (), "check the tables of a data folder against their schemas"),
     "describe": ("helpers.data.describe", (), "draft a study description (datapackage.yaml) from a lab's tables"),
     "simulate": ("helpers.data.simulate", (), "write the simulated example dataset (byte-identical per seed)"),
+    "real-data": ("helpers.data.real.boyanova2025", (), "convert the bundled real data (data/real/boyanova2025/raw) into book tables"),
     "templates": ("helpers.data.templates", (), "write templates/<table>.csv and book_tables.xlsx (for a study: --study)"),
     "convert": ("helpers.data.converters", (), "turn an instrument export into a book table"),
     "calibrate": ("helpers.simstudies.calibration", (), "coverage and type I error of every estimator"),

@@ -11,7 +11,9 @@ Every chapter declares its parameters in ``chapters/parameters.yml``::
 
 Types are ``str``, ``int``, ``float``, ``bool`` and ``path`` (a string naming a
 file or folder). ``allowed`` lists the values a parameter may take, ``min`` and
-``max`` bound numbers, ``nullable: true`` admits ``None``.
+``max`` bound numbers, ``nullable: true`` admits ``None``. ``bundled: true`` on a
+chapter's ``data_dir`` says the chapter reads its own bundled folder (the real
+measurements of ``data/real/``): ``make book DATA=...`` does not replace it.
 
 Parameters that name a level of the study take their allowed values from the
 data source's study description (:mod:`helpers.data.study`), not from this file::
@@ -54,7 +56,7 @@ import yaml
 from helpers.build.notebooks import cell_source
 
 TYPES = ("str", "int", "float", "bool", "path")
-RULE_KEYS = {"type", "allowed", "min", "max", "nullable", "description", "levels", "pick", "measured"}
+RULE_KEYS = {"type", "allowed", "min", "max", "nullable", "description", "levels", "pick", "measured", "bundled"}
 PICKS = ("first", "last", "affected", "other")
 
 

@@ -45,6 +45,7 @@ from helpers.build.book import display_path
 from helpers.build.citation import (
     ChapterCitation,
     cite_markdown,
+    data_cite_markdown,
     load_book_meta,
     repository_markdown,
     source_markdown,
@@ -142,8 +143,12 @@ def run_record(nb: nbformat.NotebookNode, *, chapter: str, parameters: dict, dat
     params = parameters_ran_with(nb, parameters)
     folder = source_data_dir(params, data_dir)
     info = describe_data(folder)
-    source = (f"simulated example data (seed {info['seed']})" if info["simulated"]
-              else f"user-supplied data ({display_path(folder)})")
+    if info["simulated"]:
+        source = f"simulated example data (seed {info['seed']})"
+    elif info.get("kind") == "real":
+        source = f"real measurements ({display_path(folder)}; {info['real']['licence_name']})"
+    else:
+        source = f"user-supplied data ({display_path(folder)})"
     end = nb.metadata.get("papermill", {}).get("end_time") or dt.datetime.now(dt.UTC).isoformat()
     return {
         "chapter": chapter,
@@ -151,6 +156,10 @@ def run_record(nb: nbformat.NotebookNode, *, chapter: str, parameters: dict, dat
         "title": notebook_title(nb, chapter),
         "parameters": params,
         "data_source": source,
+        "data": info.get("kind", "simulated" if info["simulated"] else "user"),
+        "data_citation": (info.get("real") or {}).get("citation", ""),
+        "data_citation_url": (info.get("real") or {}).get("citation_url", ""),
+        "data_licence": (info.get("real") or {}).get("licence_name", ""),
         "data_files": dict(data_files) if data_files else data_checksums(folder, tables_read(nb)),
         "commit": commit or git_commit(),
         "date": str(end)[:10],
@@ -278,7 +287,7 @@ from, and the {source_link} (without outputs) at that commit.
 
 ::::{{admonition}} Cite this chapter
 :class: note
-{cite_markdown(meta, citation)}
+{cite_markdown(meta, citation)}{data_cite_markdown(record.get("data_citation", "") if record.get("data") == "real" else "", record.get("data_citation_url", ""), record.get("data_licence", ""))}
 ::::
 """
 
@@ -359,6 +368,18 @@ def unledgered_glue(path: Path) -> list[str]:
     return missing
 
 
+def data_kind(data_source: str) -> str:
+    """Return ``simulated``, ``real`` or ``user`` from a record's data-source text (records older than ``data``).
+
+    >>> data_kind("simulated example data (seed 1)"), data_kind("real measurements (data/real/x; CC-BY-4.0)")
+    ('simulated', 'real')
+    """
+    for kind, start in (("simulated", "simulated"), ("real", "real measurements")):
+        if data_source.startswith(start):
+            return kind
+    return "user"
+
+
 def ledger_frame(runs: list[dict]) -> pd.DataFrame:
     """Return the book's ledger: every reported number of every run, with its provenance.
 
@@ -385,6 +406,7 @@ def ledger_frame(runs: list[dict]) -> pd.DataFrame:
             "parameters": json.dumps(params, sort_keys=True),
             # the commit the numbers were computed at (a cached chapter keeps its own)
             "commit": record.get("commit") or run.get("commit") or "",
+            "data": record.get("data") or data_kind(record.get("data_source", "")),
         }
         rows += [{**result, **provenance} for result in read_notebook_results(path)]
     frame = pd.DataFrame(rows, columns=LEDGER_COLUMNS)

@@ -20,6 +20,7 @@ from helpers.build.book import Book, Chapter, ChapterRun, display_path
 from helpers.build.notebooks import notebook_bytes, notebook_title, toc_files
 from helpers.build.selection import load_table_needs, missing_text, not_built_page
 from helpers.core.hashing import Hasher, sha256_text
+from helpers.core.paths import resolve_data_dir
 
 #: Book sources copied into the staging folder besides the notebooks and the pages listed in the TOC.
 BOOK_FILES = ("_config.yml", "_toc.yml", "intro.md", "references.bib", "CITATION.cff")
@@ -86,8 +87,13 @@ def md_code(text: str) -> str:
 
 
 def provenance_note(book: Book, chapter: Chapter, data_files: dict) -> dict:
-    """A Markdown cell saying which data (with checksums) and parameters the page was built from."""
-    folder = display_path(book.data_folder, book.root)
+    """A Markdown cell saying which data (with checksums) and parameters the page was built from.
+
+    The folder is the chapter's own ``data_dir`` (a chapter with bundled data reads it whatever
+    the build's data source is), else the build's data source.
+    """
+    own = chapter.parameters.get("data_dir")
+    folder = display_path(resolve_data_dir(own, root=book.root) if own else book.data_folder, book.root)
     rows = "\n".join(f"| `{name}` | `{digest}` |" for name, digest in sorted(data_files.items()))
     table = ("| file read | SHA-256 |\n| --- | --- |\n" + rows) if rows else "This page read no data file."
     values = ", ".join(f"`{k} = {md_code(repr(v))}`" for k, v in chapter.parameters.items()) or "none"

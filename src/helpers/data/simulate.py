@@ -17,7 +17,7 @@ import pandas as pd
 
 from helpers.core.hashing import package_fingerprint, sha256_of
 from helpers.data import generators
-from helpers.data.tables import TableSpec, get_specs
+from helpers.data.tables import TableSpec, example_specs
 from helpers.data.truths import DEFAULT_SEED
 
 FLOAT_FORMAT = "%.6g"
@@ -37,7 +37,7 @@ def write_example_data(out_dir: str | Path, seed: int = DEFAULT_SEED) -> list[Pa
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     written = []
-    for spec in get_specs().values():
+    for spec in example_specs().values():
         path = out / spec.filename
         simulate_table(spec, seed).to_csv(path, index=False, float_format=FLOAT_FORMAT, lineterminator="\n")
         written.append(path)
@@ -118,7 +118,7 @@ def render_readme(seed: int) -> str:
         "another folder and builds the book on it: `make book DATA=path/to/tables`.",
         "",
     ]
-    for spec in get_specs().values():
+    for spec in example_specs().values():
         lines += [
             f"## `{spec.filename}`",
             "",

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from helpers.data.tables import TABLE_MODULES, get_specs
+from helpers.data.tables import TABLE_MODULES, example_specs, get_specs
 
 #: File suffixes a table may have in a folder, in order of preference.
 TABLE_SUFFIXES = (".csv", ".parquet")
@@ -125,7 +125,7 @@ def table_label(source: str | Path, name: str) -> str:
 def absent_tables(source: str | Path) -> list[str]:
     """Return the book's tables that *source* does not hold, in registry order."""
     present = set(tables_present(source))
-    return [n for n in get_specs() if n not in present]
+    return [n for n in example_specs() if n not in present]
 
 
 def source_problem(source: str | Path) -> str | None:

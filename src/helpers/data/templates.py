@@ -19,7 +19,7 @@ import sys
 from pathlib import Path
 
 from helpers.data.converters import TEMPLATES_DIR, write_templates
-from helpers.data.tables import Column, get_specs
+from helpers.data.tables import Column, example_specs
 from helpers.data.truths import DEFAULT_SEED
 
 WORKBOOK_NAME = "book_tables.xlsx"
@@ -80,7 +80,7 @@ def write_workbook_template(out_dir: str | Path = TEMPLATES_DIR, seed: int = DEF
     readme.append(["table", "column", "type", "unit", "valid values", "meaning"])
     lab = study is not None
     study = study if lab else study_of(DATA_DIR)
-    for name in (study.resources if lab else get_specs()):
+    for name in (study.resources if lab else example_specs()):
         spec = study.spec(name)
         sheet = book.create_sheet(spec.name)
         sheet.append(spec.column_names)

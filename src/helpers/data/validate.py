@@ -39,7 +39,7 @@ import pandas as pd
 from helpers.data.problems import Correction, Problem
 from helpers.data.readers import MAX_SHOWN
 from helpers.data.sources import is_workbook, source_problem, table_label, tables_present
-from helpers.data.tables import TableSpec, get_spec, get_specs
+from helpers.data.tables import TableSpec, example_specs, get_spec, get_specs
 
 #: Columns that identify a unit shared between tables, and the attribute that
 #: defines the unit's group. A unit that appears in a table lacking that
@@ -500,7 +500,7 @@ def validate_report(data_dir: str | Path, tables: list[str] | None = None) -> Va
     from helpers.data.sources import reading_source
 
     data_dir = reading_source(data_dir)
-    report.absent = [n for n in get_specs() if n not in names] if tables is None else []
+    report.absent = [n for n in example_specs() if n not in names] if tables is None else []
     if is_workbook(data_dir):
         from helpers.data.excel import workbook_notes
 

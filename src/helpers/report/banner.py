@@ -5,26 +5,84 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from helpers.core.hashing import sha256_of
+from helpers.core.hashing import checksum_only, sha256_of
 
 
 def describe_data(data_dir: str | Path) -> dict:
     """Return what is known about a data folder or workbook: simulated or not, seed, file checksums.
 
-    A workbook is user data; its checksum is that of the workbook file.
+    ``kind`` is ``"simulated"`` (the book's example data), ``"real"`` (a folder whose
+    study descriptor ``datapackage.yaml`` names its ``sources`` and ``licenses``, as
+    the published measurements in ``data/real/`` do; ``real`` then holds title,
+    licence, sources and the citation) or ``"user"``. A workbook is user data; its
+    checksum is that of the workbook file.
     """
     data_dir = Path(data_dir)
     if data_dir.is_file():
-        return {"simulated": False, "seed": None, "files": {data_dir.name: sha256_of(data_dir)[:12]}}
+        return {"simulated": False, "kind": "user", "seed": None, "files": {data_dir.name: sha256_of(data_dir)[:12]}}
     meta_file = data_dir / "dataset.json"
     meta = json.loads(meta_file.read_text(encoding="utf-8")) if meta_file.is_file() else {}
     files = {p.name: sha256_of(p)[:12] for p in sorted(data_dir.glob("*.csv"))}
-    return {"simulated": bool(meta.get("simulated", False)), "seed": meta.get("seed"), "files": files}
+    simulated = bool(meta.get("simulated", False))
+    real = None if simulated else real_data_info(data_dir)
+    kind = "simulated" if simulated else "real" if real else "user"
+    return {"simulated": simulated, "kind": kind, "seed": meta.get("seed"), "files": files, "real": real}
+
+
+def real_data_info(data_dir: Path) -> dict | None:
+    """Return title, licence, sources and citation of a folder's ``datapackage.yaml`` (None without both).
+
+    The first source is taken as the work to cite (its title and path, e.g. a DOI).
+    """
+    import yaml
+
+    path = Path(data_dir) / "datapackage.yaml"
+    if not path.is_file():
+        return None
+    with checksum_only():  # what the banner says, not an input of any result
+        package = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    licenses, sources = package.get("licenses") or [], package.get("sources") or []
+    if not (licenses and sources):
+        return None
+    first = sources[0]
+    return {"title": str(package.get("title", "")),
+            "licence": str(licenses[0].get("title") or licenses[0].get("name")),
+            "licence_name": str(licenses[0].get("name", "")), "licence_url": str(licenses[0].get("path", "")),
+            "citation": str(first.get("title", "")).strip(), "citation_url": str(first.get("path", "")),
+            "sources": [{"title": str(s.get("title", "")).strip(), "path": str(s.get("path", ""))} for s in sources]}
+
+
+def real_data_banner(data_dir: str | Path, info: dict) -> str:
+    """Return the "Real measurements" admonition: what, source, licence, citation."""
+    real = info["real"]
+    sources = "; ".join(f"[{s['title']}]({s['path']})" if s["path"] else s["title"] for s in real["sources"][1:])
+    return (
+        ":::{admonition} Real measurements\n:class: important\n"
+        f"Every number, table and figure on this page is computed from **real measurements** published by "
+        f"others, not from the book's simulated example data: {real['title']}, bundled in "
+        f"`{display_folder(data_dir)}`.\n\n"
+        f"- **Cite the data:** {real['citation']}. <{real['citation_url']}>\n"
+        + (f"- **Source:** {sources}\n" if sources else "")
+        + f"- **Licence:** [{real['licence']}]({real['licence_url']}) ({real['licence_name']}); the data and the "
+        "tables derived from them stay under this licence, the book's code is MIT.\n:::\n"
+    )
+
+
+def display_folder(data_dir: str | Path) -> str:
+    """Return *data_dir* relative to the repository when it is inside it."""
+    from helpers.core.paths import ROOT
+
+    try:
+        return Path(data_dir).resolve().relative_to(ROOT).as_posix()
+    except ValueError:
+        return str(data_dir)
 
 
 def data_banner(data_dir: str | Path) -> str:
     """Return a MyST admonition saying plainly what data the page was computed from."""
     info = describe_data(data_dir)
+    if info["kind"] == "real":
+        return real_data_banner(data_dir, info)
     if info["simulated"]:
         return (
             ":::{admonition} Simulated example data\n:class: warning\n"

@@ -30,6 +30,8 @@ import hashlib
 
 #: The watermark every figure made from simulated data carries (:func:`helpers.report.plots.mark_simulated`).
 SIMULATED_MARK = "SIMULATED EXAMPLE DATA"
+#: The gid of a figure's source line (real data: where they came from, their licence), repeated in its alt text.
+SOURCE_GID = "data-source-line"
 
 
 def describe_figure(fig) -> str:
@@ -63,6 +65,7 @@ def describe_figure(fig) -> str:
     text = "Figure: " + "; ".join(parts) + "."
     if any(t.get_text() == SIMULATED_MARK for t in fig.texts):
         text += " Computed from simulated example data."
+    text += "".join(f" {t.get_text()}." for t in fig.texts if t.get_gid() == SOURCE_GID)
     return text
 
 

@@ -11,8 +11,10 @@ In Markdown, a reported number is shown with ``{glue:text}`key:.2f``` (value)
 or ``{glue:md}`key_text``` (value with its confidence interval).
 
 The book's **ledger** (:data:`LEDGER_COLUMNS`) adds to each row where it came
-from: the chapter's page, whether the data were simulated, the SHA-256 of the
-data files, the parameters and the commit (:mod:`helpers.build.provenance` fills them).
+from: the chapter's page, the data source, the SHA-256 of the data files, the
+parameters, the commit and ``data``: ``simulated`` (the book's example data),
+``real`` (published measurements, e.g. ``data/real/``) or ``user`` (a lab's own
+tables) (:mod:`helpers.build.provenance` fills them).
 """
 
 from __future__ import annotations
@@ -30,10 +32,13 @@ LEDGER_KEY = "results_ledger"
 GLUE_PREFIX = "application/papermill.record/"
 RESULT_COLUMNS = ["chapter", "key", "value", "ci_low", "ci_high", "ci_level", "n", "n_unit", "unit", "method", "description"]
 #: Columns of the book's ledger: each result plus where it came from.
-PROVENANCE_COLUMNS = ["page", "data_source", "data_files", "parameters", "commit"]
+PROVENANCE_COLUMNS = ["page", "data_source", "data_files", "parameters", "commit", "data"]
+#: Values of the ``data`` column: what the numbers were computed from.
+DATA_KINDS = ("simulated", "real", "user")
 LEDGER_COLUMNS = RESULT_COLUMNS + PROVENANCE_COLUMNS
 #: Columns every ledger row must fill (the CI columns are filled together or not at all).
-REQUIRED_COLUMNS = ["chapter", "key", "value", "n", "n_unit", "unit", "method", "description", *PROVENANCE_COLUMNS]
+REQUIRED_COLUMNS = ["chapter", "key", "value", "n", "n_unit", "unit", "method", "description",
+                    *(c for c in PROVENANCE_COLUMNS if c != "data")]  # ledgers older than `data` stay complete
 
 
 @dataclass

@@ -8,7 +8,7 @@ import pandas as pd
 
 from helpers.core.paths import ROOT
 from helpers.data.converters.common import ConversionError
-from helpers.data.tables import get_spec, get_specs
+from helpers.data.tables import example_specs, get_spec
 from helpers.data.truths import DEFAULT_SEED
 
 TEMPLATES_DIR = ROOT / "templates"
@@ -51,7 +51,7 @@ def write_templates(out_dir: str | Path = TEMPLATES_DIR, seed: int = DEFAULT_SEE
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     written = []
-    for spec in get_specs().values():
+    for spec in example_specs().values():
         path = out / spec.filename
         simulate_table(spec, seed).head(1).to_csv(path, index=False, float_format=FLOAT_FORMAT, lineterminator="\n")
         written.append(path)

@@ -25,6 +25,9 @@ TABLE_MODULES: tuple[str, ...] = (
     "arsenite_motor",
     "arsenite_cells",
     "disease_course",
+    # Real measurements bundled with the book (data/real/); no simulated version.
+    "body_weight",
+    "body_composition",
 )
 
 
@@ -37,6 +40,16 @@ def get_specs() -> dict[str, TableSpec]:
     return specs
 
 
+def example_specs() -> dict[str, TableSpec]:
+    """Return the specs of the simulated example tables (those with a generator), keyed by name.
+
+    The tables of real measurements bundled in ``data/real/`` have no generator: they
+    are validated like any table but are not written by ``make data`` or ``make
+    templates``, and a lab's folder that lacks them is not told so.
+    """
+    return {name: spec for name, spec in get_specs().items() if spec.example}
+
+
 def get_spec(name: str) -> TableSpec:
     """Return the spec of table *name* (e.g. ``"human_blot"``)."""
     specs = get_specs()
@@ -45,4 +58,4 @@ def get_spec(name: str) -> TableSpec:
     return specs[name]
 
 
-__all__ = ["Column", "TableSpec", "TABLE_MODULES", "get_spec", "get_specs"]
+__all__ = ["Column", "TableSpec", "TABLE_MODULES", "example_specs", "get_spec", "get_specs"]

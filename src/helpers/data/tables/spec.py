@@ -93,6 +93,11 @@ class TableSpec:
     constant_within : dict
         ``{unit_column: (columns...)}``: columns that must not vary within a
         unit (e.g. a donor's age is the same on every lane).
+    example : bool
+        True for a table of the simulated example study (it has a generator in
+        :mod:`helpers.data.generators`); False for a table of real measurements
+        bundled with the book (``data/real/``), validated when present but not
+        part of the example data, the templates, or the tables a lab's folder lacks.
     """
 
     name: str
@@ -108,6 +113,7 @@ class TableSpec:
     #: ``{option: optional columns it needs}``: what a chapter may choose from the measurements a study made
     #: (a blot's normalizations, a motor measure, a disease-course endpoint). A choice is made whole or not at all.
     choices: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    example: bool = True
 
     @property
     def column_names(self) -> list[str]:

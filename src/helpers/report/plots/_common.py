@@ -8,7 +8,7 @@ import numpy as np
 import seaborn as sns
 from matplotlib.ticker import Locator
 
-from helpers.report.figure_alt import SIMULATED_MARK
+from helpers.report.figure_alt import SIMULATED_MARK, SOURCE_GID
 from helpers.report.figure_layout import fit_figure, wrap_label
 
 MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*", "<", ">")
@@ -39,20 +39,28 @@ def _wrap_titles(fig: plt.Figure) -> None:
                 ax.set_title(wrap_label(title, max(chars, 18)), fontsize=artist.get_fontsize(), loc=loc)
 
 
-def _finish(fig: plt.Figure, simulated: bool, suptitle: str | None = None, band_in: float = 0.0) -> plt.Figure:
+def mark_source(fig: plt.Figure, source: str | None) -> plt.Figure:
+    """Write a source line (where real data came from, their licence) at the bottom left of *fig*."""
+    if source:
+        fig.text(0.005, 0.005, source, ha="left", va="bottom", fontsize=7, color="#333333", gid=SOURCE_GID)
+    return fig
+
+
+def _finish(fig: plt.Figure, simulated: bool, suptitle: str | None = None, band_in: float = 0.0,
+            source: str | None = None) -> plt.Figure:
     """Give *fig* the book's finish: suptitle, no top/right spines, a layout that reads, simulated stamp.
 
     *band_in* inches are kept free below the axes (for a figure legend), plus
-    the stamp's band when *simulated*.
+    the stamp's band when *simulated* or a *source* line (real data) is written.
     """
     if suptitle is not None:
         chars = int(fig.get_figwidth() * 72 / (10 * 0.58))
         fig.suptitle(wrap_label(suptitle, max(chars, 30)), fontsize=10)
     _wrap_titles(fig)
     sns.despine(fig)
-    bottom = band_in + (STAMP_BAND_IN if simulated else 0.0)
+    bottom = band_in + (STAMP_BAND_IN if simulated or source else 0.0)
     fit_figure(fig, rect=(0, bottom / fig.get_figheight(), 1, 1) if bottom else None)
-    return mark_simulated(fig, simulated)
+    return mark_source(mark_simulated(fig, simulated), source)
 
 
 def nice_log_ticks(low: float, high: float, max_ticks: int = 8) -> list[float]:

@@ -1,0 +1,325 @@
+"""Body weight over age: the genotype difference along the whole trajectory, and the authors' model beside it.
+
+**The book's model** (:func:`fit_trajectory`), per mouse line: a linear mixed
+model of the weight (one row per mouse and age-week) on
+
+``genotype * cr(age, df) + sex * cr(age, df)``
+
+(``cr``: a natural cubic regression spline of age, centred), with a random
+intercept and a random linear age slope per mouse (REML, statsmodels
+``MixedLM``). Genotype and sex each get their own smooth curve of age; the
+genotype difference is assumed the same in both sexes. The mouse is the unit:
+its many weighings enter through its random effects. The genotype difference at
+an age is a linear combination of the fixed effects
+(:func:`helpers.stats.contrasts.linear_combinations`); over the ages shown it is one
+family, with Bonferroni-simultaneous intervals (and matching adjusted p-values)
+on t quantiles with the *between-within* df (mice minus the between-mouse fixed
+effects: intercept, genotype, sex).
+
+**The authors' model** (:func:`fit_authors_model`), as their README describes it:
+per-mouse-week means; ages with fewer than 3 mice of either genotype dropped;
+``weight ~ genotype * (C(age) + sex) + C(age):sex + (1 | mouse)``; the genotypes
+compared within each sex at each age; Bonferroni over ages x genotypes. The
+model has about 130 to 160 fixed effects; it is fitted by REML from per-mouse sums
+(:func:`helpers.stats.random_intercept.fit_random_intercept_reml`, the same estimates
+as statsmodels' ``MixedLM`` and lme4 in a fraction of a second). R's
+Kenward-Roger df are not available in statsmodels; the between-within df (mice
+minus intercept, genotype, sex, genotype:sex) are used and are smaller than
+Kenward-Roger's, which pool between- and within-mouse information (so these
+intervals are a little wider than the authors').
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import patsy
+import statsmodels.formula.api as smf
+
+from helpers.stats.contrasts import linear_combinations
+from helpers.stats.random_intercept import fit_random_intercept_reml
+from helpers.stats.simultaneous import adjust_family
+
+REFERENCE = "WT"
+#: Columns of a table of genotype differences.
+DIFFERENCE_COLUMNS = ["age_weeks", "sex", "estimate", "se", "df", "ci_low", "ci_high", "p_value", "sim_low",
+                      "sim_high", "p_adj", "family_size"]
+
+
+def line_data(table: pd.DataFrame, line: str, response: str = "weight_g") -> pd.DataFrame:
+    """Return the rows of one line with plain dtypes (``age`` as float) for model formulas."""
+    data = table[table["line"] == line].copy()
+    if data.empty:
+        raise ValueError(f"no rows of line {line!r}; lines in the table: {', '.join(map(str, table['line'].unique()))}")
+    out = pd.DataFrame({
+        "mouse_id": data["mouse_id"].astype(str).to_numpy(), "genotype": data["genotype"].astype(str).to_numpy(),
+        "sex": data["sex"].astype(str).to_numpy(), "age_weeks": data["age_weeks"].astype(int).to_numpy(),
+        "y": data[response].astype(float).to_numpy()})
+    out["age"] = out["age_weeks"].astype(float)
+    return out
+
+
+def mutant_of(data: pd.DataFrame, reference: str = REFERENCE) -> str:
+    """Return the one genotype of *data* that is not the reference; raise if there is not exactly one."""
+    others = sorted(set(data["genotype"]) - {reference})
+    if reference not in set(data["genotype"]) or len(others) != 1:
+        raise ValueError(f"expected the reference {reference!r} and one other genotype; found "
+                         f"{', '.join(sorted(set(data['genotype'])))}")
+    return others[0]
+
+
+def design_rows(result, frame: pd.DataFrame) -> np.ndarray:
+    """Return the fixed-effects design rows of *frame* for a model fitted from a formula (patsy's design)."""
+    data = result.model.data
+    info = getattr(data, "design_info", None) or data.model_spec  # the attribute's name in statsmodels 0.14 / 0.15
+    return np.asarray(patsy.build_design_matrices([info], frame)[0])
+
+
+@dataclass
+class TrajectoryFit:
+    """A fitted weight-trajectory model of one line and what is needed to read it."""
+
+    line: str
+    mutant: str
+    data: pd.DataFrame
+    result: object  # statsmodels MixedLMResults
+    formula: str
+    #: Fixed effects that vary between mice only (their count sets the between-within df).
+    between_terms: int
+
+    @property
+    def n_mice(self) -> int:
+        return int(self.data["mouse_id"].nunique())
+
+    @property
+    def df(self) -> float:
+        """Between-within df: mice minus the between-mouse fixed effects."""
+        return float(self.n_mice - self.between_terms)
+
+    def design(self, frame: pd.DataFrame) -> np.ndarray:
+        """Return the fixed-effects design rows of *frame* (columns ``genotype, sex, age``)."""
+        return design_rows(self.result, frame)
+
+    def fixed(self) -> tuple[np.ndarray, np.ndarray]:
+        """Return the fixed effects and their covariance."""
+        names = self.result.fe_params.index
+        return self.result.fe_params.to_numpy(), self.result.cov_params().loc[names, names].to_numpy()
+
+
+def _fit(formula: str, data: pd.DataFrame, re_formula: str | None):
+    import warnings
+
+    model = smf.mixedlm(formula, data, groups=data["mouse_id"], re_formula=re_formula)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # convergence is checked below, not warned about
+        result = model.fit(reml=True, method=["lbfgs"])
+    if not result.converged:
+        raise RuntimeError(f"the mixed model {formula} did not converge")
+    return result
+
+
+def fit_trajectory(table: pd.DataFrame, line: str, spline_df: int = 5, response: str = "weight_g") -> TrajectoryFit:
+    """Fit the book's model of one line: ``genotype * cr(age) + sex * cr(age)``, random intercept and slope per mouse.
+
+    Parameters
+    ----------
+    table : DataFrame
+        The ``body_weight`` table (or one with the same columns and *response*).
+    line : str
+        The line to fit (its genotypes: the reference ``WT`` and one mutant).
+    spline_df : int
+        Degrees of freedom of the natural cubic regression spline of age.
+    """
+    data = line_data(table, line, response)
+    mutant = mutant_of(data)
+    spline = f"cr(age, df={int(spline_df)}, constraints='center')"
+    formula = f"y ~ C(genotype, Treatment('{REFERENCE}')) * {spline} + C(sex) * {spline}"
+    data["age_c"] = (data["age"] - data["age"].mean()) / 10.0  # the slope per 10 weeks, for a well-scaled fit
+    result = _fit(formula, data, "~age_c")
+    return TrajectoryFit(line, mutant, data, result, formula, between_terms=3)
+
+
+def genotype_differences(fit: TrajectoryFit, ages, alpha: float = 0.05) -> pd.DataFrame:
+    """Return mutant minus WT at each of *ages*, with unadjusted and Bonferroni-simultaneous intervals.
+
+    The difference is the same for both sexes in this model (``sex`` column: ``"both"``).
+    """
+    ages = np.asarray(sorted(set(int(a) for a in ages)), dtype=float)
+    grid = lambda g: pd.DataFrame({"genotype": g, "sex": "F", "age": ages})  # noqa: E731
+    L = fit.design(grid(fit.mutant)) - fit.design(grid(REFERENCE))
+    beta, cov = fit.fixed()
+    table = linear_combinations(L, beta, cov, df=fit.df, alpha=alpha)
+    table.insert(0, "sex", "both")
+    table.insert(0, "age_weeks", ages.astype(int))
+    return adjust_family(table, alpha, fit.df)[DIFFERENCE_COLUMNS]
+
+
+def predicted_means(fit: TrajectoryFit, ages) -> pd.DataFrame:
+    """Return the model's mean weight per genotype and sex at *ages* (the population curves)."""
+    rows = []
+    beta, _ = fit.fixed()
+    for genotype in (REFERENCE, fit.mutant):
+        for sex in sorted(fit.data["sex"].unique()):
+            frame = pd.DataFrame({"genotype": genotype, "sex": sex, "age": np.asarray(ages, dtype=float)})
+            rows.append(frame.assign(mean=fit.design(frame) @ beta))
+    return pd.concat(rows, ignore_index=True)
+
+
+def onset_of_difference(differences: pd.DataFrame) -> dict | None:
+    """Return the first age from which every later simultaneous interval excludes 0 on the same side.
+
+    Returns ``None`` when the last age's interval contains 0 (no lasting difference);
+    otherwise ``{"age_weeks", "direction", "row"}`` with ``direction`` ``"heavier"`` or
+    ``"lighter"`` and the table row of that age.
+
+    >>> d = pd.DataFrame({"age_weeks": [4, 8, 12, 16], "sim_low": [-1, 0.2, -0.1, 0.5],
+    ...                   "sim_high": [1, 2, 2, 3]})
+    >>> onset_of_difference(d)["age_weeks"]
+    16
+    """
+    d = differences.sort_values("age_weeks").reset_index(drop=True)
+    for sign, word in ((1, "heavier"), (-1, "lighter")):
+        excludes = (d["sim_low"] > 0) if sign == 1 else (d["sim_high"] < 0)
+        if not excludes.iloc[-1]:
+            continue
+        start = len(d) - 1
+        while start > 0 and excludes.iloc[start - 1]:
+            start -= 1
+        return {"age_weeks": int(d.loc[start, "age_weeks"]), "direction": word, "row": d.loc[start]}
+    return None
+
+
+# --------------------------------------------------------------------------- the authors' model
+
+
+@dataclass
+class AuthorsFit:
+    """The authors' model refitted: the fit, the ages kept and those dropped (with their mice per genotype)."""
+
+    line: str
+    mutant: str
+    data: pd.DataFrame
+    fit: object  # helpers.stats.random_intercept.GroupedFit
+    design_info: object  # patsy DesignInfo of the fixed effects
+    formula: str
+    ages: list[int]
+    dropped: pd.DataFrame
+
+    @property
+    def n_mice(self) -> int:
+        return int(self.data["mouse_id"].nunique())
+
+    @property
+    def df(self) -> float:
+        """Between-within df: mice minus intercept, genotype, sex and genotype:sex."""
+        return float(self.n_mice - 4)
+
+
+def mice_per_age(data: pd.DataFrame) -> pd.DataFrame:
+    """Return the number of mice of each genotype (columns) weighed at each age-week (rows)."""
+    return data.groupby(["age_weeks", "genotype"])["mouse_id"].nunique().unstack(fill_value=0)
+
+
+def fit_authors_model(table: pd.DataFrame, line: str, min_mice: int = 3, response: str = "weight_g") -> AuthorsFit:
+    """Refit the authors' model of one line (see the module docstring); return it with the ages dropped."""
+    data = line_data(table, line, response)
+    mutant = mutant_of(data)
+    counts = mice_per_age(data)
+    enough = (counts >= min_mice).all(axis=1) & (counts.shape[1] == 2)
+    dropped = counts[~enough].reset_index()
+    kept = data[data["age_weeks"].isin(counts.index[enough])].copy()
+    formula = (f"y ~ C(genotype, Treatment('{REFERENCE}')) * (C(age_weeks) + C(sex)) "
+               "+ C(age_weeks):C(sex)")
+    y, X = patsy.dmatrices(formula, kept)
+    if np.linalg.matrix_rank(np.asarray(X)) < X.shape[1]:
+        raise ValueError(f"line {line}: the authors' model is not estimable (an age with one sex only?)")
+    fit = fit_random_intercept_reml(np.asarray(y).ravel(), np.asarray(X), kept["mouse_id"])
+    return AuthorsFit(line, mutant, kept, fit, X.design_info, formula,
+                      sorted(int(a) for a in counts.index[enough]), dropped)
+
+
+def authors_contrasts(fit: AuthorsFit, alpha: float = 0.05) -> pd.DataFrame:
+    """Return mutant minus WT within each sex at every kept age, Bonferroni over ages x genotypes.
+
+    As the authors' README says, the family size is the number of ages times the
+    number of genotypes (here 2), so the adjusted intervals and p-values of one line
+    share one Bonferroni factor.
+    """
+    beta, cov = fit.fit.params, fit.fit.cov
+    rows = []
+    for sex in sorted(fit.data["sex"].unique()):
+        grid = lambda g, s=sex: pd.DataFrame({"genotype": g, "sex": s, "age_weeks": fit.ages})  # noqa: E731
+        build = lambda frame: np.asarray(patsy.build_design_matrices([fit.design_info], frame)[0])  # noqa: E731
+        L = build(grid(fit.mutant)) - build(grid(REFERENCE))
+        part = linear_combinations(L, beta, cov, df=fit.df, alpha=alpha)
+        part.insert(0, "sex", sex)
+        part.insert(0, "age_weeks", fit.ages)
+        rows.append(part)
+    table = pd.concat(rows, ignore_index=True)
+    # ages x genotypes (2) = ages x sexes: one contrast per row, so the family is the whole table
+    assert len(table) == len(fit.ages) * 2
+    return adjust_family(table, alpha, fit.df)[DIFFERENCE_COLUMNS]
+
+
+def side_by_side(book: pd.DataFrame, authors: pd.DataFrame) -> pd.DataFrame:
+    """Return one row per age shown by the book: its difference beside the authors' per-sex differences.
+
+    Columns ``book*`` (estimate, simultaneous interval, adjusted p) and ``authors_F*``,
+    ``authors_M*`` likewise; an age the authors dropped has empty authors' columns.
+    """
+    keep = ["age_weeks", "estimate", "sim_low", "sim_high", "p_adj"]
+    out = book[keep].rename(columns=lambda c: c if c == "age_weeks" else f"book_{c}")
+    for sex in sorted(authors["sex"].unique()):
+        part = authors.loc[authors["sex"] == sex, keep]
+        out = out.merge(part.rename(columns=lambda c, s=sex: c if c == "age_weeks" else f"authors_{s}_{c}"),
+                        on="age_weeks", how="left")
+    return out
+
+
+# --------------------------------------------------------------------------- body composition at scan ages
+
+
+def scan_age_differences(table: pd.DataFrame, line: str, response: str, alpha: float = 0.05) -> pd.DataFrame:
+    """Return mutant minus WT of *response* at each scan age (e.g. echo-MRI fat mass), simultaneous over ages.
+
+    Model: ``response ~ genotype * C(age) + sex * C(age)`` with a random intercept per
+    mouse (REML); the genotype difference at an age is the same in both sexes;
+    Bonferroni over the scan ages, t quantiles on the between-within df (mice minus
+    intercept, genotype and sex).
+    """
+    data = line_data(table, line, response)
+    mutant = mutant_of(data)
+    y, X = patsy.dmatrices(f"y ~ C(genotype, Treatment('{REFERENCE}')) * C(age_weeks) + C(sex) * C(age_weeks)",
+                           data)
+    fit = fit_random_intercept_reml(np.asarray(y).ravel(), np.asarray(X), data["mouse_id"])
+    ages = sorted(int(a) for a in data["age_weeks"].unique())
+    build = lambda g: np.asarray(patsy.build_design_matrices(  # noqa: E731
+        [X.design_info], pd.DataFrame({"genotype": g, "sex": "F", "age_weeks": ages}))[0])
+    df = float(data["mouse_id"].nunique() - 3)
+    out = linear_combinations(build(mutant) - build(REFERENCE), fit.params, fit.cov, df=df, alpha=alpha)
+    out.insert(0, "sex", "both")
+    out.insert(0, "age_weeks", ages)
+    return adjust_family(out, alpha, df)[DIFFERENCE_COLUMNS]
+
+
+def single_age_differences(table: pd.DataFrame, line: str, ages, alpha: float = 0.05,
+                           response: str = "weight_g") -> pd.DataFrame:
+    """Return, at each of *ages* on its own, mutant minus WT by least squares on the mice weighed that week.
+
+    ``response ~ genotype + sex``, one row per mouse: no model of the trajectory, no
+    borrowing from other ages. A check on the trajectory model's estimates and standard
+    errors (unadjusted t intervals, residual df).
+    """
+    rows = []
+    data = line_data(table, line, response)
+    mutant = mutant_of(data)
+    for age in ages:
+        week = data[data["age_weeks"] == int(age)]
+        fit = smf.ols(f"y ~ C(genotype, Treatment('{REFERENCE}')) + C(sex)", week).fit()
+        term = f"C(genotype, Treatment('{REFERENCE}'))[T.{mutant}]"
+        low, high = fit.conf_int(alpha).loc[term]
+        rows.append({"age_weeks": int(age), "mice": len(week), "estimate": fit.params[term], "se": fit.bse[term],
+                     "df": fit.df_resid, "ci_low": low, "ci_high": high})
+    return pd.DataFrame(rows)

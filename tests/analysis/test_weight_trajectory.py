@@ -1,0 +1,148 @@
+"""Weight trajectories: the spline mixed model recovers a known genotype difference; the authors' refit by hand."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+
+from helpers.analysis import weight_trajectory as wt
+
+
+def true_difference(age):
+    """Mutant minus WT (g): none in youth, growing smoothly to 6 g at 60 weeks."""
+    return 6.0 * (np.asarray(age, dtype=float) / 60.0) ** 2
+
+
+def simulate_weights(seed: int, mice_per_group: int = 12, effect=true_difference) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    ages = np.arange(4, 61, 2)
+    rows = []
+    number = 0
+    for genotype in ("WT", "MUT"):
+        for sex in ("F", "M"):
+            for _ in range(mice_per_group):
+                number += 1
+                level, slope = rng.normal(0, 1.2), rng.normal(0, 0.02)
+                mean = 18 + 12 * (1 - np.exp(-ages / 10)) + 0.05 * ages + 3.0 * (sex == "M")
+                if genotype == "MUT":
+                    mean = mean + effect(ages)
+                weight = mean + level + slope * (ages - 30) + rng.normal(0, 0.5, len(ages))
+                rows += [{"line": "L", "mouse_id": f"m{number}", "genotype": genotype, "sex": sex,
+                          "age_weeks": int(a), "weight_g": float(w)} for a, w in zip(ages, weight, strict=True)]
+    return pd.DataFrame(rows)
+
+
+@pytest.fixture(scope="module")
+def simulated_fit():
+    data = simulate_weights(seed=20250)
+    return wt.fit_trajectory(data, "L", spline_df=5)
+
+
+def test_known_difference_recovered_within_simultaneous_intervals(simulated_fit):
+    ages = list(range(8, 57, 8))
+    table = wt.genotype_differences(simulated_fit, ages, alpha=0.05)
+    truth = true_difference(table["age_weeks"])
+    assert simulated_fit.mutant == "MUT" and simulated_fit.df == 48 - 3
+    assert ((table["sim_low"] <= truth) & (truth <= table["sim_high"])).all()
+    assert (np.abs(table["estimate"] - truth) < 3 * table["se"]).all()
+    # Bonferroni over the 7 ages: half-width is the t(1 - alpha / 14) quantile times the SE
+    q = stats.t.ppf(1 - 0.05 / 14, simulated_fit.df)
+    np.testing.assert_allclose(table["sim_high"] - table["estimate"], q * table["se"])
+    assert (table["family_size"] == 7).all()
+    onset = wt.onset_of_difference(table)
+    assert onset is not None and onset["direction"] == "heavier" and onset["age_weeks"] >= 16
+
+
+def test_no_difference_gives_no_lasting_difference():
+    data = simulate_weights(seed=7, effect=lambda ages: np.zeros(len(ages)))
+    table = wt.genotype_differences(wt.fit_trajectory(data, "L"), range(8, 57, 8))
+    assert ((table["sim_low"] <= 0) & (0 <= table["sim_high"])).all()
+    assert wt.onset_of_difference(table) is None
+
+
+def test_predicted_means_follow_the_groups(simulated_fit):
+    means = wt.predicted_means(simulated_fit, [40])
+    wide = means.set_index(["genotype", "sex"])["mean"]
+    assert wide[("MUT", "F")] - wide[("WT", "F")] == pytest.approx(wide[("MUT", "M")] - wide[("WT", "M")])
+    assert wide[("WT", "M")] - wide[("WT", "F")] == pytest.approx(3.0, abs=1.5)
+
+
+def balanced_data(seed: int = 3) -> pd.DataFrame:
+    """Four mice per genotype x sex, every mouse weighed at every one of five ages."""
+    rng = np.random.default_rng(seed)
+    rows = []
+    for genotype in ("WT", "MUT"):
+        for sex in ("F", "M"):
+            for k in range(4):
+                mouse = f"{genotype}{sex}{k}"
+                level = rng.normal(0, 1.0)
+                for age in (10, 20, 30, 40, 50):
+                    rows.append({"line": "L", "mouse_id": mouse, "genotype": genotype, "sex": sex, "age_weeks": age,
+                                 "weight_g": 25 + 0.1 * age + (genotype == "MUT") * 0.05 * age + level
+                                 + rng.normal(0, 0.8)})
+    return pd.DataFrame(rows)
+
+
+def test_authors_contrast_equals_the_hand_computed_difference_of_means():
+    """Balanced: GLS = OLS, and without the 3-way term the fitted difference within sex s at age a is
+    (mean_MUT,s - mean_WT,s) + (mean_MUT,a - mean_WT,a) - (mean_MUT - mean_WT)."""
+    data = balanced_data()
+    fit = wt.fit_authors_model(data, "L")
+    table = wt.authors_contrasts(fit, alpha=0.05)
+    m = lambda **kw: data.loc[np.logical_and.reduce([data[k] == v for k, v in kw.items()]), "weight_g"].mean()  # noqa: E731
+    for row in table.itertuples():
+        by_sex = m(genotype="MUT", sex=row.sex) - m(genotype="WT", sex=row.sex)
+        by_age = m(genotype="MUT", age_weeks=row.age_weeks) - m(genotype="WT", age_weeks=row.age_weeks)
+        overall = m(genotype="MUT") - m(genotype="WT")
+        assert row.estimate == pytest.approx(by_sex + by_age - overall, abs=1e-8)
+    assert fit.ages == [10, 20, 30, 40, 50] and fit.dropped.empty
+    assert fit.df == 16 - 4 and (table["family_size"] == 5 * 2).all() and len(table) == 10
+    q = stats.t.ppf(1 - 0.05 / (2 * 10), 12)
+    np.testing.assert_allclose(table["sim_high"] - table["estimate"], q * table["se"])
+    np.testing.assert_allclose(table["p_adj"], np.minimum(1, 10 * table["p_value"]))
+
+
+def test_authors_rule_drops_ages_with_fewer_than_three_mice_per_genotype():
+    data = balanced_data()
+    few = (data["age_weeks"] == 50) & (data["genotype"] == "MUT") & ~data["mouse_id"].isin(["MUTF0", "MUTM0"])
+    fit = wt.fit_authors_model(data[~few], "L")
+    assert fit.ages == [10, 20, 30, 40]
+    assert fit.dropped.set_index("age_weeks").loc[50].to_dict() == {"MUT": 2, "WT": 8}
+
+
+def test_side_by_side_aligns_ages():
+    book = pd.DataFrame({"age_weeks": [8, 16], "estimate": [1.0, 2.0], "sim_low": [0, 1], "sim_high": [2, 3],
+                         "p_adj": [0.5, 0.01]})
+    authors = pd.DataFrame({"age_weeks": [16, 16], "sex": ["F", "M"], "estimate": [2.5, 1.5], "sim_low": [1, 0],
+                            "sim_high": [4, 3], "p_adj": [0.02, 0.3]})
+    out = wt.side_by_side(book, authors)
+    assert out["authors_F_estimate"].isna().tolist() == [True, False]
+    assert out.loc[1, ["authors_F_estimate", "authors_M_estimate"]].tolist() == [2.5, 1.5]
+
+
+def test_scan_age_differences_of_a_known_shift():
+    rng = np.random.default_rng(5)
+    rows = []
+    for i in range(30):
+        genotype, sex = ("WT", "MUT")[i % 2], ("F", "M")[(i // 2) % 2]
+        level = rng.normal(0, 1)
+        for age in (10, 20, 40):
+            shift = 2.0 * (age == 40) * (genotype == "MUT")
+            rows.append({"line": "L", "mouse_id": f"s{i}", "genotype": genotype, "sex": sex, "age_weeks": age,
+                         "fat_g": 5 + 0.1 * age + shift + level + rng.normal(0, 0.3)})
+    table = wt.scan_age_differences(pd.DataFrame(rows), "L", "fat_g")
+    truth = np.array([0.0, 0.0, 2.0])
+    assert ((table["sim_low"] <= truth) & (truth <= table["sim_high"])).all()
+    assert table.loc[2, "sim_low"] > 0 and (table["family_size"] == 3).all()
+
+
+def test_single_age_difference_is_the_adjusted_difference_of_means():
+    """Balanced sexes within genotype: the OLS genotype effect equals the difference of genotype means."""
+    data = balanced_data()
+    table = wt.single_age_differences(data, "L", [10, 50])
+    for row in table.itertuples():
+        week = data[data["age_weeks"] == row.age_weeks]
+        means = week.groupby("genotype")["weight_g"].mean()
+        assert row.estimate == pytest.approx(means["MUT"] - means["WT"]) and row.mice == 16 and row.df == 13
