@@ -20,6 +20,7 @@ from helpers.build.book import Book, Chapter, ChapterRun, display_path
 from helpers.build.notebooks import notebook_bytes, notebook_title, toc_files
 from helpers.build.selection import load_table_needs, missing_text, not_built_page
 from helpers.core.hashing import Hasher, sha256_text
+from helpers.report.values import format_parameter
 
 #: Book sources copied into the staging folder besides the notebooks and the pages listed in the TOC.
 BOOK_FILES = ("_config.yml", "_toc.yml", "intro.md", "references.bib", "CITATION.cff")
@@ -90,7 +91,7 @@ def provenance_note(book: Book, chapter: Chapter, data_files: dict) -> dict:
     folder = display_path(book.data_folder, book.root)
     rows = "\n".join(f"| `{name}` | `{digest}` |" for name, digest in sorted(data_files.items()))
     table = ("| file read | SHA-256 |\n| --- | --- |\n" + rows) if rows else "This page read no data file."
-    values = ", ".join(f"`{k} = {md_code(repr(v))}`" for k, v in chapter.parameters.items()) or "none"
+    values = ", ".join(f"`{md_code(format_parameter(k, v, ' = ', literal=True))}`" for k, v in chapter.parameters.items()) or "none"
     text = (f":::{{admonition}} Built from: data `{folder}`, variant `{book.variant or 'default'}`\n"
             ":class: note dropdown\n"
             f"**Parameters:** {values}\n\n{table}\n\n"
@@ -196,7 +197,7 @@ def status_page(book: Book, runs: list[ChapterRun], chapters: list[Chapter], has
     ]
     for chapter in chapters:
         run = by_name[chapter.name]
-        values = "<br>".join(f"`{k} = {md_code(repr(v))}`" for k, v in chapter.parameters.items()) or "none"
+        values = "<br>".join(f"`{md_code(format_parameter(k, v, ' = ', literal=True))}`" for k, v in chapter.parameters.items()) or "none"
         status = f"not built: {run.message}" if run.status == "not built" else run.status
         lines.append(f"| {{doc}}`{chapter.name} </{chapter.docname}>` | {status} | {run.seconds:.1f} | "
                      f"{run.executed_at} | {values} |")
