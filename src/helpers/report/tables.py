@@ -49,17 +49,22 @@ def format_number_cell(value) -> str:
 
 
 def _positional(index: pd.Index) -> bool:
-    """True for an unnamed index that is just 0..n-1 (it carries no information)."""
+    """True for an unnamed integer index: 0..n-1, or what is left of it after filtering or sorting rows.
+
+    Such row numbers carry no information for a reader (shown, they read as a column headed "index").
+
+    >>> _positional(pd.RangeIndex(3)), _positional(pd.Index([4, 0, 7])), _positional(pd.Index(["a", "b"]))
+    (True, True, False)
+    """
     if index.nlevels > 1 or index.name is not None:
         return False
-    if isinstance(index, pd.RangeIndex):
-        return True
-    return pd.api.types.is_integer_dtype(index) and list(index) == list(range(len(index)))
+    return isinstance(index, pd.RangeIndex) or pd.api.types.is_integer_dtype(index)
 
 
 def _as_frame(data) -> pd.DataFrame:
+    """A Series as a one-column frame headed by its name, or "value" when its name is none or a row number."""
     if isinstance(data, pd.Series):
-        return data.to_frame(name=data.name if data.name is not None else "value")
+        return data.to_frame(name=data.name if isinstance(data.name, str) and data.name else "value")
     return data
 
 

@@ -23,9 +23,13 @@ NOT_BOUNDED = "not bounded"
 #: Text a built page must never show outside code: pandas/numpy missing or infinite values, ``=None``,
 #: and a tuple of long floats (a Python interval printed raw).
 RAW_VALUE = re.compile(
-    r"<NA>|\bNaT\b|\bnan\b|\bNaN\b|(?<![\w.])-?inf\b|\binfinity\b|\w\s*=\s*None\b"
-    r"|\(\s*-?\d+\.\d{5,}(?:e[-+]?\d+)?\s*,|\bnp\.float64\("
+    r"<NA>|\bNaT\b|\bnan\b|\bNaN\b|(?<![\w.])-?inf\b|\w\s*=\s*None\b"
+    r"|\(\s*-?\d+\.\d{5,}(?:e[-+]?\d+)?\s*,|\bnp\.(?:float|int)\d*\("
 )
+#: Table cells that are raw values when they are the whole cell.
+RAW_CELLS = frozenset({"None", "nan", "NaN", "<NA>", "NaT", "inf", "-inf", "\u221e", "-\u221e", "\u2212\u221e"})
+#: Column headers that are pandas' names for an index it reset, not a reader's.
+RAW_HEADERS = frozenset({"index", "level_0", "level_1", "level_2"})
 
 
 def _is_missing(value) -> bool:
