@@ -24,8 +24,15 @@ than the text column, a table wider than the column outside a scrolling
 container, a table showing a 0..n positional index and a code block that clips
 its lines.
 
+:func:`check_site_accessibility` runs axe-core (installed from npm by ``make
+browser-deps``, pinned there; no CDN) inside Chromium on every page at both
+widths: every rule of WCAG 2.x A and AA and best practice, the experimental ones
+too, the AAA ones off as in axe-core's default. Each :class:`Violation` names
+the rule, its impact and the elements.
+
 It saves screenshots of two pages into ``<html>/_screenshots``. Run it on a
-built book with ``python -m helpers check-site _build/html``.
+built book with ``python -m helpers check-site _build/html`` (``--axe-only``:
+only axe-core, with the count of violations per width and impact).
 """
 
 from __future__ import annotations
