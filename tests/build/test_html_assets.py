@@ -64,3 +64,19 @@ def test_a_chapter_page_head_carries_highwire_tags_and_json_ld(tmp_path):
     assert data["author"] == [{"@type": "Organization", "name": meta.authors[0].name}]
     assert data["datePublished"] == meta.date_released and data["url"] == tags["citation_public_url"]
     assert [n for n, _ in highwire_tags(meta, chapter)].count("citation_author") == len(meta.authors)
+
+
+def test_a_theme_template_edit_renders_the_book_again(tmp_path, monkeypatch):
+    """The no-op check of the renderer hashes the templates too (the package fingerprint covers *.py only)."""
+    from types import SimpleNamespace
+
+    from helpers.build import render
+
+    folder = tmp_path / "theme"
+    folder.mkdir()
+    (folder / "search-button-field.html").write_text("<button>Search</button>", encoding="utf-8")
+    monkeypatch.setattr(render, "THEME_TEMPLATES", folder)
+    book = SimpleNamespace(html_dir=tmp_path / "html")  # all the fingerprint reads of a Book
+    before = render.book_fingerprint(book, {"intro.md": b"x"}, "abc")
+    (folder / "search-button-field.html").write_text("<button>Find</button>", encoding="utf-8")
+    assert render.book_fingerprint(book, {"intro.md": b"x"}, "abc") != before
