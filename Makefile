@@ -26,10 +26,38 @@ $(STAMP): requirements.txt pyproject.toml
 
 setup: $(STAMP) ## Create .venv and install the pinned dependencies (done by book and test)
 
-browser-deps: ## Install Debian's chromium and chromedriver if missing (browser tests)
+#: Node tools, pinned, from npm into .venv/node: axe-core (accessibility rules the browser test runs inside
+#: Chromium) and Citation.js (a reference manager's parser, for the citation tests).
+NODE_DIR := $(VENV)/node
+NODE_TOOLS := axe-core@4.11.0 @citation-js/core@0.8.2 @citation-js/plugin-software-formats@0.6.2 \
+  @citation-js/plugin-bibtex@0.8.2 @citation-js/plugin-csl@0.8.2 @citation-js/plugin-ris@0.8.2
+#: cffconvert pins jsonschema<4, which Jupyter cannot use: it gets a venv of its own, pinned here.
+CFFCONVERT_VENV := $(VENV)/cffconvert
+CFFCONVERT_PINS := cffconvert==2.0.0 jsonschema==3.2.0 pykwalify==1.8.0 ruamel.yaml==0.19.1 click==8.5.1 \
+  requests==2.34.2 attrs==26.1.0 pyrsistent==0.20.0 six==1.17.0 docopt==0.6.2 python-dateutil==4.0.0 \
+  certifi==2026.10.19.post1 charset-normalizer==3.5.3 idna==3.20 urllib3==2.8.0 tzdata==2026.6
+
+.PHONY: node-deps citation-deps
+node-deps: ## Install npm (Debian) if missing and the pinned Node tools (axe-core, Citation.js) into .venv/node
+	@command -v npm >/dev/null || { SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq npm >/dev/null; }
+	@[ "$$(cat $(NODE_DIR)/.tools 2>/dev/null)" = "$(NODE_TOOLS)" ] || { mkdir -p $(NODE_DIR) && \
+	  npm install --prefix $(NODE_DIR) --no-save --no-audit --no-fund --loglevel=error $(NODE_TOOLS) >/dev/null && \
+	  echo "$(NODE_TOOLS)" > $(NODE_DIR)/.tools; }
+
+browser-deps: node-deps ## Install Debian's chromium and chromedriver if missing, and axe-core (browser tests)
 	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || { \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium chromium-driver >/dev/null; }
+
+citation-deps: node-deps ## Install Debian's biber and BibTeX if missing, cffconvert (own venv) and Citation.js (citation tests)
+	@command -v biber >/dev/null && command -v bibtex >/dev/null && kpsewhich apalike.bst >/dev/null || { \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends \
+	    biber texlive-binaries texlive-base >/dev/null; }
+	@[ "$$(cat $(CFFCONVERT_VENV)/.pins 2>/dev/null)" = "$(CFFCONVERT_PINS)" ] || { rm -rf $(CFFCONVERT_VENV) && \
+	  $(PYTHON) -m venv $(CFFCONVERT_VENV) && $(CFFCONVERT_VENV)/bin/pip install --quiet $(CFFCONVERT_PINS) && \
+	  echo "$(CFFCONVERT_PINS)" > $(CFFCONVERT_VENV)/.pins; }
 
 #: Debian's TeX for the PDF: XeLaTeX (Unicode), the LaTeX packages Sphinx uses, its fonts, latexmk; poppler for the test.
 PDF_PACKAGES := texlive-latex-recommended texlive-latex-extra texlive-fonts-recommended tex-gyre texlive-xetex \
@@ -58,11 +86,11 @@ book: $(STAMP) ## Build the book (cached, parallel) into _build/html; DATA=dir o
 bench: $(STAMP) ## Time cold / no-op / one-table builds of this engine against Jupyter Book's force and cache modes
 	$(BIN)/python -m helpers bench
 
-test: $(STAMP) browser-deps ## Run the test suite (schemas, models, contracts, chapters, book, browser, lab; ~8 min; the PDF: make test-pdf)
+test: $(STAMP) browser-deps citation-deps ## Run the test suite (schemas, models, contracts, chapters, book, browser, lab; ~8 min; the PDF: make test-pdf)
 	$(BIN)/python -m pytest -m "not pdf" $(PYTEST_ARGS)
 
 .PHONY: test-fast
-test-fast: $(STAMP) ## Quick iteration: every test but the chapter runs, book builds and browser (~2 min)
+test-fast: $(STAMP) citation-deps ## Quick iteration: every test but the chapter runs, book builds and browser (~2 min)
 	$(BIN)/python -m pytest -m "not slow and not browser and not pdf" $(PYTEST_ARGS)
 
 validate: $(STAMP) ## Check every table in DATA=dir against its schema; non-zero exit on any problem

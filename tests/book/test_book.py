@@ -92,7 +92,7 @@ def test_every_chapter_page_has_cite_and_reproduce_boxes_and_figure_provenance(b
     for name, page in _pages(built_book / "html").items():
         text = page.read_text(encoding="utf-8")
         shown = html.unescape(re.sub(r"<[^>]+>", "", text))
-        assert "Cite this chapter" in shown and "@incollection{" in shown, name
+        assert "Cite this chapter" in shown and "@misc{" in shown, name
         assert "Reproduce this chapter" in shown and f"papermill chapters/{name}.ipynb" in shown, name
         figures = len(re.findall(r'<img[^>]+src="\.\./_images/', text))
         assert text.count("Provenance of this figure") == figures, name
@@ -104,3 +104,42 @@ def test_every_published_figure_file_is_shown_on_a_page(built_book):
     files = sorted(p.name for p in (html_dir / "_images").iterdir())
     assert len(files) >= 12
     assert [name for name in files if f"_images/{name}" not in text] == []
+
+
+def test_no_page_shows_a_raw_value(built_book, tmp_path):
+    """No None, nan, inf, <NA>, Python tuple or "index" header on any page; and the scan finds them when there."""
+    import shutil
+
+    from helpers.build.page_values import raw_values
+
+    html_dir = built_book / "html"
+    assert raw_values(html_dir) == [], "\n".join(map(str, raw_values(html_dir)))
+    copy = tmp_path / "html"
+    shutil.copytree(html_dir, copy, ignore=shutil.ignore_patterns("_images", "_static", "_downloads", "_sources"))
+    page = copy / "chapters" / "own_data.html"
+    injected = ("<p>parameters seed=None · interval (0.2732882027604383, inf)</p>"
+                "<table><thead><tr><th>index</th><th>n</th></tr></thead><tbody><tr><td>3</td><td>&lt;NA&gt;</td></tr>"
+                "</tbody></table>")
+    page.write_text(page.read_text(encoding="utf-8").replace("</main>", injected + "</main>", 1), encoding="utf-8")
+    kinds = {(v.page, v.kind) for v in raw_values(copy)}
+    assert kinds == {("chapters/own_data.html", k) for k in ("raw value", "raw table cell", "index header")}
+
+
+def test_every_chapter_page_is_citable_by_a_reference_manager(built_book):
+    """Highwire tags and JSON-LD in the head (Zotero, Google Scholar), the citation files beside the page."""
+    import json
+
+    from helpers.build.citation import citation_file_names, load_book_meta
+
+    meta = load_book_meta()
+    for name, page in _pages(built_book / "html").items():
+        text = page.read_text(encoding="utf-8")
+        head = text.split("</head>", 1)[0]
+        tags = dict(re.findall(r'<meta name="(citation_[a-z_]+)" content="([^"]*)"', head))
+        assert tags["citation_book_title"] == html.escape(meta.title, quote=True), name
+        assert tags["citation_publication_date"] == meta.date_released.replace("-", "/"), name
+        assert tags["citation_version"] == meta.version and tags["citation_title"], name
+        data = json.loads(head.split('<script type="application/ld+json">', 1)[1].split("</script>", 1)[0])
+        assert data["@type"] == "Chapter" and data["datePublished"] == meta.date_released, name
+        for file in citation_file_names(name).values():
+            assert (page.parent / file).is_file() and f'href="{file}" download' in text, (name, file)

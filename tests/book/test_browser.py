@@ -205,3 +205,37 @@ def test_no_url_of_the_built_book_points_to_a_placeholder(built_book, tmp_path):
     (probe / "p.html").write_text('<a href="https://hub.example.org/hub/user-redirect/git-pull?repo=x">hub</a>'
                                   '<a href="https://github.com/someone/not-this-book">repo</a>', encoding="utf-8")
     assert len(placeholder_urls(probe, "https://github.com/lab/book")) == 2
+
+
+# --------------------------------------------------------------------------- accessibility (axe-core)
+@pytest.fixture(scope="module")
+def axe_violations(built_book: Path):
+    from helpers.build.browser import check_site_accessibility
+
+    return check_site_accessibility(built_book / "html")
+
+
+@_marks
+def test_axe_core_finds_no_violation_on_any_page_at_1280_or_390_px(axe_violations):
+    """axe-core's WCAG A/AA and best-practice rules, the experimental ones too: none violated, whatever the impact."""
+    serious = [v for v in axe_violations if v.impact in ("critical", "serious")]
+    assert serious == [], "\n".join(map(str, serious))
+    assert axe_violations == [], "\n".join(map(str, axe_violations))
+
+
+@_marks
+def test_the_accessibility_check_reports_a_page_broken_on_purpose(built_book, tmp_path):
+    from helpers.build.browser import check_site_accessibility
+
+    copy = tmp_path / "html"
+    shutil.copytree(built_book / "html", copy, ignore=shutil.ignore_patterns("_screenshots", "_images"))
+    page = "chapters/own_data.html"
+    injected = ('<div role="list"><a href="#top">a link where a list item belongs</a></div>'
+                '<button aria-label="Close">Search the book</button>'
+                '<div role="region" aria-label="table"><table><tr><td>1</td></tr></table></div>'
+                '<div role="region" aria-label="table"><table><tr><td>2</td></tr></table></div>')
+    text = (copy / page).read_text(encoding="utf-8")
+    (copy / page).write_text(text.replace("</article>", injected + "</article>", 1), encoding="utf-8")
+    found = {(v.rule, v.impact) for v in check_site_accessibility(copy, widths=(390,), pages=[page])}
+    assert {("aria-required-children", "critical"), ("label-content-name-mismatch", "serious"),
+            ("landmark-unique", "moderate")} <= found, found

@@ -28,7 +28,7 @@ from helpers.build.citation import (
 from helpers.core.paths import CITATION_FILE, ROOT
 
 CHAPTER = ChapterCitation("human_tbk1", "chapters/human_tbk1", "TBK1 activation in human ALS tissue & more_x",
-                          "2026-11-22", "0123456789abcdef0123456789abcdef01234567")
+                          "0123456789abcdef0123456789abcdef01234567")
 CITE_ROLE = re.compile(r"\{cite(?::[a-z]+)?\}`([^`]+)`")
 
 
@@ -50,14 +50,17 @@ def test_chapter_bibtex_parses_and_agrees_with_citation_cff():
     data = parse_string(bibtex_entry(meta, CHAPTER), "bibtex")
     entry = data.entries[bibtex_key(meta, "human_tbk1")]
     cff = _cff()
-    assert entry.type == "incollection"
-    assert entry.fields["booktitle"].strip("{}") == cff["title"]
+    assert entry.type == "misc"
+    assert entry.fields["howpublished"] == f"Chapter of \\emph{{{cff['title']}}}, version {cff['version']}"
     assert entry.fields["version"] == str(cff["version"])
     assert entry.fields["title"] == "{TBK1 activation in human ALS tissue \\& more\\_x}"
     expected = [a.get("name") or f"{a['given-names']} {a['family-names']}" for a in cff["authors"]]
     assert _person_names(entry) == expected
     assert entry.fields.get("url", "") == chapter_url(meta, "chapters/human_tbk1")
-    assert CHAPTER.commit in entry.fields["note"] and entry.fields["year"] == "2026"
+    # one date: the release date of CITATION.cff
+    released = str(cff["date-released"])
+    assert (entry.fields["date"], entry.fields["year"]) == (released, released[:4])
+    assert CHAPTER.commit in entry.fields["note"]
 
 
 PUBLISHED = {"repository": {"url": "https://github.com/Lab/mam-book"}}
@@ -81,7 +84,7 @@ def test_an_unpublished_book_says_so_and_invents_no_address():
     box = cite_markdown(meta, CHAPTER)
     assert "not published yet" in box and "http" not in box
     entry = parse_string(bibtex_entry(meta, CHAPTER), "bibtex").entries[bibtex_key(meta, "human_tbk1")]
-    assert "url" not in entry.fields and entry.fields["howpublished"] == "Unpublished"
+    assert "url" not in entry.fields and entry.fields["note"].startswith("Not yet published.")
     assert source_markdown(meta, "chapters/x.ipynb", CHAPTER.commit) == "source notebook (`chapters/x.ipynb` in a clone)"
     assert zenodo_metadata(meta, [("chapters/a", "A")])["related_identifiers"] == []
 
@@ -110,9 +113,19 @@ def test_person_authors_are_split_into_family_and_given(tmp_path):
 def test_apa_citation_names_authors_year_title_book_version_and_url():
     meta = load_book_meta()
     text = apa_citation(meta, CHAPTER)
-    assert text.startswith(f"{meta.authors[0].apa()}. (2026). {CHAPTER.title}. In *{meta.title}* ")
+    year = meta.date_released[:4]
+    assert text.startswith(f"{meta.authors[0].apa()}. ({year}). {CHAPTER.title}. In *{meta.title}* ")
     assert f"(Version {meta.version}, commit {CHAPTER.commit[:12]})" in text
     assert text.endswith(chapter_url(meta, CHAPTER.docname))
+
+
+def test_a_title_ending_in_a_question_mark_gets_no_period():
+    meta = load_book_meta()
+    question = ChapterCitation("c", "chapters/c", "TBK1 activation: what do the blots say?", "")
+    text = apa_citation(meta, question)
+    assert "say? In *" in text and "?." not in text
+    box = cite_markdown(meta, question)
+    assert "?**.**" not in box and "?." not in box.split("```")[0]
 
 
 def test_author_formats():

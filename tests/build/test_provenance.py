@@ -98,7 +98,7 @@ def test_a_provenance_line_follows_every_figure_and_table(annotated):
     for number, text in lines:
         assert f"cell {number} of the executed notebook {{download}}`mini.ipynb <mini.ipynb>`" in text
         assert f"`human_blot.csv` `{sha[:12]}`" in text and "simulated example data (seed" in text
-        assert "`region=motor_cortex`" in text and "`alpha=0.05`" in text and "`seed=None`" in text
+        assert "`region=motor_cortex`" in text and "`alpha=0.05`" in text and "`seed not set`" in text
         assert f"commit `{COMMIT[:12]}`" in text
     assert "Provenance of this table" in lines[0][1] and "Provenance of this figure" in lines[1][1]
 
@@ -131,8 +131,8 @@ def test_the_cite_box_bibtex_parses_and_matches_the_citation_module(annotated):
     entry = next(iter(parse_string(bibtex, "bibtex").entries.values()))
     meta = load_book_meta()
     assert entry.fields["title"] == "{A small chapter}" and entry.fields["version"] == meta.version
-    assert entry.fields["date"] == "2026-03-04"
-    expected = bibtex_entry(meta, ChapterCitation("mini", "chapters/mini", "A small chapter", "2026-03-04", COMMIT))
+    assert entry.fields["date"] == meta.date_released  # the release date, not the day the chapter ran
+    expected = bibtex_entry(meta, ChapterCitation("mini", "chapters/mini", "A small chapter", COMMIT))
     assert bibtex == expected
 
 
@@ -312,7 +312,12 @@ def test_the_annotated_chapter_renders_without_warnings(executed_chapter):
                    "data_files": {}, "commit": COMMIT}], html_dir)
     page = (html_dir / "chapters" / "human_tbk1.html").read_text(encoding="utf-8")
     assert page.count("Provenance of this") == len(_added(executed_chapter, "provenance"))
-    assert "Reproduce this chapter" in page and "Cite this chapter" in page and "@incollection" in page
+    assert "Reproduce this chapter" in page and "Cite this chapter" in page and "@misc" in page
+    # Zotero's and Google Scholar's metadata in the head, the citation files beside the page
+    head = page.split("</head>", 1)[0]
+    assert '<meta name="citation_title" content="' in head and 'application/ld+json' in head
+    for name in ("human_tbk1.bib", "human_tbk1.ris", "human_tbk1.csl.json"):
+        assert (html_dir / "chapters" / name).is_file() and f'href="{name}" download' in page
     downloads = list((html_dir / "_downloads").rglob("human_tbk1.ipynb"))
     assert len(downloads) == 1 and f'href="../_downloads/{downloads[0].parent.name}/human_tbk1.ipynb"' in page
     downloaded = nbformat.read(str(downloads[0]), as_version=4)

@@ -24,8 +24,15 @@ than the text column, a table wider than the column outside a scrolling
 container, a table showing a 0..n positional index and a code block that clips
 its lines.
 
+:func:`check_site_accessibility` runs axe-core (installed from npm by ``make
+browser-deps``, pinned there; no CDN) inside Chromium on every page at both
+widths: every rule of WCAG 2.x A and AA and best practice, the experimental ones
+too, the AAA ones off as in axe-core's default. Each :class:`Violation` names
+the rule, its impact and the elements.
+
 It saves screenshots of two pages into ``<html>/_screenshots``. Run it on a
-built book with ``python -m helpers check-site _build/html``.
+built book with ``python -m helpers check-site _build/html`` (``--axe-only``:
+only axe-core, with the count of violations per width and impact).
 """
 
 from __future__ import annotations
@@ -35,6 +42,7 @@ import contextlib
 import functools
 import http.server
 import json
+import os
 import re
 import shutil
 import sys
@@ -43,6 +51,8 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
+
+from helpers.core.paths import ROOT
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMEDRIVER = "/usr/bin/chromedriver"
@@ -424,15 +434,104 @@ def check_site(html_dir: str | Path, screenshots: tuple[str, ...] = ("intro.html
     return issues
 
 
+# --------------------------------------------------------------------------- accessibility (axe-core)
+#: axe-core's ``axe.min.js``, installed from npm by ``make browser-deps`` (pinned there); ``AXE_CORE_JS`` overrides.
+AXE_CORE_JS = ROOT / ".venv" / "node" / "node_modules" / "axe-core" / "axe.min.js"
+#: The impacts axe-core gives a violation, worst first.
+AXE_IMPACTS = ("critical", "serious", "moderate", "minor")
+
+_AXE_RUN_JS = r"""
+const done = arguments[arguments.length - 1];
+// Every rule of WCAG A and AA and best practice, the experimental ones too (label-content-name-mismatch is
+// one); the AAA rules (enhanced contrast) stay off, as in axe-core's default.
+const aaa = tags => tags.some(t => /^wcag\d*aaa$/.test(t));
+const rules = Object.fromEntries(axe.getRules().map(r => [r.ruleId, {enabled: !aaa(r.tags)}]));
+axe.run(document, {resultTypes: ['violations'], rules}).then(
+  r => done(r.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,
+                                    targets: v.nodes.map(n => n.target.join(' '))}))),
+  e => done({error: String(e)}));
+"""
+
+
+def axe_source() -> str:
+    """Return the text of axe-core's ``axe.min.js`` (``AXE_CORE_JS`` environment variable, else the npm install)."""
+    path = Path(os.environ.get("AXE_CORE_JS") or AXE_CORE_JS)
+    if not path.is_file():
+        raise FileNotFoundError(f"axe-core is not installed at {path}: run `make browser-deps` "
+                                "(it installs the pinned axe-core from npm)")
+    return path.read_text(encoding="utf-8")
+
+
+@dataclass(frozen=True)
+class Violation:
+    """One axe-core rule violated on one page at one width, with the elements it names."""
+
+    page: str
+    width: int
+    rule: str
+    impact: str
+    help: str
+    targets: tuple[str, ...]
+
+    def __str__(self) -> str:
+        shown = ", ".join(self.targets[:3]) + (f" (+{len(self.targets) - 3})" if len(self.targets) > 3 else "")
+        return f"{self.page} @{self.width}px: {self.impact}: {self.rule} ({self.help}): {shown}"
+
+
+def check_accessibility(driver, base: str, page: str, width: int, axe_js: str) -> list[Violation]:
+    """Open *page* at *width* CSS pixels, run axe-core in it (every rule but WCAG AAA's, experimental ones too);
+    return the violations."""
+    driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
+                           {"width": width, "height": 900, "deviceScaleFactor": 1, "mobile": width < 600})
+    driver.get(base + page)
+    _wait_ready(driver)
+    driver.set_script_timeout(120)
+    driver.execute_script(axe_js)
+    found = driver.execute_async_script(_AXE_RUN_JS)
+    if isinstance(found, dict):
+        raise RuntimeError(f"axe-core failed on {page}: {found['error']}")
+    return [Violation(page, width, v["id"], v["impact"] or "minor", v["help"], tuple(v["targets"])) for v in found]
+
+
+def check_site_accessibility(html_dir: str | Path, widths: tuple[int, ...] = LAYOUT_WIDTHS,
+                             pages: list[str] | None = None) -> list[Violation]:
+    """Run axe-core on every page of the book at every width of *widths*; return every violation."""
+    html_dir = Path(html_dir).resolve()
+    axe_js = axe_source()
+    found: list[Violation] = []
+    with serve(html_dir) as base, chromium(offline=True) as driver:
+        for width in widths:
+            for page in pages or list_pages(html_dir):
+                found += check_accessibility(driver, base, page, width, axe_js)
+    return found
+
+
+def impact_counts(violations: list[Violation]) -> dict[tuple[int, str], int]:
+    """Return ``{(width, impact): number of elements}`` (axe-core counts a violation once per element named).
+
+    >>> impact_counts([Violation("p", 390, "region", "moderate", "", ("a", "b"))])[(390, "moderate")]
+    2
+    """
+    counts: dict[tuple[int, str], int] = {}
+    for v in violations:
+        counts[(v.width, v.impact)] = counts.get((v.width, v.impact), 0) + len(v.targets)
+    return counts
+
+
 def main(argv: list[str] | None = None) -> int:
     """Command line: check a built book; print every issue; exit 1 if any."""
     parser = argparse.ArgumentParser(prog="python -m helpers check-site", description=__doc__.splitlines()[0])
     parser.add_argument("html_dir", nargs="?", default="_build/html")
     parser.add_argument("--online", action="store_true", help="let the browser reach other hosts")
+    parser.add_argument("--axe-only", action="store_true", help="only run axe-core (every page at 1280 and 390 px)")
     args = parser.parse_args(argv)
-    issues = check_site(args.html_dir, offline=not args.online) + check_site_layout(args.html_dir)
-    for issue in issues:
-        print(issue, file=sys.stderr)
+    violations = check_site_accessibility(args.html_dir)
+    issues = [] if args.axe_only else check_site(args.html_dir, offline=not args.online) + check_site_layout(args.html_dir)
+    for item in [*violations, *issues]:
+        print(item, file=sys.stderr)
+    for (width, impact), count in sorted(impact_counts(violations).items()):
+        print(f"axe-core @{width}px: {count} {impact}")
+    issues += [v for v in violations if v.impact in ("critical", "serious")]
     print(f"{len(list_pages(Path(args.html_dir)))} pages checked; {len(issues)} issue(s)")
     return 1 if issues else 0
 

@@ -25,7 +25,7 @@ from helpers.core.files import atomic_write
 from helpers.core.hashing import Hasher, sha256_bytes, sha256_text
 
 #: Bump when the cache entry format or what is stored in a cached notebook changes.
-ENGINE_VERSION = "4"
+ENGINE_VERSION = "5"
 #: Files whose content pins the environment a chapter executes in.
 ENVIRONMENT_FILES = ("requirements.txt",)
 #: Code-cell tags that change how a cell executes (other tags only change how it renders).

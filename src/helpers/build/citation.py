@@ -7,9 +7,19 @@ names another, :func:`published_urls`). While the setting is empty the book is
 *unpublished*: the cite box says so and no URL is made up. From these this module derives
 
 * the "Cite this chapter" text of every chapter: an APA-style reference
-  (:func:`apa_citation`) and a BibTeX ``@incollection`` entry (:func:`bibtex_entry`);
+  (:func:`apa_citation`) and a BibTeX ``@misc`` entry (:func:`bibtex_entry`, valid
+  in biber's data model and in BibTeX's standard styles), with RIS
+  (:func:`ris_record`) and CSL-JSON (:func:`csl_item`) downloads beside it
+  (:func:`citation_files`);
+* the metadata reference managers read from a chapter page: Highwire Press
+  ``citation_*`` meta tags (:func:`highwire_tags`, what Zotero's and Google
+  Scholar's translators read) and schema.org JSON-LD (:func:`json_ld`);
 * the Zenodo deposit metadata ``.zenodo.json`` (:func:`zenodo_metadata`), which
   lists every chapter of ``_toc.yml`` as a part of the book (relation ``hasPart``).
+
+Every citation of a release carries ONE date, the release date (``date-released``
+of ``CITATION.cff``); the day a page was computed is provenance, shown in its
+*Reproduce this chapter* box, not part of the reference.
 
 ``python -m helpers zenodo`` copies the repository setting into ``CITATION.cff``
 (``repository-code``, ``url``) and rewrites ``.zenodo.json`` after a chapter was
@@ -97,12 +107,11 @@ class BookMeta:
 
 @dataclass(frozen=True)
 class ChapterCitation:
-    """What identifies one rendered chapter: its page, title, date and commit."""
+    """What identifies one rendered chapter: its page, title and commit (its date is the book's release)."""
 
     chapter: str
     docname: str
     title: str
-    date: str
     commit: str
 
 
@@ -201,27 +210,61 @@ def _apa_authors(authors: tuple[Author, ...]) -> str:
     return ", ".join(names[:-1]) + ", & " + names[-1]
 
 
+def _sentence(text: str) -> str:
+    """End *text* with a period unless it already ends with terminal punctuation (APA: no "?.").
+
+    >>> _sentence("What do the blots say?"), _sentence("Lord, S. J."), _sentence("Title")
+    ('What do the blots say?', 'Lord, S. J.', 'Title.')
+    """
+    text = text.rstrip()
+    return text if text.endswith((".", "?", "!")) else text + "."
+
+
+def release_year(meta: BookMeta) -> str:
+    """Return the year of the book's release (``date-released``)."""
+    return meta.date_released[:4]
+
+
 def apa_citation(meta: BookMeta, chapter: ChapterCitation) -> str:
-    """Return an APA-style reference to one chapter (Markdown: the book title in italics)."""
-    authors = _apa_authors(meta.authors)
-    if not authors.endswith("."):
-        authors += "."
-    year = chapter.date[:4]
+    """Return an APA-style reference to one chapter (Markdown: the book title in italics).
+
+    >>> meta = BookMeta("Book", "0.1.0", "2026-11-22", (Author(name="The Lab"),), "https://x.org/b", "", "")
+    >>> apa_citation(meta, ChapterCitation("c", "chapters/c", "What do the blots say?", ""))
+    'The Lab. (2026). What do the blots say? In *Book* (Version 0.1.0). https://x.org/b/chapters/c.html'
+    """
     commit = f", commit {chapter.commit[:12]}" if chapter.commit else ""
     where = chapter_url(meta, chapter.docname) or "Unpublished."
     return (
-        f"{authors} ({year}). {chapter.title}. In *{meta.title}* "
-        f"(Version {meta.version}{commit}). {where}"
+        f"{_sentence(_apa_authors(meta.authors))} ({release_year(meta)}). {_sentence(chapter.title)} "
+        f"In *{meta.title}* (Version {meta.version}{commit}). {where}"
     )
 
 
+#: What each download of a chapter's citation is called, by file suffix.
+CITATION_FORMATS = {".bib": "BibTeX", ".ris": "RIS", ".csl.json": "CSL-JSON"}
+
+
+def citation_file_names(chapter: str) -> dict[str, str]:
+    """Return ``{format name: file name}`` of a chapter's citation downloads (beside its page).
+
+    >>> citation_file_names("human_tbk1")["RIS"]
+    'human_tbk1.ris'
+    """
+    return {name: f"{chapter}{suffix}" for suffix, name in CITATION_FORMATS.items()}
+
+
 def cite_markdown(meta: BookMeta, chapter: ChapterCitation) -> str:
-    """Return the body of a chapter's cite box: the note on an unpublished book, the APA text, the BibTeX."""
+    """Return the body of a chapter's cite box: the note on an unpublished book, the APA text, the BibTeX,
+    and links to the BibTeX, RIS and CSL-JSON files that :func:`citation_files` writes beside the page."""
     url = chapter_url(meta, chapter.docname)
     apa = apa_citation(meta, chapter)
     apa = apa.replace(url, f"<{url}>") if url else apa
     note = "" if meta.published else f"{UNPUBLISHED_NOTE}\n\n"
-    return f"{note}{apa}\n\n```bibtex\n{bibtex_entry(meta, chapter)}\n```"
+    links = " · ".join(f'<a href="{file}" download>{name}</a>'
+                       for name, file in citation_file_names(chapter.chapter).items())
+    # An HTML block: the web page links the files; the PDF, which has no files beside it, leaves it out.
+    return (f"{note}{apa}\n\n```bibtex\n{bibtex_entry(meta, chapter)}\n```\n\n"
+            f'<p class="cite-downloads">This citation for a reference manager: {links}</p>\n')
 
 
 def data_cite_markdown(citation: str, url: str = "", licence: str = "") -> str:
@@ -237,6 +280,7 @@ def data_cite_markdown(citation: str, url: str = "", licence: str = "") -> str:
 
 
 _BIBTEX_SPECIAL = str.maketrans({c: "\\" + c for c in "&%$#_"})
+_MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
 
 
 def _bibtex_text(text: str) -> str:
@@ -255,28 +299,129 @@ def bibtex_key(meta: BookMeta, chapter: str) -> str:
     return f"mamtbk1book:{chapter}:v{meta.version}"
 
 
+def _provenance_note(meta: BookMeta, chapter: ChapterCitation) -> str:
+    note = "" if chapter_url(meta, chapter.docname) else "Not yet published. "
+    note += f"Executed notebook chapters/{chapter.chapter}.ipynb"
+    return note + (f", commit {chapter.commit}" if chapter.commit else "")
+
+
 def bibtex_entry(meta: BookMeta, chapter: ChapterCitation) -> str:
-    """Return a BibTeX ``@incollection`` entry for one chapter."""
+    """Return a BibTeX ``@misc`` entry for one chapter.
+
+    ``@misc`` is the one type that biber's data model (biblatex) and BibTeX's
+    standard styles (``plain``, ``apalike``, ...) both accept with these fields
+    and no warning: ``howpublished`` names the book and its version (what the
+    standard styles print), ``version``, ``date`` and ``url`` are biblatex's
+    fields (BibTeX ignores them silently), ``year`` and ``month`` BibTeX's.
+    The date is the release date of ``CITATION.cff``.
+    """
+    year, month = int(meta.date_released[:4]), int(meta.date_released[5:7])
     fields = [
         ("author", " and ".join(a.bibtex() for a in meta.authors)),
         ("title", "{" + _bibtex_text(chapter.title) + "}"),
-        ("booktitle", "{" + _bibtex_text(meta.title) + "}"),
-        ("year", chapter.date[:4]),
-        ("date", chapter.date),
-        ("version", meta.version),
+        ("howpublished", f"Chapter of \\emph{{{_bibtex_text(meta.title)}}}, version {_bibtex_text(meta.version)}"),
+        ("version", _bibtex_text(meta.version)),
+        ("date", meta.date_released),
+        ("year", str(year)),
+        ("month", _MONTHS[month - 1]),
     ]
     if chapter_url(meta, chapter.docname):
         fields.append(("url", chapter_url(meta, chapter.docname)))
-    else:
-        fields.append(("howpublished", "Unpublished"))
     if meta.doi:
         fields.append(("doi", meta.doi))
-    note = f"Executed notebook chapters/{chapter.chapter}.ipynb"
-    if chapter.commit:
-        note += f", commit {chapter.commit}"
-    fields.append(("note", _bibtex_text(note)))
-    body = ",\n".join(f"  {name} = {{{value}}}" for name, value in fields)
-    return f"@incollection{{{bibtex_key(meta, chapter.chapter)},\n{body}\n}}"
+    fields.append(("note", _bibtex_text(_provenance_note(meta, chapter))))
+    body = ",\n".join(f"  {name} = {value}" if name == "month" else f"  {name} = {{{value}}}" for name, value in fields)
+    return f"@misc{{{bibtex_key(meta, chapter.chapter)},\n{body}\n}}"
+
+
+def _date_parts(date: str) -> list[int]:
+    return [int(part) for part in date.split("-")]
+
+
+def csl_item(meta: BookMeta, chapter: ChapterCitation) -> dict:
+    """Return the chapter as a CSL-JSON item (type ``chapter``; an entity author is a ``literal`` name)."""
+    item = {
+        "id": bibtex_key(meta, chapter.chapter),
+        "type": "chapter",
+        "title": chapter.title,
+        "container-title": meta.title,
+        "author": [{"literal": a.name} if a.is_entity else {"family": a.family, "given": a.given}
+                   for a in meta.authors],
+        "issued": {"date-parts": [_date_parts(meta.date_released)]},
+        "version": meta.version,
+        "note": _provenance_note(meta, chapter),
+    }
+    if chapter_url(meta, chapter.docname):
+        item["URL"] = chapter_url(meta, chapter.docname)
+    if meta.doi:
+        item["DOI"] = meta.doi
+    return item
+
+
+def ris_record(meta: BookMeta, chapter: ChapterCitation) -> str:
+    """Return the chapter as one RIS record (``TY  - CHAP``; an entity author has no comma, so it stays one name)."""
+    lines = [("TY", "CHAP")]
+    lines += [("AU", a.name if a.is_entity else f"{a.family}, {a.given}".rstrip(", ")) for a in meta.authors]
+    lines += [("TI", chapter.title), ("T2", meta.title), ("PY", release_year(meta)),
+              ("DA", meta.date_released.replace("-", "/")), ("ET", f"Version {meta.version}")]
+    if chapter_url(meta, chapter.docname):
+        lines.append(("UR", chapter_url(meta, chapter.docname)))
+    if meta.doi:
+        lines.append(("DO", meta.doi))
+    lines += [("N1", _provenance_note(meta, chapter)), ("ER", "")]
+    return "".join(f"{tag}  - {value}".rstrip() + "\n" for tag, value in lines)
+
+
+def citation_files(meta: BookMeta, chapter: ChapterCitation) -> dict[str, str]:
+    """Return ``{file name: text}`` of a chapter's citation downloads: BibTeX, RIS and CSL-JSON."""
+    names = citation_file_names(chapter.chapter)
+    return {
+        names["BibTeX"]: bibtex_entry(meta, chapter) + "\n",
+        names["RIS"]: ris_record(meta, chapter),
+        names["CSL-JSON"]: json.dumps([csl_item(meta, chapter)], indent=2, ensure_ascii=False) + "\n",
+    }
+
+
+def highwire_tags(meta: BookMeta, chapter: ChapterCitation) -> list[tuple[str, str]]:
+    """Return the ``<meta name content>`` pairs of a chapter page that Zotero and Google Scholar read.
+
+    Highwire Press tags: ``citation_book_title`` makes Zotero's Embedded Metadata
+    translator save the page as a book section. The date is the release date.
+    """
+    tags = [("citation_title", chapter.title), *(("citation_author", a.display()) for a in meta.authors),
+            ("citation_book_title", meta.title), ("citation_publication_date", meta.date_released.replace("-", "/")),
+            ("citation_date", meta.date_released.replace("-", "/")),
+            ("citation_publisher", ", ".join(a.display() for a in meta.authors)),
+            ("citation_version", meta.version), ("citation_language", "en")]
+    tags += [("citation_keywords", keyword) for keyword in meta.keywords]
+    if chapter_url(meta, chapter.docname):
+        tags.append(("citation_public_url", chapter_url(meta, chapter.docname)))
+    if meta.doi:
+        tags.append(("citation_doi", meta.doi))
+    return tags
+
+
+def json_ld(meta: BookMeta, chapter: ChapterCitation) -> dict:
+    """Return the chapter as schema.org JSON-LD: a ``Chapter`` that is part of a ``Book``."""
+    authors = [{"@type": "Organization", "name": a.name} if a.is_entity else
+               {"@type": "Person", "familyName": a.family, "givenName": a.given, "name": a.display(),
+                **({"@id": a.orcid} if a.orcid else {})} for a in meta.authors]
+    book = {"@type": "Book", "name": meta.title, "author": authors, "version": meta.version,
+            "datePublished": meta.date_released}
+    if meta.license:
+        book["license"] = f"https://spdx.org/licenses/{meta.license}"
+    if meta.url:
+        book["url"] = meta.url
+    if meta.repository:
+        book["codeRepository"] = meta.repository
+    data = {"@context": "https://schema.org", "@type": "Chapter", "name": chapter.title, "author": authors,
+            "isPartOf": book, "datePublished": meta.date_released, "version": meta.version,
+            "inLanguage": "en", "keywords": list(meta.keywords)}
+    if chapter_url(meta, chapter.docname):
+        data["url"] = chapter_url(meta, chapter.docname)
+    if meta.doi:
+        data["identifier"] = f"https://doi.org/{meta.doi}"
+    return data
 
 
 def zenodo_metadata(meta: BookMeta, chapters: list[tuple[str, str]], references: list[str] = ()) -> dict:

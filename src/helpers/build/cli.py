@@ -26,6 +26,7 @@ COMMANDS: dict[str, tuple[str, tuple[str, ...], str]] = {
     "bench": ("helpers.build.bench", (), "time this engine against Jupyter Book's own execution"),
     "bench-scale": ("helpers.build.bench_scale", (), "time and memory of validation, aggregation, mam_pla at 10^5-10^7 cells"),
     "check-site": ("helpers.build.browser", (), "open every page of a built book in headless Chromium"),
+    "check-values": ("helpers.build.page_values", (), "list every raw value (None, nan, inf, tuple) on a built book's pages"),
     "pdf": ("helpers.build.pdf", (), "build the HTML book (cached), then the PDF _build/pdf/book.pdf"),
     "lab": ("helpers.build.lab", (), "open the chapters in JupyterLab with the project's kernel"),
 }

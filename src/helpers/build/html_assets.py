@@ -40,6 +40,26 @@ code lines instead of clipping them, and gives wide tables
 (:mod:`helpers.report.tables`) a scrolling container with shadows at the edges
 that still hide columns; the browser test checks the pages at 1280 and 390 px.
 
+**Accessible pages.** axe-core, run on every page at 1280 and 390 px by the
+browser test (:func:`helpers.build.browser.check_site_accessibility`), finds no
+violation of its rules (the experimental ones too). The fixes are the book's own:
+
+* the theme's search field and colour-mode buttons, and the sidebar's book title,
+  come from the templates in ``helpers/build/theme`` (searched before the theme's):
+  the search button is named by the word it shows, the mode icons are decorative,
+  and the title sits in a navigation landmark;
+* every table's scrolling wrapper is a region named after the table, unique on
+  its page: "Table 2: genotype, stage, n mice, ratio, …" or its caption
+  (:func:`label_table_regions`);
+* the bibliography's entries are list items of its list (docutils marks them with
+  the deprecated ``doc-biblioentry`` role, which a ``role="list"`` may not hold).
+
+**Citable pages.** Every chapter page carries, in its ``<head>``, the Highwire
+Press ``citation_*`` meta tags that Zotero's and Google Scholar's translators read
+and a schema.org JSON-LD description, and has its citation as BibTeX, RIS and
+CSL-JSON files beside it (linked from its *Cite this chapter* box), all from
+:mod:`helpers.build.citation` and the provenance record of its executed notebook.
+
 Enabled in ``_config.yml``::
 
     sphinx:
@@ -48,6 +68,9 @@ Enabled in ``_config.yml``::
 
 from __future__ import annotations
 
+import html
+import json
+import re
 import shutil
 from pathlib import Path
 
@@ -83,6 +106,129 @@ div.cell_input pre, div.highlight pre, .cell_output pre {
 .bd-article table.table, .bd-article .pasted-inline table { max-width: 100%; }
 .bd-article .table-wrapper, .cell_output .output.text_html { overflow-x: auto; max-width: 100%; }
 """
+
+
+#: The book's own theme templates (they override the theme's files of the same name).
+THEME_TEMPLATES = Path(__file__).resolve().parent / "theme"
+#: The primary sidebar: sphinx-book-theme's, with the book title inside a landmark (``book-logo.html``).
+SIDEBAR = ["book-logo.html", "icon-links.html", "search-button-field.html", "sbt-sidebar-nav.html"]
+#: How many column names a table region's label lists before "…".
+LABEL_COLUMNS = 4
+
+_TABLE_WRAPPER = re.compile(
+    r'<div class="(?:table-scroll"[^>]*?\brole="region"[^>]*|pst-scrollable-table-container"[^>]*)>')
+_TAG = re.compile(r"<[^>]+>")
+
+
+def _text(fragment: str) -> str:
+    return " ".join(html.unescape(_TAG.sub(" ", fragment)).split())
+
+
+def table_label(table_html: str) -> str:
+    """Return what names a table: its caption, else its first column headers.
+
+    >>> table_label('<table><thead><tr><th>genotype</th><th>n mice</th></tr></thead></table>')
+    'genotype, n mice'
+    >>> table_label('<table><caption><span>Per-mouse means</span></caption><tr><th>a</th></tr></table>')
+    'Per-mouse means'
+    """
+    caption = re.search(r"<caption\b[^>]*>(.*?)</caption>", table_html, re.S)
+    if caption and _text(caption.group(1)):
+        return _text(caption.group(1))
+    head = re.search(r"<thead\b.*?</thead>", table_html, re.S)
+    cells = [_text(c) for c in re.findall(r"<th\b[^>]*>(.*?)</th>", head.group(0) if head else table_html, re.S)]
+    cells = [c for c in cells if c]
+    more = ", …" if len(cells) > LABEL_COLUMNS else ""
+    return ", ".join(cells[:LABEL_COLUMNS]) + more if cells else "no column headers"
+
+
+def label_table_regions(body: str) -> str:
+    """Name every table's scrolling wrapper on a page, uniquely: ``Table <i>: <caption or columns>``.
+
+    The report layer's wrappers (``div.table-scroll``, :mod:`helpers.report.tables`)
+    are already regions; the theme's ``div.pst-scrollable-table-container`` (Markdown
+    tables, which the theme makes focusable when they scroll) become regions too.
+
+    >>> body = ('<div class="table-scroll" role="region" tabindex="0" aria-label="table"><table>'
+    ...         '<thead><tr><th>a</th></tr></thead></table></div>'
+    ...         '<div class="pst-scrollable-table-container"><table><thead><tr><th>a</th></tr></thead></table></div>')
+    >>> [m for m in re.findall(r'aria-label="([^"]*)"', label_table_regions(body))]
+    ['Table 1: a', 'Table 2: a']
+    """
+    out, last, number = [], 0, 0
+    for match in _TABLE_WRAPPER.finditer(body):
+        end = body.find("</table>", match.end())
+        if end < 0:
+            continue
+        number += 1
+        label = html.escape(f"Table {number}: {table_label(body[match.end():end])}", quote=True)
+        tag = match.group(0)
+        if 'role="region"' in tag:
+            tag = re.sub(r'\saria-label="[^"]*"', "", tag)
+            tag = tag[:-1] + f' aria-label="{label}">'
+        else:
+            tag = tag[:-1] + f' role="region" aria-label="{label}">'
+        out += [body[last:match.start()], tag]
+        last = match.end()
+    return "".join(out) + body[last:]
+
+
+def bibliography_list_items(body: str) -> str:
+    """Make the entries of a bibliography (``role="list"``) list items, as ARIA requires.
+
+    >>> bibliography_list_items('<div role="list"><div class="citation" role="doc-biblioentry">x</div></div>')
+    '<div role="list"><div class="citation" role="listitem">x</div></div>'
+    """
+    return body.replace('role="doc-biblioentry"', 'role="listitem"')
+
+
+def _accessible_body(app, pagename, templatename, context, doctree) -> None:
+    if "body" in context:
+        context["body"] = bibliography_list_items(label_table_regions(context["body"]))
+
+
+def chapter_citation(source: Path):
+    """Return the :class:`~helpers.build.citation.ChapterCitation` of an executed chapter notebook (None if it
+    carries no provenance record, e.g. a Markdown page)."""
+    from helpers.build.citation import ChapterCitation
+    from helpers.build.provenance import MARK
+
+    if Path(source).suffix != ".ipynb" or not Path(source).is_file():
+        return None
+    record = json.loads(Path(source).read_text(encoding="utf-8")).get("metadata", {}).get(MARK)
+    if not record:
+        return None
+    return ChapterCitation(record["chapter"], record["docname"], record["title"], record.get("commit", ""))
+
+
+def citation_head(meta, chapter) -> str:
+    """Return the ``<head>`` markup of a chapter page: Highwire meta tags and schema.org JSON-LD."""
+    from helpers.build.citation import highwire_tags, json_ld
+
+    tags = "".join(f'<meta name="{name}" content="{html.escape(value, quote=True)}" />\n'
+                   for name, value in highwire_tags(meta, chapter))
+    data = json.dumps(json_ld(meta, chapter), ensure_ascii=False, indent=1).replace("</", "<\\/")
+    return f'{tags}<script type="application/ld+json">\n{data}\n</script>\n'
+
+
+def _citable_page(app, pagename, templatename, context, doctree) -> None:
+    from helpers.build.citation import citation_files, load_book_meta
+
+    chapter = chapter_citation(Path(app.env.doc2path(pagename))) if pagename in app.env.all_docs else None
+    if chapter is None:
+        return
+    meta = load_book_meta()
+    context["metatags"] = context.get("metatags", "") + citation_head(meta, chapter)
+    folder = Path(app.outdir) / Path(pagename).parent
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, text in citation_files(meta, chapter).items():
+        (folder / name).write_text(text, encoding="utf-8")
+
+
+def _use_book_templates(app, config) -> None:
+    config.templates_path = [str(THEME_TEMPLATES), *(config.templates_path or [])]
+    if not config.html_sidebars:
+        config.html_sidebars = {"**": SIDEBAR}
 
 
 def mathjax_source() -> Path:
@@ -191,6 +337,9 @@ def setup(app):
     app.connect("config-inited", _hide_buttons)
     app.add_css_file(LAYOUT_CSS_FILE)
     app.connect("build-finished", _copy_on_finish)
+    app.connect("config-inited", _use_book_templates)
     app.connect("html-page-context", _dedupe_scripts, priority=900)
+    app.connect("html-page-context", _accessible_body)
+    app.connect("html-page-context", _citable_page)
     app.connect("doctree-read", _figure_alt_text)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

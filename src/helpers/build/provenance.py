@@ -56,6 +56,7 @@ from helpers.build.parameters import default_parameters, literal_assignments
 from helpers.core.git import git_commit
 from helpers.core.paths import resolve_data_dir
 from helpers.report.ledger import LEDGER_COLUMNS, LEDGER_KEY
+from helpers.report.values import format_parameter
 
 #: Metadata key marking everything :func:`annotate_notebook` adds (outputs, the footer cell, the record).
 MARK = "mam_tbk1_provenance"
@@ -224,7 +225,7 @@ def provenance_line(kind: str, cell_number: int, record: dict) -> str:
     """Return the compact Markdown line shown under one figure or table."""
     notebook = f"{record['chapter']}.ipynb"
     data = ", ".join(f"{_code(name)} {_code(sha[:12])}" for name, sha in record["data_files"].items()) or "none"
-    params = ", ".join(_code(f"{k}={v}") for k, v in record["parameters"].items()) or "none"
+    params = ", ".join(_code(format_parameter(k, v)) for k, v in record["parameters"].items()) or "none"
     commit = _code(_short_commit(record["commit"])) if record["commit"] else "unknown"
     return (
         f"<small>Provenance of this {kind}: cell {cell_number} of the executed notebook "
@@ -268,7 +269,7 @@ def footer_markdown(record: dict, meta=None) -> str:
     rows = "\n".join(f"| `{name}` | `{digest}` |" for name, digest in record["data_files"].items())
     files = f"| data file | SHA-256 |\n| --- | --- |\n{rows}\n" if rows else "No data file was read.\n"
     source_link = source_markdown(meta, f"{record['docname']}.ipynb", sha)
-    citation = ChapterCitation(record["chapter"], record["docname"], record["title"], record["date"], commit)
+    citation = ChapterCitation(record["chapter"], record["docname"], record["title"], commit)
     return f"""::::{{admonition}} Reproduce this chapter
 :class: tip
 This page was computed on {record['date']} from {record['data_source']}, at commit
@@ -435,7 +436,7 @@ def ledger_table_html(frame: pd.DataFrame, page: str = LEDGER_PAGE) -> str:
         n = "" if row["n"] is pd.NA or row["n"] is None else f"{row['n']} {_cell(row['n_unit'])}"
         files = json.loads(row["data_files"] or "{}")
         data = "<br>".join(f"{html.escape(k)} <code>{v[:12]}</code>" for k, v in files.items())
-        params = "<br>".join(f"{html.escape(k)}={html.escape(str(v))}"
+        params = "<br>".join(html.escape(format_parameter(k, v))
                              for k, v in json.loads(row["parameters"] or "{}").items())
         body.append(
             f"<tr><td><a href=\"{link}\">{_cell(row['chapter'])}</a></td><td><code>{_cell(row['key'])}</code></td>"
@@ -445,7 +446,8 @@ def ledger_table_html(frame: pd.DataFrame, page: str = LEDGER_PAGE) -> str:
             f"<td><code>{_cell(_short_commit(row['commit']))}</code></td></tr>"
         )
     return (f"<p>{len(frame)} results from {frame['chapter'].nunique()} chapters.</p>\n"
-            "<div class=\"ledger-scroll\" style=\"overflow-x:auto\">\n"
+            "<div class=\"ledger-scroll\" role=\"region\" tabindex=\"0\" "
+            "aria-label=\"Results ledger: every number the chapters report\" style=\"overflow-x:auto\">\n"
             f"<table class=\"table results-ledger\">\n<thead>{head}</thead>\n<tbody>\n"
             + "\n".join(body) + "\n</tbody>\n</table>\n</div>")
 

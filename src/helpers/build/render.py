@@ -19,6 +19,7 @@ import sys
 from pathlib import Path
 
 from helpers.build.book import Book, RenderFailed, write_if_changed
+from helpers.build.html_assets import THEME_TEMPLATES
 from helpers.core.files import atomic_write
 from helpers.core.hashing import package_fingerprint, sha256_bytes, sha256_text
 
@@ -31,9 +32,12 @@ def book_fingerprint(book: Book, staged: dict[str, bytes], commit: str) -> str:
 
     Besides the staged sources, the pages depend on the Sphinx extensions and page
     annotations of this package (:mod:`helpers.build.html_assets`,
-    :mod:`helpers.build.provenance`) and name the commit they were built from.
+    :mod:`helpers.build.provenance`), on its theme templates (``helpers/build/theme``)
+    and name the commit they were built from.
     """
+    templates = sorted(THEME_TEMPLATES.glob("*.html"))
     return sha256_text(*(f"{k}\x00{sha256_bytes(v)}" for k, v in sorted(staged.items())),
+                       *(f"{p.name}\x00{sha256_bytes(p.read_bytes())}" for p in templates),
                        str(book.html_dir), package_fingerprint(), str(commit))
 
 

@@ -21,6 +21,7 @@ from helpers.build.notebooks import notebook_bytes, notebook_title, toc_files
 from helpers.build.selection import load_table_needs, missing_text, not_built_page
 from helpers.core.hashing import Hasher, sha256_text
 from helpers.core.paths import resolve_data_dir
+from helpers.report.values import format_parameter
 
 #: Book sources copied into the staging folder besides the notebooks and the pages listed in the TOC.
 BOOK_FILES = ("_config.yml", "_toc.yml", "intro.md", "references.bib", "CITATION.cff")
@@ -96,7 +97,7 @@ def provenance_note(book: Book, chapter: Chapter, data_files: dict) -> dict:
     folder = display_path(resolve_data_dir(own, root=book.root) if own else book.data_folder, book.root)
     rows = "\n".join(f"| `{name}` | `{digest}` |" for name, digest in sorted(data_files.items()))
     table = ("| file read | SHA-256 |\n| --- | --- |\n" + rows) if rows else "This page read no data file."
-    values = ", ".join(f"`{k} = {md_code(repr(v))}`" for k, v in chapter.parameters.items()) or "none"
+    values = ", ".join(f"`{md_code(format_parameter(k, v, ' = ', literal=True))}`" for k, v in chapter.parameters.items()) or "none"
     text = (f":::{{admonition}} Built from: data `{folder}`, variant `{book.variant or 'default'}`\n"
             ":class: note dropdown\n"
             f"**Parameters:** {values}\n\n{table}\n\n"
@@ -218,7 +219,7 @@ def status_page(book: Book, runs: list[ChapterRun], chapters: list[Chapter], has
     ]
     for chapter in chapters:
         run = by_name[chapter.name]
-        values = "<br>".join(f"`{k} = {md_code(repr(v))}`" for k, v in chapter.parameters.items()) or "none"
+        values = "<br>".join(f"`{md_code(format_parameter(k, v, ' = ', literal=True))}`" for k, v in chapter.parameters.items()) or "none"
         lines.append(f"| {{doc}}`{chapter.name} </{chapter.docname}>` | {statuses[chapter.name]} | {run.seconds:.1f} | "
                      f"{run.executed_at} | {values} |")
     lines += ["```", "", "```{only} latex",

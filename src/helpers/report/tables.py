@@ -23,10 +23,11 @@ this way without further code.
 from __future__ import annotations
 
 import html
-import math
 from dataclasses import dataclass
 
 import pandas as pd
+
+from helpers.report.values import format_value
 
 #: A table with more columns than this gets the "scroll sideways" cue above it.
 WIDE_COLUMNS = 6
@@ -37,48 +38,33 @@ SCROLL_STYLE = "overflow-x:auto;max-width:100%;"
 
 
 def format_number_cell(value) -> str:
-    """Return *value* as a reader reads it: 3 decimals below 10, fewer above, tiny values in e-notation.
+    """Return *value* as a reader reads it (:func:`helpers.report.values.format_value`).
 
     >>> [format_number_cell(v) for v in (0.123456, 12.3456, 1234.5, 2.5e-06, float("nan"), 3, True, "WT")]
     ['0.123', '12.35', '1,234', '2.5e-06', '–', '3', 'True', 'WT']
+    >>> format_number_cell(pd.NA), format_number_cell((0.2733, float("inf")))
+    ('–', '0.273, open above')
     """
-    if isinstance(value, bool) or value is None:
-        return "–" if value is None else str(value)
-    if isinstance(value, int) or (hasattr(value, "dtype") and getattr(value.dtype, "kind", "") in "iu"):
-        return f"{int(value):,}" if abs(int(value)) >= 10_000 else str(int(value))
-    if isinstance(value, float) or (hasattr(value, "dtype") and getattr(value.dtype, "kind", "") == "f"):
-        v = float(value)
-        if math.isnan(v):
-            return "–"
-        if math.isinf(v):
-            return "∞" if v > 0 else "−∞"
-        size = abs(v)
-        if v == 0:
-            return "0"
-        if size < 0.001:
-            return f"{v:.1e}"
-        if size < 10:
-            return f"{v:.3f}"
-        if size < 100:
-            return f"{v:.2f}"
-        if size < 1000:
-            return f"{v:.1f}"
-        return f"{v:,.0f}"
-    return str(value)
+    return format_value(value)
 
 
 def _positional(index: pd.Index) -> bool:
-    """True for an unnamed index that is just 0..n-1 (it carries no information)."""
+    """True for an unnamed integer index: 0..n-1, or what is left of it after filtering or sorting rows.
+
+    Such row numbers carry no information for a reader (shown, they read as a column headed "index").
+
+    >>> _positional(pd.RangeIndex(3)), _positional(pd.Index([4, 0, 7])), _positional(pd.Index(["a", "b"]))
+    (True, True, False)
+    """
     if index.nlevels > 1 or index.name is not None:
         return False
-    if isinstance(index, pd.RangeIndex):
-        return True
-    return pd.api.types.is_integer_dtype(index) and list(index) == list(range(len(index)))
+    return isinstance(index, pd.RangeIndex) or pd.api.types.is_integer_dtype(index)
 
 
 def _as_frame(data) -> pd.DataFrame:
+    """A Series as a one-column frame headed by its name, or "value" when its name is none or a row number."""
     if isinstance(data, pd.Series):
-        return data.to_frame(name=data.name if data.name is not None else "value")
+        return data.to_frame(name=data.name if isinstance(data.name, str) and data.name else "value")
     return data
 
 
@@ -90,14 +76,36 @@ class Table:
     show_index: bool
     caption: str = ""
 
+    def _columns(self) -> list[tuple[str, pd.Series]]:
+        """``(header, values)`` of every column shown: a shown index first (an unnamed level has no header)."""
+        columns = []
+        if self.show_index:
+            for level, name in enumerate(self.frame.index.names):
+                values = pd.Series(self.frame.index.get_level_values(level))
+                columns.append(("" if name is None else _column_name(name), values))
+        for position, name in enumerate(self.frame.columns):
+            columns.append((_column_name(name), self.frame.iloc[:, position].reset_index(drop=True)))
+        return columns
+
+    @property
+    def index_columns(self) -> int:
+        """How many leading columns of :meth:`cells` are the index (row headers)."""
+        return self.frame.index.nlevels if self.show_index else 0
+
     def cells(self) -> pd.DataFrame:
         """Return the table's cells as formatted strings (the index as leading columns when shown)."""
-        frame = self.frame.reset_index() if self.show_index else self.frame
-        out = frame.copy()
-        for column in out.columns:
-            out[column] = [format_number_cell(v) for v in frame[column]]
-        out.columns = [_column_name(c) for c in out.columns]
+        columns = self._columns()
+        out = pd.DataFrame({i: [format_number_cell(v) for v in values] for i, (_, values) in enumerate(columns)},
+                           index=range(len(self.frame)))
+        out.columns = [name for name, _ in columns]
         return out
+
+    def label(self) -> str:
+        """Return what names the table for assistive technology: its caption, else its first column headers."""
+        if self.caption:
+            return self.caption
+        names = [name for name, _ in self._columns() if name]
+        return "Table of " + ", ".join(names[:4]) + (", …" if len(names) > 4 else "")
 
     @property
     def wide(self) -> bool:
@@ -106,17 +114,28 @@ class Table:
 
     def _repr_html_(self) -> str:
         cells = self.cells()
-        source = self.frame.reset_index() if self.show_index else self.frame
-        numeric = [pd.api.types.is_numeric_dtype(source[c]) and not pd.api.types.is_bool_dtype(source[c])
-                   for c in source.columns]
-        align = ['style="text-align:right"' if n else 'style="text-align:left"' for n in numeric]
-        head = "".join(f'<th scope="col" {a}>{html.escape(c)}</th>' for c, a in zip(cells.columns, align, strict=True))
-        rows = "".join("<tr>" + "".join(f"<td {a}>{html.escape(v)}</td>" for v, a in zip(row, align, strict=True))
-                       + "</tr>" for row in cells.itertuples(index=False))
+        align = ['style="text-align:right"' if pd.api.types.is_numeric_dtype(v) and not pd.api.types.is_bool_dtype(v)
+                 else 'style="text-align:left"' for _, v in self._columns()]
+        rows_head = self.index_columns
+
+        def header(i: int, name: str) -> str:
+            if not name and i < rows_head:  # the corner above unnamed row labels: no header to announce
+                return f"<td {align[i]}></td>"
+            return f'<th scope="col" {align[i]}>{html.escape(name)}</th>'
+
+        def cell(i: int, text: str) -> str:
+            if i < rows_head:  # the index: row headers
+                return f'<th scope="row" {align[i]}>{html.escape(text)}</th>'
+            return f"<td {align[i]}>{html.escape(text)}</td>"
+
+        head = "".join(header(i, c) for i, c in enumerate(cells.columns))
+        rows = "".join("<tr>" + "".join(cell(i, v) for i, v in enumerate(row)) + "</tr>"
+                       for row in cells.itertuples(index=False))
         caption = f"<caption>{html.escape(self.caption)}</caption>" if self.caption else ""
         cue = f'<p class="table-scroll-cue">{html.escape(SCROLL_CUE)}</p>' if self.wide else ""
         return (f'<div class="book-table">{cue}<div class="table-scroll" role="region" tabindex="0" '
-                f'aria-label="table" style="{SCROLL_STYLE}"><table class="dataframe book-table-body">{caption}'
+                f'aria-label="{html.escape(self.label())}" style="{SCROLL_STYLE}">'
+                f'<table class="dataframe book-table-body">{caption}'
                 f"<thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table></div></div>")
 
     def _repr_markdown_(self) -> str:
