@@ -67,10 +67,10 @@ MOUSE_TABLES = ("mouse_blot", "pla_cells", "arsenite_motor", "disease_course")
 
 BAD_NUMBERS = ("", "NaN", "nan", "inf", "-inf", "12 mg", "1,5", "1.234,5", "\u22123", "#REF!", "#DIV/0!", "#N/A",
                "abc", "1e309", "0x10", "\u0663", "1_000", "12.5.3", "--4", "one", "TRUE", "1e", ".",
-               "\ufeff12", "12\u00a0", "1 000")
+               "\ufeff12", "1 000", "1\u00a0000")
 BAD_INTEGERS = ("1.7976931348623157e308", "2.5", "9007199254740993", "-1e300", "99999999999999999999999", "1e20")
 BAD_TEXT = ("", "#REF!", "#DIV/0!", "#VALUE!", "#N/A", "a\x00b", "x\x1by")
-HARMLESS_PADDING = (" ", "  ", "\t")
+HARMLESS_PADDING = (" ", "  ", "\t", "\u00a0")
 
 
 @dataclass
@@ -241,8 +241,9 @@ def make_case(rng: random.Random, family: str, form: str) -> Case:
             case.kind, case.expect = "spaces around a value", "accept"
         elif choice < 0.35 and kind in ("int", "float"):
             for r2 in rng.sample(range(1, len(rows)), min(20, len(rows) - 1)):
-                rows[r2][c] = "".join(rng.choice("abcdefghij") for _ in range(8)) * 4096  # 32,768 letters
-            case.kind, case.expect, case.where = "20 cells of 32,768 letters", "refuse", (name, None, column)
+                # a digit, letters, a sign: the shape that made the unit hint's regular expression quadratic
+                rows[r2][c] = "1" + "".join(rng.choice("abcdefghij") for _ in range(5)) * 6553 + "!"
+            case.kind, case.expect, case.where = "20 cells of 32,767 characters", "refuse", (name, None, column)
         else:
             if kind == "int":
                 bad = rng.choice(BAD_NUMBERS + BAD_INTEGERS * 2)
@@ -293,12 +294,12 @@ def make_case(rng: random.Random, family: str, form: str) -> Case:
                     old = float(rows[same[-1]][a])
                     rows[same[-1]][a] = str(int(old) + 1) if col.kind == "int" else repr(old + 0.5)
                     case.kind, case.expect = f"{attr} of a {unit} changed on one row", "refuse"
-                    case.where = (name, same[-1] + 1, attr)
+                    case.where = (name, None, attr)  # this row, or the unit's other one when they tie
             else:
                 others = [v for v in (col.allowed or ()) if v != rows[same[-1]][a]] or [rows[same[-1]][a] + "_x"]
                 rows[same[-1]][a] = rng.choice(others)
                 case.kind, case.expect = f"{attr} of a {unit} changed on one row", "refuse"
-                case.where = (name, same[-1] + 1, attr)
+                case.where = (name, None, attr)  # this row, or the unit's other one when they tie
         else:
             del rows[r]
             case.kind = "row deleted"

@@ -141,8 +141,15 @@ def _formulas(stamp: tuple[str, int, int], sheet: str) -> dict[tuple[int, int], 
 
 
 def read_workbook(path: str | Path) -> dict[str, SheetData]:
-    """Return the cells of every sheet of workbook *path* (the file is opened read-only)."""
-    return _read_book(_stamp(Path(path)))
+    """Return the cells of every sheet of workbook *path* (the file is opened read-only).
+
+    Raises :class:`helpers.data.sources.UnreadableWorkbook` (one sentence) when
+    it cannot be read.
+    """
+    from helpers.data.sources import workbook_errors
+
+    with workbook_errors(path):
+        return _read_book(_stamp(Path(path)))
 
 
 def workbook_notes(path: str | Path) -> list[CellCorrection]:
