@@ -612,13 +612,45 @@ def test_unreadable_tables_and_folders_are_named_as_a_non_root_user(tmp_path):
         write_workbook({"human_blot": tables["human_blot"]}, book)
         book.chmod(0o000)
 
+        from helpers.data.validate import main, validate_report
+
+        validate_report(Path(__file__).resolve().parents[2] / "data")  # import every lazy module while root
+        write_workbook({"human_blot": tables["human_blot"]}, root / "warm.xlsx")
+        validate_report(root / "warm.xlsx")
+
         def run(source: Path) -> subprocess.CompletedProcess:
-            def drop():  # the child becomes 'nobody' before it runs the validator
-                os.setgid(nobody.pw_gid)
-                os.setuid(nobody.pw_uid)
-            return subprocess.run([sys.executable, "-m", "helpers", "validate", str(source)], capture_output=True,
-                                  text=True, timeout=120, preexec_fn=drop, cwd=root,
-                                  env={**os.environ, "HOME": str(root)})
+            """Validate *source* in a forked child that has become 'nobody' (the interpreter under /root stays
+            loaded, so the test does not depend on where Python is installed)."""
+            read, write = os.pipe()
+            pid = os.fork()
+            if pid == 0:  # the child: drop root for good, validate, send back exit code and messages
+                code = 3
+                try:
+                    os.close(read)
+                    os.setgroups([])
+                    os.setgid(nobody.pw_gid)
+                    os.setuid(nobody.pw_uid)
+                    err = io.StringIO()
+                    sys.stdout, sys.stderr = io.StringIO(), err
+                    try:
+                        code = main([str(source)])
+                    except BaseException:  # noqa: BLE001 - a traceback is what the test looks for
+                        import traceback
+
+                        err.write("Traceback\n" + traceback.format_exc())
+                        code = 4
+                    os.write(write, (f"{os.geteuid()}\n" + err.getvalue()).encode())
+                finally:
+                    os._exit(code)
+            os.close(write)
+            chunks = []
+            while chunk := os.read(read, 1 << 16):
+                chunks.append(chunk)
+            os.close(read)
+            _, status = os.waitpid(pid, 0)
+            uid, _, stderr = b"".join(chunks).decode().partition("\n")
+            assert uid == str(nobody.pw_uid), "the child did not drop root"
+            return subprocess.CompletedProcess([], os.waitstatus_to_exitcode(status), "", stderr)
 
         out = run(folder)
         assert out.returncode == 1 and "Traceback" not in out.stderr, out.stderr
