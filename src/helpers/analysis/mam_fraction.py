@@ -34,6 +34,7 @@ import pandas as pd
 import statsmodels.formula.api as smf
 
 from helpers.analysis import design
+from helpers.data.vocabulary import FRACTIONS
 from helpers.stats.mixed import fit_random_intercept
 from helpers.stats.simultaneous import adjust_family, holm
 
@@ -57,13 +58,15 @@ def add_log_signal(table: pd.DataFrame) -> pd.DataFrame:
     return table.assign(log_signal=np.log(table["signal"]) - np.log(table["total_protein"]))
 
 
-def fraction_shares(table: pd.DataFrame) -> pd.DataFrame:
+def fraction_shares(table: pd.DataFrame, fractions: tuple[str, ...] = FRACTIONS) -> pd.DataFrame:
     """Return each fraction's share of a sample's summed normalized signal, per protein.
 
     Parameters
     ----------
     table : DataFrame
         The ``mam_fraction`` table.
+    fractions : tuple of str
+        The fractions every table must hold (default: all five).
 
     Returns
     -------
@@ -71,14 +74,21 @@ def fraction_shares(table: pd.DataFrame) -> pd.DataFrame:
         One row per sample x protein x fraction with ``share`` (0-1; the five
         shares of a sample and protein sum to 1).
 
+    Raises
+    ------
+    DesignError
+        If one of *fractions* has no lane
+        at all (the chapter's table of shares and their comparison need all five).
+
     Examples
     --------
     >>> t = pd.DataFrame({"sample_id": ["a", "a"], "genotype": "WT", "stress": "vehicle",
     ...                   "protein": "TBK1", "fraction": ["MAM", "cytosol"],
     ...                   "signal": [3.0, 1.0], "total_protein": [1.0, 1.0]})
-    >>> fraction_shares(t)["share"].round(6).tolist()
+    >>> fraction_shares(t, fractions=("MAM", "cytosol"))["share"].round(6).tolist()
     [0.75, 0.25]
     """
+    design.check_fraction_set(table, fractions)
     data = add_log_signal(table)
     data = data.assign(normalized=np.exp(data["log_signal"]))
     total = data.groupby([UNIT, "protein"], observed=True)["normalized"].transform("sum")
