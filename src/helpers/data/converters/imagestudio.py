@@ -8,8 +8,9 @@ is ``Total - background x Area``; the identity is checked on every row, so a
 column mix-up (a doubled Signal) is caught. Image Studio shows these numbers
 rounded (to three significant digits: Signal 367000, Total 567000, Bkgnd. 36.6,
 Area 5460), so the check allows exactly that rounding and no more: each number
-stands for the interval of half a unit of its last shown digit either side
-(trailing zeros of a whole number are not counted as shown digits), the
+stands for the interval of half a unit of its last significant digit either
+side (the column's precision, its most significant digits shown, says how many
+trailing zeros of a whole number are significant: 3 for Image Studio), the
 right-hand side is computed in interval arithmetic, and a row is refused only
 when no values within those intervals satisfy the identity. A table without ``Lane`` needs the
 lane of each shape from a shapes sheet (``file, shape, lane, band``).
@@ -95,7 +96,10 @@ def _check_signal(frame, signal, name, tolerance, header_row, decimal, notes) ->
     total, p1 = numbers(frame, "Total", name, "the shape's total intensity", notes, decimal)
     bkgnd, p2 = numbers(frame, background, name, "the background per pixel", notes, decimal)
     area, p3 = numbers(frame, "Area", name, "the shape's area in pixels", notes, decimal)
-    half = {c: frame[c].map(lambda t: half_unit(t, decimal)) for c in ("Signal", "Total", background, "Area")}
+    half = {}
+    for c in ("Signal", "Total", background, "Area"):
+        shown = int(frame[c].map(lambda t: significant_digits(t, decimal)).max())  # the export's precision
+        half[c] = frame[c].map(lambda t, shown=shown: half_unit(t, decimal, shown))
     expected = total - bkgnd * area
     low, high = product_interval(bkgnd, half[background], area, half["Area"])
     lowest = total - half["Total"] - high - tolerance * total.abs()
@@ -108,15 +112,8 @@ def _check_signal(frame, signal, name, tolerance, header_row, decimal, notes) ->
                            for i in frame.index[off]]
 
 
-def half_unit(text: str, decimal: str = ".") -> float:
-    """Return half a unit of the last digit shown in *text*: the rounding a displayed number may carry.
-
-    Trailing zeros of a whole number are not counted as shown digits (Image
-    Studio's 367000 is 367 thousand rounded to three significant digits).
-
-    >>> half_unit("36.6"), half_unit("367000"), half_unit("5461"), half_unit("3.67E+05"), half_unit("1,5", ",")
-    (0.05, 500.0, 0.5, 500.0, 0.05)
-    """
+def _digits(text: str, decimal: str = ".") -> tuple[str, int, bool] | None:
+    """Return (digits without sign or point, power of ten of the last digit, whether a point was shown)."""
     text = str(text).strip().replace("\u00a0", "").replace(" ", "")
     if decimal == ",":
         text = text.replace(".", "").replace(",", ".")
@@ -126,14 +123,52 @@ def half_unit(text: str, decimal: str = ".") -> float:
     try:
         shift = int(exponent) if exponent else 0
     except ValueError:
+        return None
+    body = mantissa.lstrip("+-")
+    whole, point, fraction = body.partition(".")
+    digits = whole + fraction
+    if not digits.isdigit():
+        return None
+    return digits, shift - len(fraction), bool(point)
+
+
+def significant_digits(text: str, decimal: str = ".") -> int:
+    """Return the significant digits a number shows (trailing zeros of a whole number not counted).
+
+    >>> significant_digits("367000"), significant_digits("36.6"), significant_digits("5461"), significant_digits("0.0120")
+    (3, 3, 4, 3)
+    """
+    found = _digits(text, decimal)
+    if found is None:
+        return 0
+    digits, _, point = found
+    digits = digits.lstrip("0")
+    return len(digits if point else digits.rstrip("0"))
+
+
+def half_unit(text: str, decimal: str = ".", shown: int | None = None) -> float:
+    """Return half a unit of the last significant digit of *text*: the rounding a displayed number may carry.
+
+    A whole number's trailing zeros are significant only as far as the
+    export's precision, *shown* significant digits (Image Studio's 3), says:
+    ``367000`` rounded to three digits is 367 thousand ± 500, and ``100000`` is
+    100 thousand ± 500. Without *shown*, trailing zeros are not counted.
+
+    >>> half_unit("36.6"), half_unit("367000"), half_unit("100000", shown=3), half_unit("5461"), half_unit("1,5", ",")
+    (0.05, 500.0, 500.0, 0.5, 0.05)
+    """
+    found = _digits(text, decimal)
+    if found is None:
         return float("nan")
-    digits = mantissa.lstrip("+-")
-    if "." in digits:
-        last = -len(digits.split(".", 1)[1])
-    else:
-        stripped = digits.rstrip("0")
-        last = len(digits) - len(stripped) if stripped else 0
-    return 0.5 * 10.0 ** (last + shift)
+    digits, last, point = found
+    if not point:
+        zeros = len(digits) - len(digits.rstrip("0")) if digits.strip("0") else 0
+        last_significant = last + zeros
+        if shown is not None and digits.strip("0"):
+            leading = last + len(digits.lstrip("0")) - 1  # power of ten of the first significant digit
+            last_significant = min(last_significant, max(last, leading - shown + 1))
+        last = last_significant
+    return 0.5 * 10.0 ** last
 
 
 def product_interval(a: pd.Series, da: pd.Series, b: pd.Series, db: pd.Series) -> tuple[pd.Series, pd.Series]:
