@@ -37,11 +37,13 @@ draws (``FUZZ_EXAMPLES`` and ``FUZZ_RANDOM=1``). Run this file as a script
 from __future__ import annotations
 
 import csv
+import functools
 import hashlib
 import io
 import os
 import random
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -57,6 +59,8 @@ import pytest
 ROWS_KEPT = 40
 #: Seconds a case may take before it counts as a hang.
 CASE_SECONDS = 10.0
+#: Seconds after which a case is stopped (a hang).
+HANG_SECONDS = 30
 #: Cases run by ``make test``.
 QUICK_EXAMPLES = 120
 
@@ -335,7 +339,7 @@ def make_case(rng: random.Random, family: str, form: str) -> Case:
             text = io.StringIO()
             csv.writer(text, delimiter=";", lineterminator="\n").writerows(rows)
             case.raw_table = name
-            case.raw_action = lambda raw, t=text.getvalue(): t.encode()
+            case.raw_action = functools.partial(_replace_all, text.getvalue().encode())
             case.kind, case.expect = "semicolon-separated", "refuse"
         else:
             for row in rows[1:]:
@@ -347,20 +351,20 @@ def make_case(rng: random.Random, family: str, form: str) -> Case:
         choice = rng.random()
         if form == "csv" and choice < 0.3:
             r = _data_row(rng, rows)
-            case.raw_action = lambda raw, r=r, k=rng.random(): _insert_in_line(raw, r, k, b"\x00")
+            case.raw_action = functools.partial(_insert_in_line, row=r, where=rng.random(), what=b"\x00")
             case.kind, case.expect, case.where = "NUL byte in a row", "refuse", (name, r + 1, None)
         elif form == "csv" and choice < 0.5:
             r = _data_row(rng, rows)
-            case.raw_action = lambda raw, r=r, k=rng.random(): _insert_in_line(raw, r, k, b"\xff")
+            case.raw_action = functools.partial(_insert_in_line, row=r, where=rng.random(), what=b"\xff")
             case.kind, case.expect, case.where = "byte that is not UTF-8 in a row", "refuse", (name, r + 1, None)
         elif choice < 0.7:
-            case.raw_action = lambda raw, k=rng.random(): raw[: int(len(raw) * k)]
+            case.raw_action = functools.partial(_cut, where=rng.random())
             case.kind = "file cut short"
         elif form == "xlsx" and choice < 0.8:
             case.raw_action = lambda raw: b"donor_id,group\nD1,sALS\n"
             case.kind, case.expect = "workbook that is not a zip file", "refuse"
         else:
-            case.raw_action = lambda raw, seed=rng.random(): _flip(raw, seed)
+            case.raw_action = functools.partial(_flip, seed=rng.random())
             case.kind = "bytes flipped"
     elif family == "files":
         choice = rng.random()
@@ -406,6 +410,14 @@ def make_case(rng: random.Random, family: str, form: str) -> Case:
         case.kind, case.expect = f"mouse reused in {a} and {b} with another {attr}", "refuse"
         case.where = (b if TABLES.index(b) > TABLES.index(a) else a, None, attr)
     return case
+
+
+def _replace_all(text: bytes, raw: bytes) -> bytes:
+    return text
+
+
+def _cut(raw: bytes, where: float) -> bytes:
+    return raw[: int(len(raw) * where)]
 
 
 def _insert_in_line(raw: bytes, row: int, where: float, what: bytes) -> bytes:
@@ -463,6 +475,10 @@ def _odd_parquet(path: Path, column: str, kind: str) -> None:
 # --------------------------------------------------------------------------- the property
 
 
+class _Hang(BaseException):
+    """Raised by the alarm when a case runs past :data:`HANG_SECONDS` (not an Exception: never swallowed)."""
+
+
 def _digests(source: Path) -> dict[str, str]:
     out = {}
     paths = [source] if source.is_file() else (sorted(source.rglob("*")) if source.is_dir() else [])
@@ -477,7 +493,7 @@ def _checked_values(case: Case, source: Path) -> list[str]:
     from helpers.data.validate import load_table
 
     faults = []
-    for name, rows in case.tables.items():
+    for name in case.tables:
         path = source / f"{name}.csv"
         table = load_table(name, source)
         with open(path, newline="", encoding="utf-8-sig") as handle:
@@ -520,12 +536,22 @@ def run_case(case: Case, folder: Path) -> list[str]:
     before = _digests(source)
     start = time.perf_counter()
     faults = []
+    def stop(signum, frame):
+        raise _Hang(f"hang: stopped after {HANG_SECONDS} s")
+
+    previous = signal.signal(signal.SIGALRM, stop)
+    signal.alarm(HANG_SECONDS)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error")
             report = validate_report(source)
+    except _Hang as err:
+        return [str(err)]
     except Exception as err:  # noqa: BLE001 - the fault being looked for
         return [f"traceback {type(err).__name__}: {str(err)[:300]}"]
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
     seconds = time.perf_counter() - start
     if seconds > CASE_SECONDS:
         faults.append(f"slow: {seconds:.1f} s")

@@ -44,6 +44,7 @@ import pandas as pd
 import statsmodels.api as sm
 
 from helpers.analysis.blots import add_log_ratio
+from helpers.analysis.design import DesignError
 from helpers.data.aggregate import is_section_table, mice_from_sections
 from helpers.stats.intervals import Effect
 from helpers.stats.robust import cr2_test
@@ -210,7 +211,10 @@ def contrast_vector(names: list[str], genotype: str, stage: str, tissues: list[s
         for g, w in ((genotype, 1.0), (REFERENCE, -1.0)):
             name = f"cell[{g}|{stage}|{tissue}]"
             if name not in names:
-                raise ValueError(f"no mice of {g} at {stage} in {tissue}")
+                raise DesignError(f"mouse_blot and pla_cells: the {genotype}-vs-{REFERENCE} difference at {stage}, "
+                                  f"averaged over the tissues ({', '.join(tissues)}), needs {g} mice at {stage} "
+                                  f"in {tissue} measured in both tables, but there are none; add them, or leave "
+                                  f"{tissue} out of both tables.")
             weights[names.index(name)] += w / len(tissues)
     return weights
 

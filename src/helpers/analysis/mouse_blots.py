@@ -243,7 +243,12 @@ def fit_interaction_contrasts(lanes: pd.DataFrame, tissue: str, alpha: float = 0
                      **estimate_linear(fit.params, fit.cov_params(), vector, alpha, fit.df_resid),
                      "n_mice": int(data.loc[data["stage"] == stage, "mouse_id"].nunique())})
     if not rows:
-        raise ValueError(f"no stage of {tissue!r} holds all four genotypes")
+        missing = "; ".join(f"{stage}: no {', '.join(g for g in weights if (g, stage) not in present)} mice"
+                            for stage in _present_stages(data))
+        raise design.DesignError(
+            f"mouse_blot, tissue {tissue}: whether losing Sig1R deepens the SOD1 effect is read at a stage that "
+            f"has WT, Sigmar1_KO, SOD1_G85R and SOD1_G85R_Sigmar1_KO mice, but no stage has all four "
+            f"({missing}); add the lanes of the missing genotypes at one stage at least.")
     return _adjust(pd.DataFrame(rows), alpha, fit.df_resid)[INTERACTION_COLUMNS]
 
 
@@ -270,7 +275,11 @@ def with_ratios(table: pd.DataFrame, truth=None) -> pd.DataFrame:
 def per_mouse_ratios(lanes: pd.DataFrame, tissue: str, stage: str) -> pd.DataFrame:
     """Return the lanes of one tissue and stage, with display labels, for a one-point-per-mouse plot."""
     data = _tissue_lanes(lanes, tissue)
+    present = sorted(set(data["stage"]))
     data = data[data["stage"] == stage]
     if data.empty:
-        raise ValueError(f"no lanes for stage {stage!r} in {tissue!r}")
+        raise design.DesignError(
+            f"mouse_blot, tissue {tissue}: the mice of stage {stage} are shown one point per mouse, but the table "
+            f"has no {stage} lanes in {tissue} (stages present: {', '.join(present) or 'none'}); add them, or "
+            "choose a stage that is present (the chapter's parameter stage).")
     return data.assign(genotype_label=data["genotype"].map(GENOTYPE_LABELS).fillna(data["genotype"]))

@@ -50,6 +50,16 @@ def text_array(series: pd.Series) -> pa.Array:
     return pa.array(series.astype(str).to_numpy(dtype=object), type=pa.string())
 
 
+def _has_byte(text: pa.Array, test) -> bool:
+    """True if any byte of the text column's data buffer passes *test* (a vectorised look, no string built)."""
+    from helpers.data.readers import _offsets
+
+    offsets, data = _offsets(text)
+    if len(offsets) == 0 or len(data) == 0:
+        return False
+    return bool(test(data[offsets[0]:offsets[-1]]).any())
+
+
 def bounded(positions: np.ndarray, make) -> list[Problem]:
     """Return ``make(i)`` for the first shown *positions*; the last one counts the rest."""
     shown = [make(int(i)) for i in positions[:MAX_SHOWN]]
@@ -137,15 +147,19 @@ def check_column(text: pa.Array, col, rows: np.ndarray, name: str) -> tuple[obje
             bad = pc.equal(pc.utf8_length(text), 0).to_numpy(zero_copy_only=False)
             problems += bounded(np.flatnonzero(bad), lambda i: Problem(
                 name, int(rows[i]), col.name, value(i), col.expectation()))
-            errors = pc.is_in(text, value_set=pa.array(list(_EXCEL_ERRORS))).to_numpy(zero_copy_only=False)
+            errors = np.zeros(n, dtype=bool)
+            if _has_byte(text, lambda b: b == ord("#")):  # a look at the bytes first: a clean column has none
+                errors = pc.is_in(text, value_set=pa.array(list(_EXCEL_ERRORS))).to_numpy(zero_copy_only=False)
             problems += bounded(np.flatnonzero(errors), lambda i: Problem(
                 name, int(rows[i]), col.name, value(i),
                 f"{col.expectation()}, not an Excel error value (fix the formula or enter the identifier)"))
             bad |= errors
-        control = pc.match_substring_regex(text, _CONTROL).to_numpy(zero_copy_only=False) & ~bad
-        problems += bounded(np.flatnonzero(control), lambda i: Problem(
-            name, int(rows[i]), col.name, value(i),
-            f"{col.expectation()} without control characters (a NUL, line break or escape inside the value)"))
+            if _has_byte(text, lambda b: ((b < 32) & (b != 9)) | (b == 127)):  # a level never matches one
+                control = pc.match_substring_regex(text, _CONTROL).to_numpy(zero_copy_only=False) & ~bad
+                problems += bounded(np.flatnonzero(control), lambda i: Problem(
+                    name, int(rows[i]), col.name, value(i),
+                    f"{col.expectation()} without control characters (a NUL, line break or escape inside "
+                    "the value)"))
         return text, unreadable, problems
     numbers = parse_numbers(text)
     finite = np.isfinite(numbers)

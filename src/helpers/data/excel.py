@@ -30,7 +30,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from helpers.data.problems import shown
+from helpers.data.problems import shown as shown_value
 from helpers.data.tables import TableSpec, get_spec, get_specs
 
 #: Excel's error values, as openpyxl returns them.
@@ -53,7 +53,7 @@ class CellProblem:
     cell: str | None = None
 
     def __str__(self) -> str:
-        got = "" if self.value is None else f"found {shown(self.value)}; "
+        got = "" if self.value is None else f"found {shown_value(self.value)}; "
         if self.cell:
             where = f"{self.file}, cell {self.cell}" + (f" (column '{self.column}')" if self.column else "")
         else:
@@ -74,7 +74,7 @@ class CellCorrection:
     cell: str | None = None
 
     def __str__(self) -> str:
-        got = "" if self.value is None else f"{shown(self.value)}: "
+        got = "" if self.value is None else f"{shown_value(self.value)}: "
         where = f"{self.file}, cell {self.cell}" if self.cell else self.file
         if self.column:
             where += f" (column '{self.column}')"

@@ -38,7 +38,13 @@ import pandas as pd
 
 from helpers.data.problems import Correction, Problem
 from helpers.data.readers import MAX_SHOWN
-from helpers.data.sources import is_workbook, misplaced_tables, source_problem, table_label, tables_present
+from helpers.data.sources import (
+    is_workbook,
+    misplaced_tables,
+    source_problem,
+    table_label,
+    tables_present,
+)
 from helpers.data.tables import TableSpec, get_spec, get_specs
 
 #: Columns that identify a unit shared between tables, and the attribute that
