@@ -243,7 +243,12 @@ def make_case(rng: random.Random, family: str, form: str) -> Case:
         elif choice < 0.25:
             rows[r][c] = rng.choice(HARMLESS_PADDING) + rows[r][c] + rng.choice(HARMLESS_PADDING)
             case.kind, case.expect = "spaces around a value", "accept"
-        elif choice < 0.35 and kind in ("int", "float"):
+        elif choice < 0.35 and any(_kind(name, h) == "int" for h in header):
+            c = rng.choice([j for j, h in enumerate(header) if _kind(name, h) == "int"])
+            rows[r][c] = rng.choice(BAD_INTEGERS)
+            case.kind, case.expect = "integer out of range", "refuse"
+            case.where = (name, r + 1, header[c])
+        elif choice < 0.45 and kind in ("int", "float"):
             for r2 in rng.sample(range(1, len(rows)), min(20, len(rows) - 1)):
                 # a digit, letters, a sign: the shape that made the unit hint's regular expression quadratic
                 rows[r2][c] = "1" + "".join(rng.choice("abcdefghij") for _ in range(5)) * 6553 + "!"
@@ -385,6 +390,8 @@ def make_case(rng: random.Random, family: str, form: str) -> Case:
         else:
             what = rng.choice(("folder", "symlink loop", "wrong case", "empty file", "dangling symlink"))
             case.kind, case.expect = f"{what} in place of a table", "refuse"
+            healthy = "arsenite_cells" if name != "arsenite_cells" else "human_blot"
+            case.tables[healthy] = tables[healthy]  # the source is valid otherwise: the table must not just vanish
             case.where = (name, None, None)
             case.file_action = lambda source, n=name, w=what, f=form: _replace_file(source, n, f, w)
     elif family == "cross":
@@ -449,7 +456,7 @@ def _replace_file(source: Path, name: str, form: str, what: str) -> None:
         path.unlink()
         path.symlink_to("nowhere." + form)
     elif what == "wrong case":
-        path.rename(source / f"{''.join(w.capitalize() for w in name.split('_'))}.{form.upper()}")
+        path.rename(source / f"{'_'.join(w.capitalize() for w in name.split('_'))}.{form.upper()}")
     elif what == "empty file":
         path.write_bytes(b"")
 
@@ -530,8 +537,10 @@ def _names_place(problem, source: Path, case: Case) -> bool:
 
 def run_case(case: Case, folder: Path) -> list[str]:
     """Validate the case's source; return the faults found (empty: the property holds)."""
+    from helpers.data.tables import get_specs
     from helpers.data.validate import validate_report
 
+    get_specs()  # the table modules' imports (statsmodels, ...) are not the validator's time
     source = write_case(case, folder)
     before = _digests(source)
     start = time.perf_counter()

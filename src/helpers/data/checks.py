@@ -169,8 +169,8 @@ def check_column(text: pa.Array, col, rows: np.ndarray, name: str) -> tuple[obje
         unreadable &= ~huge
         problems += bounded(np.flatnonzero(huge), lambda i: Problem(
             name, int(rows[i]), col.name, value(i),
-            f"{col.expectation()} of at most {MAX_EXACT_INTEGER:,} in size (a larger one cannot be stored "
-            "exactly: a mangled number?)"))
+            f"{col.expectation()} (this one is beyond ±{MAX_EXACT_INTEGER:,}, the largest whole number "
+            "a number column holds exactly: a mangled number?)"))
     else:
         unreadable = np.isnan(numbers)
         huge = np.zeros(n, dtype=bool)
