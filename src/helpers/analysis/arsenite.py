@@ -230,7 +230,8 @@ def group_means_by_week(table: pd.DataFrame, measure: str) -> pd.DataFrame:
 def _genotype_order(table: pd.DataFrame, reference: str) -> list[str]:
     genotypes = sorted(table["genotype"].unique())
     if reference not in genotypes:
-        raise ValueError(f"reference genotype {reference!r} not in the table; genotypes: {genotypes}")
+        raise design.DesignError(f"arsenite_cells: the reference genotype {reference!r} has no cultures (genotypes: "
+                                 f"{genotypes}); add its dose series.")
     return [reference] + [g for g in genotypes if g != reference]
 
 

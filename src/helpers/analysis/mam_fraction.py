@@ -113,9 +113,11 @@ def mam_enrichment(table: pd.DataFrame, numerator: str = "MAM", denominator: str
                             values="gel_id", aggfunc="first", observed=True)
     for fraction in (numerator, denominator):
         if fraction not in wide.columns or wide[fraction].isna().any():
-            raise ValueError(f"every sample and protein needs a {fraction!r} lane")
+            raise design.DesignError(f"mam_fraction: the enrichment ({numerator} over {denominator}) needs a "
+                                     f"{fraction!r} lane for every sample and protein, and some have none; add them.")
     if (gels[numerator] != gels[denominator]).any():
-        raise ValueError(f"the {numerator} and {denominator} lanes of a sample must share a gel")
+        raise design.DesignError(f"mam_fraction: the {numerator} and {denominator} lanes of a sample must run on the "
+                                 "same gel (so that the gel's exposure cancels), and some do not; rerun them side by side.")
     out = pd.DataFrame({"log_enrichment": wide[numerator] - wide[denominator], "gel_id": gels[numerator]})
     return out.reset_index()
 
@@ -181,14 +183,16 @@ def fit_enrichment_model(
         raise ValueError(f"gel must be one of {list(GEL_MODELS)}, got {gel!r}")
     data = enrichment[enrichment["protein"] == protein].copy()
     if data.empty:
-        raise ValueError(f"no samples for protein {protein!r}")
+        raise design.DesignError(f"mam_fraction: no samples for protein {protein!r}; add its lanes, or choose a "
+                                 "protein that is present.")
     design.check_mam_groups(data, protein, genotypes, stresses)
     control, stress = stresses
     cells = [f"{g}|{s}" for g in genotypes for s in stresses]
     data["group"] = pd.Categorical(data["genotype"] + "|" + data["stress"], categories=cells)
     missing = [c for c in cells if not (data["group"] == c).any()]
     if missing:
-        raise ValueError(f"no samples of {protein} in group(s) {missing}")
+        raise design.DesignError(f"mam_fraction, protein {protein}: no samples in group(s) {', '.join(missing)}; "
+                                 "add them.")
     if gel == "random":
         gel_adjusted = data["gel_id"].nunique() > 1
         X = pd.get_dummies(data["group"]).reindex(columns=cells).to_numpy(float)

@@ -154,7 +154,8 @@ def genotype_stage_contrasts(fit, data: pd.DataFrame, unit: str, alpha: float, d
                          **estimate_linear(params, cov, vector, alpha, df),
                          "n_mice": int(data.loc[in_contrast, unit].nunique())})
     if not rows:
-        raise ValueError("no mutant genotype shares a stage with WT mice; nothing to compare")
+        raise design.DesignError("mouse_blot: no mutant genotype shares a stage with WT mice, so there is nothing "
+                                 "to compare; add WT mice of the mutants' stages.")
     return _adjust(pd.DataFrame(rows), alpha, df)
 
 
@@ -171,7 +172,8 @@ def _adjust(table: pd.DataFrame, alpha: float, df: float | None) -> pd.DataFrame
 def _tissue_lanes(lanes: pd.DataFrame, tissue: str) -> pd.DataFrame:
     data = lanes[lanes["tissue"] == tissue].copy()
     if data.empty:
-        raise ValueError(f"no lanes for tissue {tissue!r}; tissues present: {sorted(lanes['tissue'].unique())}")
+        raise design.DesignError(f"mouse_blot: no lanes for tissue {tissue!r} (tissues present: "
+                                 f"{sorted(lanes['tissue'].unique())}); add them, or choose a tissue that is present.")
     if "log_ratio" not in data:
         data = add_log_ratio(data)
     return data

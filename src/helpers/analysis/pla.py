@@ -87,10 +87,11 @@ def select_cells(cells: pd.DataFrame, tissue: str, pair: str, cell_type: str) ->
     """Return the cells of one tissue, tether pair and cell type; raise if there are none."""
     chosen = cells[(cells["tissue"] == tissue) & (cells["tether_pair"] == pair) & (cells["cell_type"] == cell_type)]
     if chosen.empty:
-        raise ValueError(
-            f"no cells for tissue {tissue!r}, pair {pair!r}, cell type {cell_type!r}; present: "
+        raise design.DesignError(
+            f"pla_cells: no cells for tissue {tissue!r}, pair {pair!r}, cell type {cell_type!r}; present: "
             f"tissues {sorted(cells['tissue'].unique())}, pairs {sorted(cells['tether_pair'].unique())}, "
-            f"cell types {sorted(cells['cell_type'].unique())}"
+            f"cell types {sorted(cells['cell_type'].unique())}; add them, or choose a tissue, pair and cell type "
+            "that are present (the chapter's parameters)."
         )
     return chosen
 
@@ -288,7 +289,8 @@ def superplot_data(cells: pd.DataFrame, tissue: str, pair: str, cell_type: str, 
     chosen = select_cells(cells, tissue, pair, cell_type)
     chosen = chosen[chosen["stage"] == stage]
     if chosen.empty:
-        raise ValueError(f"no cells at stage {stage!r}; stages present: {sorted(cells['stage'].unique())}")
+        raise design.DesignError(f"pla_cells: no cells at stage {stage!r} (stages present: "
+                                 f"{sorted(cells['stage'].unique())}); add them, or choose a stage that is present.")
     chosen = chosen.assign(genotype_label=_labels(chosen["genotype"]))
     means = summarise_mice(chosen)
     means = means.assign(genotype_label=_labels(means["genotype"]))
