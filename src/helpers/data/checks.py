@@ -17,7 +17,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from helpers.data.problems import Problem
+from helpers.data.problems import Problem, plain, shown
 from helpers.data.readers import MAX_SHOWN
 from helpers.data.tables import TableSpec
 
@@ -280,21 +280,24 @@ def check_constant_within(texts: dict[str, pa.Array], spec: TableSpec, rows: np.
             if col not in texts:
                 continue
             codes, values = encoded.of(col)
+            readable = ~unreadable.get(col, np.zeros(len(rows), dtype=bool))
             pair = unit_codes * len(values) + codes
-            distinct, first, counts = np.unique(pair, return_index=True, return_counts=True)
+            # the reference of a unit is the most frequent readable value, the earliest on a tie (a cell
+            # already reported as unreadable is never the reference that its unit's other rows are held to)
+            distinct, first, counts = np.unique(pair[readable], return_index=True, return_counts=True)
+            first = np.flatnonzero(readable)[first]
             owner = distinct // len(values)
-            # the most frequent value of each unit, the earliest on a tie
             order = np.lexsort((first, -counts, owner))
             keep = np.ones(len(order), dtype=bool)
             keep[1:] = owner[order][1:] != owner[order][:-1]
-            reference = np.empty(len(unit_values), dtype=np.int64)
+            reference = np.full(len(unit_values), -1, dtype=np.int64)
             reference[owner[order][keep]] = (distinct[order][keep] % len(values))
             expected = reference[unit_codes]
-            bad = (codes != expected) & ~unreadable.get(col, np.zeros(len(rows), dtype=bool))
+            bad = (codes != expected) & readable & (expected >= 0)
             problems += bounded(np.flatnonzero(bad), lambda i, unit=unit, col=col, expected=expected, values=values: Problem(
                 name, int(rows[i]), col, str(texts[col][i].as_py()),
-                f"the same {col} on every row of {unit} {texts[unit][i].as_py()} "
-                f"(its other rows have {values[int(expected[i])].as_py()!r})"))
+                f"the same {col} on every row of {unit} {plain(texts[unit][i].as_py())} "
+                f"(its other rows have {shown(values[int(expected[i])].as_py())})"))
     return problems
 
 

@@ -27,6 +27,16 @@ def shown(value) -> str:
     return f"{text[:MAX_VALUE_SHOWN]!r}"[:-1] + f"…' ({len(text):,} characters)"
 
 
+def plain(value) -> str:
+    """Return *value* as text inside a sentence: whole when short, cut like :func:`shown` when long.
+
+    >>> plain("D06"), plain("y" * 100)[-19:]
+    ('D06', "…' (100 characters)")
+    """
+    text = str(value)
+    return text if len(text) <= MAX_VALUE_SHOWN else shown(text)
+
+
 def _where(file: str, row: int | None, column: str | None) -> str:
     """Return "file, row N, column 'c'" with the parts that are known."""
     parts = [file] + ([f"row {row}"] if row is not None else []) + ([f"column '{column}'"] if column else [])

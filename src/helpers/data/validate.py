@@ -36,7 +36,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from helpers.data.problems import Correction, Problem
+from helpers.data.problems import Correction, Problem, plain, shown
 from helpers.data.readers import MAX_SHOWN
 from helpers.data.sources import (
     is_workbook,
@@ -478,8 +478,8 @@ def check_across_tables(frames: dict[str, pd.DataFrame], data_dir: Path) -> list
                     if a in first_values and _value(specs[table], a, first_values[a]) != _value(specs[table], a, v):
                         problems.append(Problem(
                             table_label(data_dir, table), int(idx), a, v,
-                            f"the {a} of {unit} {row[unit]} given in {_short(data_dir, first_table)} "
-                            f"row {first_row} ({first_values[a]!r})"))
+                            f"the {a} of {unit} {plain(row[unit])} given in {_short(data_dir, first_table)} "
+                            f"row {first_row} ({shown(first_values[a])})"))
                     elif a not in first_values:
                         first_values[a] = v
         for table, frame in holders.items():
