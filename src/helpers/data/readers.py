@@ -238,7 +238,7 @@ def _column_problem(column: pa.ChunkedArray, col_name: str, name: str):
             try:
                 (raw or b"").decode("utf-8")
             except UnicodeDecodeError as err:
-                return Problem(name, i + 2, col_name, repr(raw[max(0, err.start - 10):err.start + 10]),
+                return Problem(name, i + 2, col_name, raw[:60].decode("utf-8", errors="replace"),
                                "UTF-8 text (the cell holds bytes that are not UTF-8: write the column as text "
                                "in UTF-8)")
     return Problem(name, 1, col_name, str(column.type), "a column of numbers or text (this type cannot be read)")
