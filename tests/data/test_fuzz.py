@@ -137,7 +137,8 @@ def _as_number(text: str):
         value = float(text)
     except ValueError:
         return None
-    if text.strip() != text or text.lower() in ("nan", "inf", "-inf", "infinity") or "_" in text:
+    if text.strip() != text or text.lower() in ("nan", "inf", "-inf", "infinity") or "_" in text \
+            or not text.isascii():  # Python reads '\u0663' (Arabic-Indic three) as 3; a spreadsheet keeps it text
         return None
     if text.lstrip("-").isdigit() and abs(int(text)) < 2**53:
         return int(text)
