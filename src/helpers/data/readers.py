@@ -237,7 +237,7 @@ def _column_problem(column: pa.ChunkedArray, col_name: str, name: str):
         for i, raw in enumerate(values.to_pylist()):
             try:
                 (raw or b"").decode("utf-8")
-            except UnicodeDecodeError as err:
+            except UnicodeDecodeError:
                 return Problem(name, i + 2, col_name, raw[:60].decode("utf-8", errors="replace"),
                                "UTF-8 text (the cell holds bytes that are not UTF-8: write the column as text "
                                "in UTF-8)")

@@ -26,18 +26,16 @@ def is_workbook(source: str | Path) -> bool:
     return Path(source).suffix.lower() in WORKBOOK_SUFFIXES
 
 
-class UnreadableWorkbook(ValueError):
-    """A workbook that cannot be opened; the message says what was expected."""
-
-
 def workbook_sheets(path: str | Path) -> list[str]:
     """Return the sheet names of a workbook, hidden ones included, without loading cell data.
 
-    Raises :class:`UnreadableWorkbook` (one sentence) when the file cannot be
+    Raises :class:`helpers.data.excel.UnreadableWorkbook` (one sentence) when the file cannot be
     opened as a workbook: not readable to this user, not a zip archive, a
     damaged archive.
     """
     from openpyxl import load_workbook
+
+    from helpers.data.excel import workbook_errors
 
     with workbook_errors(path):
         book = load_workbook(Path(path), read_only=True)
@@ -45,41 +43,6 @@ def workbook_sheets(path: str | Path) -> list[str]:
             return list(book.sheetnames)
         finally:
             book.close()
-
-
-class workbook_errors:  # noqa: N801 - used as a context manager, like contextlib's
-    """Turn the errors of opening a damaged or forbidden workbook into :class:`UnreadableWorkbook`."""
-
-    def __init__(self, path: str | Path):
-        self.path = Path(path)
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, kind, error, trace) -> bool:
-        import zipfile
-
-        if error is None or isinstance(error, UnreadableWorkbook):
-            return False
-        if isinstance(error, PermissionError):
-            raise UnreadableWorkbook("a workbook the validator may read (permission denied: make it readable to "
-                                     "this user, e.g. chmod a+r)") from error
-        if isinstance(error, zipfile.BadZipFile) or not _is_zip(self.path):
-            raise UnreadableWorkbook("an .xlsx workbook (this file is not one: an .xlsx file is a zip archive; "
-                                     "save the workbook again from Excel as 'Excel Workbook (.xlsx)')") from error
-        if isinstance(error, Exception):
-            raise UnreadableWorkbook(f"an .xlsx workbook that opens (it is damaged: {type(error).__name__}: "
-                                     f"{str(error)[:120]}; save it again from Excel)") from error
-        return False
-
-
-def _is_zip(path: Path) -> bool:
-    import zipfile
-
-    try:
-        return zipfile.is_zipfile(path)
-    except OSError:
-        return False
 
 
 def table_file(source: str | Path, name: str) -> Path | None:
@@ -142,6 +105,8 @@ def tables_present(source: str | Path) -> list[str]:
     source = Path(source)
     names = list(TABLE_MODULES)  # the registry's names, without importing the table modules
     if is_workbook(source):
+        from helpers.data.excel import UnreadableWorkbook
+
         try:
             sheets = set(workbook_sheets(source)) if source.is_file() else set()
         except UnreadableWorkbook:
@@ -190,10 +155,10 @@ def source_problem(source: str | Path) -> str | None:
             return "an .xlsx workbook file" + (" (this is a folder)" if source.is_dir() else "")
         if source.stat().st_size == 0:
             return "an .xlsx workbook (the file is empty)"
+        from helpers.data.excel import UnreadableWorkbook, read_workbook
+
         try:
             workbook_sheets(source)
-            from helpers.data.excel import read_workbook
-
             read_workbook(source)
         except UnreadableWorkbook as err:
             return str(err)
