@@ -316,6 +316,20 @@ def check_fraction_set(table: pd.DataFrame, fractions: Sequence[str]) -> None:
                           "fractions.")
 
 
+def check_mam_table(table: pd.DataFrame, fractions: Sequence[str], proteins: Sequence[str],
+                    reference: tuple[str, str] = ("WT", "vehicle")) -> None:
+    """Refuse a MAM-fraction table without the fractions, proteins or reference group its page reports."""
+    check_fraction_set(table, fractions)
+    require_levels(table, "mam_fraction", "protein", proteins, "sample_id", "samples",
+                   "the arsenite effect on the MAM enrichment of each recruited protein")
+    genotype, stress = reference
+    require_levels(table, "mam_fraction", "genotype", (genotype,), "sample_id", "samples",
+                   f"the distribution over the fractions in {genotype} {stress} samples (the reference)")
+    require_levels(table[table["genotype"] == genotype], "mam_fraction", "stress", (stress,), "sample_id",
+                   "samples", f"the distribution over the fractions in {genotype} {stress} samples (the reference)",
+                   f"genotype {genotype}")
+
+
 def check_mam_groups(data: pd.DataFrame, protein: str, genotypes: Sequence[str], stresses: Sequence[str]) -> None:
     """Check the genotype x treatment design of one protein's enrichment before the OLS."""
     context = f"protein {protein}"

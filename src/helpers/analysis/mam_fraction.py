@@ -34,7 +34,7 @@ import pandas as pd
 import statsmodels.formula.api as smf
 
 from helpers.analysis import design
-from helpers.data.vocabulary import FRACTIONS
+from helpers.data.vocabulary import FRACTIONS, RECRUITED_PROTEINS
 from helpers.stats.mixed import fit_random_intercept
 from helpers.stats.simultaneous import adjust_family, holm
 
@@ -58,7 +58,8 @@ def add_log_signal(table: pd.DataFrame) -> pd.DataFrame:
     return table.assign(log_signal=np.log(table["signal"]) - np.log(table["total_protein"]))
 
 
-def fraction_shares(table: pd.DataFrame, fractions: tuple[str, ...] = FRACTIONS) -> pd.DataFrame:
+def fraction_shares(table: pd.DataFrame, fractions: tuple[str, ...] = FRACTIONS,
+                    proteins: tuple[str, ...] = RECRUITED_PROTEINS) -> pd.DataFrame:
     """Return each fraction's share of a sample's summed normalized signal, per protein.
 
     Parameters
@@ -67,6 +68,9 @@ def fraction_shares(table: pd.DataFrame, fractions: tuple[str, ...] = FRACTIONS)
         The ``mam_fraction`` table.
     fractions : tuple of str
         The fractions every table must hold (default: all five).
+    proteins : tuple of str
+        The proteins the table must hold (default: the four recruited ones, whose arsenite effects the
+        chapter reports); WT vehicle samples (the reference) are required too.
 
     Returns
     -------
@@ -77,18 +81,18 @@ def fraction_shares(table: pd.DataFrame, fractions: tuple[str, ...] = FRACTIONS)
     Raises
     ------
     DesignError
-        If one of *fractions* has no lane
-        at all (the chapter's table of shares and their comparison need all five).
+        If one of *fractions* or *proteins* has no lane at all, or there are no
+        WT vehicle samples (the chapter's table of shares and its comparisons need them).
 
     Examples
     --------
     >>> t = pd.DataFrame({"sample_id": ["a", "a"], "genotype": "WT", "stress": "vehicle",
     ...                   "protein": "TBK1", "fraction": ["MAM", "cytosol"],
     ...                   "signal": [3.0, 1.0], "total_protein": [1.0, 1.0]})
-    >>> fraction_shares(t, fractions=("MAM", "cytosol"))["share"].round(6).tolist()
+    >>> fraction_shares(t, fractions=("MAM", "cytosol"), proteins=("TBK1",))["share"].round(6).tolist()
     [0.75, 0.25]
     """
-    design.check_fraction_set(table, fractions)
+    design.check_mam_table(table, fractions, proteins)
     data = add_log_signal(table)
     data = data.assign(normalized=np.exp(data["log_signal"]))
     total = data.groupby([UNIT, "protein"], observed=True)["normalized"].transform("sum")
