@@ -121,7 +121,7 @@ def mam_enrichment(table: pd.DataFrame, numerator: str = "MAM", denominator: str
                                      f"{fraction!r} lane for every sample and protein, and some have none; add them.")
     if (gels[numerator] != gels[denominator]).any():
         raise design.DesignError(f"mam_fraction: the {numerator} and {denominator} lanes of a sample must run on the "
-                                 "same gel (so that the gel's exposure cancels), and some do not; rerun them side by side.")
+                                 "same gel (share a gel, so that its exposure cancels), and some do not; rerun them side by side.")
     out = pd.DataFrame({"log_enrichment": wide[numerator] - wide[denominator], "gel_id": gels[numerator]})
     return out.reset_index()
 
