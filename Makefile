@@ -89,6 +89,10 @@ bench: $(STAMP) ## Time cold / no-op / one-table builds of this engine against J
 test: $(STAMP) browser-deps citation-deps ## Run the test suite (schemas, models, contracts, chapters, book, browser, lab; ~8 min; the PDF: make test-pdf)
 	$(BIN)/python -m pytest -m "not pdf" $(PYTEST_ARGS)
 
+.PHONY: fuzz
+fuzz: $(STAMP) ## Fuzz the validator: 1,000 damaged tables (CSV, Parquet, workbook), fresh random draws (~2-4 min)
+	FUZZ_EXAMPLES=1000 FUZZ_RANDOM=1 $(BIN)/python -m pytest -p no:cacheprovider tests/data/test_fuzz.py $(PYTEST_ARGS)
+
 .PHONY: test-fast
 test-fast: $(STAMP) citation-deps ## Quick iteration: every test but the chapter runs, book builds and browser (~2 min)
 	$(BIN)/python -m pytest -m "not slow and not browser and not pdf" $(PYTEST_ARGS)

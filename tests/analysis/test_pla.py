@@ -154,7 +154,7 @@ def test_true_effects():
 def test_mouse_without_puncta_and_unknown_selection_raise():
     toy = _toy_cells(2)
     toy.loc[toy["mouse_id"] == "M01", "puncta"] = 0
-    with pytest.raises(ValueError, match="no puncta at all"):
+    with pytest.raises(ValueError, match="have no punctum in any cell"):
         pla.fit_mouse_level_contrasts(toy, "spinal_cord")
     with pytest.raises(ValueError, match="no cells for tissue"):
         pla.fit_mouse_level_contrasts(toy, "cerebellum")

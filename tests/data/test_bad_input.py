@@ -205,7 +205,7 @@ CASES: dict[str, Case] = {
     "Excel workbook renamed to .csv": Case("human_blot", lambda d: (d / "human_blot.csv").write_bytes(
         b"PK\x03\x04\x14\x00\x06\x00" + b"\x00" * 40), ("zip archive", ".xlsx")),
     "unterminated quote": Case("human_blot", lambda d: set_cell(d / "human_blot.csv", 10, "donor_id", '"D99'),
-                               ("well-formed CSV quoting",)),
+                               ("human_blot.csv, row 10, column 'donor_id'", "a closing quote for the quote opened on this row"),),
     "row with missing cells": Case("human_blot", _short_row, ("row 6: found '12 cells'", "14 cells like the header")),
     "empty genotype of a PLA mouse": Case("pla_cells", lambda d: set_cell(d / "pla_cells.csv", 2, "genotype", ""),
                                           ("pla_cells.csv, row 2, column 'genotype': found ''", "one of WT")),

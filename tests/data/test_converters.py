@@ -202,3 +202,69 @@ def test_templates_are_current_and_valid(tmp_path):
     for spec in get_specs().values():
         frame = pd.read_csv(tmp_path / spec.filename)
         assert list(frame.columns) == spec.column_names and len(frame) == 1
+
+
+def _three_significant(x: float) -> str:
+    """A number as Image Studio shows it: three significant digits, no exponent (367000, 36.6, 0.123)."""
+    from math import floor, log10
+
+    digits = 2 - floor(log10(abs(x)))
+    value = round(x, digits)
+    return f"{value:.{max(digits, 0)}f}"
+
+
+def _image_studio_rows(rng, n: int) -> list[dict]:
+    """Shapes whose true values satisfy Signal = Total - Bkgnd. x Area exactly, shown rounded to 3 digits."""
+    rows = []
+    for i in range(n):
+        area = int(rng.integers(800, 20000))
+        bkgnd = float(rng.uniform(0.5, 80))
+        signal = float(rng.uniform(1e3, 2e6))
+        total = signal + bkgnd * area
+        rows.append({"Lane": i % 12 + 1, "Name": f"B{i}", "Signal": signal, "Total": total, "Area": area,
+                     "Bkgnd.": bkgnd})
+    return rows
+
+
+def _write_image_studio(rows: list[dict], path: Path, shown=_three_significant) -> Path:
+    lines = ["Image Name\tChannel\tLane\tName\tSignal\tTotal\tArea\tBkgnd.\tType"]
+    for r in rows:
+        cells = [shown(r[c]) if not isinstance(r[c], str) else r[c] for c in ("Signal", "Total", "Area", "Bkgnd.")]
+        lines.append("\t".join(["gel 1", "800", str(r["Lane"]), r["Name"], *cells, "Western"]))
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def test_image_studio_rows_exact_to_their_rounding_pass_and_inconsistent_ones_do_not(tmp_path):
+    """190 shapes exact before rounding, shown to three significant digits as Image Studio shows them
+    (Signal 367000, Total 567000, Bkgnd. 36.6, Area 5460): every one passes; a check with a tolerance of
+    1e-3 x Total (the former one) refuses many of them. Rows really inconsistent are still refused."""
+    import numpy as np
+
+    from helpers.data.converters.imagestudio import half_unit
+
+    rng = np.random.default_rng(22)
+    rows = _image_studio_rows(rng, 190)
+    bands, problems = read_image_studio(_write_image_studio(rows, tmp_path / "exact.txt"))
+    assert problems == [] and len(bands) == 190
+    shown = pd.DataFrame([{c: float(_three_significant(r[c])) for c in ("Signal", "Total", "Area", "Bkgnd.")}
+                          for r in rows])
+    former = (shown["Signal"] - (shown["Total"] - shown["Bkgnd."] * shown["Area"])).abs() > 1e-3 * shown["Total"]
+    assert former.sum() > 20  # what the fixed tolerance refused
+
+    # Really inconsistent: a doubled Signal, a Signal off by more than the rounding allows, Total and Signal swapped.
+    bad = [dict(rows[0], Signal=2 * rows[0]["Signal"]), dict(rows[1], Signal=rows[1]["Signal"] * 1.05),
+           dict(rows[2], Signal=rows[2]["Total"], Total=rows[2]["Signal"])]
+    _, problems = read_image_studio(_write_image_studio(bad + rows[3:10], tmp_path / "bad.txt"))
+    assert [p.row for p in problems] == [2, 3, 4] and {p.column for p in problems} == {"Signal"}
+    assert "with the rounding of the digits shown" in str(problems[0])
+
+    # At the edge: Total 201234.5 +- 0.05, Bkgnd. 99.75 +- 0.005, Area 1001 +- 0.5 allow Signal in
+    # [201234.45 - 99.755 x 1001.5, 201234.55 - 99.745 x 1000.5] = [101329.8175, 101439.6775]; a shown
+    # Signal passes when its own interval (+- 0.05) meets that one.
+    assert half_unit("100000", shown=3) == 500 and half_unit("100000", shown=4) == 50 and half_unit("367000") == 500
+    edge = [{"Lane": k + 1, "Name": name, "Signal": signal, "Total": "201234.5", "Area": "1001", "Bkgnd.": "99.75"}
+            for k, (name, signal) in enumerate([("A", "101330.5"), ("B", "101329.5"), ("C", "101439.5"),
+                                                 ("D", "101440.5")])]
+    _, problems = read_image_studio(_write_image_studio(edge, tmp_path / "edge.txt"))
+    assert [p.row for p in problems] == [3, 5]

@@ -182,3 +182,59 @@ def test_both_example_groups_follow_one_convention(fresh_data):
         flat = [t for t, s in zip(at, exact, strict=True) if s == Fraction(1, 2)]
         later = at[at > flat[0]][np.asarray(exact)[at > flat[0]] != Fraction(1, 2)]
         assert medians[group] == (flat[0] + later[0]) / 2
+
+
+def _survfit_median_limits(times, events, z=1.959963984540054):
+    """R's survfit (conf.type = "log-log") and quantile.survfit by hand: the first event time at which the
+    lower (upper) pointwise band is at or below 0.5; the band is NA where S(t) = 0, so a limit first
+    reached there is NA ("not reached")."""
+    times, events = np.asarray(times, float), np.asarray(events, int)
+    s, greenwood, lower, upper = 1.0, 0.0, [], []
+    for t in np.unique(times[events == 1]):
+        n = int((times >= t).sum())
+        d = int(((times == t) & (events == 1)).sum())
+        s *= 1 - d / n
+        if s == 0:  # Greenwood's d / (n (n - d)) is infinite: survfit's band is NA
+            lower.append((t, np.nan))
+            upper.append((t, np.nan))
+            continue
+        greenwood += d / (n * (n - d))
+        se = np.sqrt(greenwood) / abs(np.log(s))  # SE of log(-log S)
+        lower.append((t, s ** np.exp(z * se)))
+        upper.append((t, s ** np.exp(-z * se)))
+
+    def first_below(band):
+        return next((t for t, v in band if np.isfinite(v) and v <= 0.5), np.nan)
+
+    return first_below(lower), first_below(upper)
+
+
+def test_median_limits_follow_survfit_when_the_curve_reaches_zero():
+    """Six mice, all die (days 1-6): S reaches 0 at day 6, where lifelines' band is (0, 0).
+
+    By hand (above): the lower band is 0.273 at day 1, so the lower limit is 1; the upper band is 0.675
+    at day 4 and 0.517 at day 5 (never at or below 0.5 while S > 0), so R reports the upper limit as NA,
+    not day 6. The median is 3.5 (S = 1/2 exactly on [3, 4)).
+    """
+    table = pd.DataFrame({"t": [1, 2, 3, 4, 5, 6], "e": 1, "g": "a"})
+    low, high = _survfit_median_limits(table["t"], table["e"])
+    assert low == 1.0 and np.isnan(high)
+    kmf = survival.fit_kaplan_meier(table, duration="t", event="e", group="g")["a"]
+    assert kmf.confidence_interval_.iloc[-1].tolist() == [0.0, 0.0]  # what lifelines says at S = 0
+    row = survival.median_times({"a": kmf}).iloc[0]
+    assert row["median"] == 3.5
+    assert row["ci_low"] == low
+    assert np.isnan(row["ci_high"])
+
+
+def test_median_limits_match_survfit_when_the_band_crosses_before_zero():
+    """Twenty mice, two censored, the last one dies: the upper band crosses 0.5 before S reaches 0."""
+    t = np.arange(1, 21)
+    e = np.ones(20, dtype=int)
+    e[[4, 11]] = 0  # censored on days 5 and 12
+    table = pd.DataFrame({"t": t, "e": e, "g": "a"})
+    low, high = _survfit_median_limits(t, e)
+    assert np.isfinite(low) and np.isfinite(high) and high < 20
+    row = survival.median_times(survival.fit_kaplan_meier(table, duration="t", event="e", group="g")).iloc[0]
+    assert (row["ci_low"], row["ci_high"]) == (low, high)
+    assert row["ci_low"] <= row["median"] <= row["ci_high"]

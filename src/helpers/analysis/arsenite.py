@@ -238,7 +238,8 @@ def _genotype_order(table: pd.DataFrame, reference: str, order=None) -> list[str
     present = set(table["genotype"].unique())
     genotypes = [g for g in order if g in present] if order is not None else sorted(present)
     if reference not in genotypes:
-        raise ValueError(f"reference genotype {reference!r} not in the table; genotypes: {genotypes}")
+        raise design.DesignError(f"arsenite_cells: the reference genotype {reference!r} has no cultures (genotypes: "
+                                 f"{genotypes}); add its dose series.")
     return [reference] + [g for g in genotypes if g != reference]
 
 

@@ -91,7 +91,8 @@ def fit_region_effect(
     """
     data = table[table["region"] == region].copy()
     if data.empty:
-        raise ValueError(f"no lanes for region {region!r}; regions present: {sorted(table['region'].unique())}")
+        raise design.DesignError(f"human_blot: no lanes for region {region!r} (regions present: "
+                                 f"{sorted(table['region'].unique())}); add them, or choose a region that is present.")
     terms = {"age": "age_c", "sex": "C(sex)", "pmi": "pmi_c"}
     unknown = set(covariates) - set(terms)
     if unknown:

@@ -44,6 +44,7 @@ import pandas as pd
 import statsmodels.api as sm
 
 from helpers.analysis.blots import add_log_ratio
+from helpers.analysis.design import DesignError
 from helpers.data.aggregate import is_section_table, mice_from_sections
 from helpers.stats.intervals import Effect
 from helpers.stats.robust import cr2_test
@@ -94,7 +95,8 @@ def mouse_mam_integrity(cells: pd.DataFrame, pair: str = "VAPB_PTPIP51", cell_ty
     """
     sel = cells[(cells["tether_pair"] == pair) & (cells["cell_type"] == cell_type)]
     if sel.empty:
-        raise ValueError(f"no {cell_type} cells probed with {pair}")
+        raise DesignError(f"pla_cells: no {cell_type} cells probed with {pair}, so the MAM integrity of the mice "
+                          "cannot be read; add them, or choose a pair and cell type that are present.")
     keys = ["mouse_id", "genotype", "stage", "tissue"]
     if is_section_table(sel):  # the section aggregate: the same numbers from the sums
         sections = sel.assign(section_mean=sel["puncta"] / sel["n_cells"])
@@ -111,7 +113,8 @@ def mouse_mam_integrity(cells: pd.DataFrame, pair: str = "VAPB_PTPIP51", cell_ty
     # Variance of the mean: from the section means when there are several sections.
     var_mean = np.where(out["n_sections"] > 1, out["section_var"] / out["n_sections"], out["cell_var"] / out["n_cells"])
     if (out["mean_puncta"] <= 0).any():
-        raise ValueError("a mouse has no puncta at all in its cells; its log MAM integrity is undefined")
+        raise DesignError("pla_cells: a mouse has no punctum in any of its cells, so its log MAM integrity is "
+                          "undefined; check its sections, or leave it out.")
     out["log_mam"] = np.log(out["mean_puncta"])
     out["error_var"] = var_mean / out["mean_puncta"] ** 2
     return out[[*keys, "n_cells", "n_sections", "mean_puncta", "log_mam", "error_var"]]
@@ -136,7 +139,8 @@ def animal_table(
     if tissue != "all":
         animals = animals[animals["tissue"] == tissue]
     if animals.empty:
-        raise ValueError(f"no mouse has both measures for pair {pair!r} and tissue {tissue!r}")
+        raise DesignError(f"mouse_blot and pla_cells: no mouse has both measures (a blot lane and PLA cells) for "
+                          f"pair {pair!r} and tissue {tissue!r}; the two tables must share mouse_id values.")
     return animals.reset_index(drop=True)
 
 
@@ -210,7 +214,10 @@ def contrast_vector(names: list[str], genotype: str, stage: str, tissues: list[s
         for g, w in ((genotype, 1.0), (REFERENCE, -1.0)):
             name = f"cell[{g}|{stage}|{tissue}]"
             if name not in names:
-                raise ValueError(f"no mice of {g} at {stage} in {tissue}")
+                raise DesignError(f"mouse_blot and pla_cells: the {genotype}-vs-{REFERENCE} difference at {stage}, "
+                                  f"averaged over the tissues ({', '.join(tissues)}), needs {g} mice at {stage} "
+                                  f"in {tissue} measured in both tables, but there are none; add them, or leave "
+                                  f"{tissue} out of both tables.")
             weights[names.index(name)] += w / len(tissues)
     return weights
 

@@ -307,6 +307,40 @@ def check_mam_fractions(table: pd.DataFrame, numerator: str, denominator: str) -
                    f"the enrichment ({numerator} over {denominator})")
 
 
+def check_fraction_set(table: pd.DataFrame, fractions: Sequence[str]) -> None:
+    """Refuse a MAM-fraction table that lacks one of the subcellular fractions (its shares would not compare).
+
+    >>> t = pd.DataFrame({"fraction": ["homogenate", "cytosol"], "sample_id": ["F1", "F1"]})
+    >>> check_fraction_set(t, ["homogenate", "MAM", "cytosol"])
+    Traceback (most recent call last):
+    ...
+    helpers.analysis.design.DesignError: mam_fraction: the distribution of each protein over the fractions needs the fraction 'MAM', but no sample has that lane (present: homogenate 1 sample, cytosol 1 sample); add the MAM lanes of the samples, or give every sample the same set of fractions.
+    """
+    present = count_units(table, "fraction", "sample_id")
+    missing = [f for f in fractions if f not in present.index]
+    if missing:
+        what = " and ".join(f"'{m}'" for m in missing)
+        raise DesignError(f"mam_fraction: the distribution of each protein over the fractions needs the "
+                          f"fraction{'s' if len(missing) > 1 else ''} {what}, but no sample has that lane "
+                          f"(present: {_counts_text(present, 'samples') if len(present) else 'no rows'}); add the "
+                          f"{' and '.join(missing)} lanes of the samples, or give every sample the same set of "
+                          "fractions.")
+
+
+def check_mam_table(table: pd.DataFrame, fractions: Sequence[str], proteins: Sequence[str],
+                    reference: tuple[str, str] = ("WT", "vehicle")) -> None:
+    """Refuse a MAM-fraction table without the fractions, proteins or reference group its page reports."""
+    check_fraction_set(table, fractions)
+    require_levels(table, "mam_fraction", "protein", proteins, "sample_id", "samples",
+                   "the arsenite effect on the MAM enrichment of each recruited protein")
+    genotype, stress = reference
+    require_levels(table, "mam_fraction", "genotype", (genotype,), "sample_id", "samples",
+                   f"the distribution over the fractions in {genotype} {stress} samples (the reference)")
+    require_levels(table[table["genotype"] == genotype], "mam_fraction", "stress", (stress,), "sample_id",
+                   "samples", f"the distribution over the fractions in {genotype} {stress} samples (the reference)",
+                   f"genotype {genotype}")
+
+
 def check_mam_groups(data: pd.DataFrame, protein: str, genotypes: Sequence[str], stresses: Sequence[str]) -> None:
     """Check the genotype x treatment design of one protein's enrichment before the OLS."""
     context = f"protein {protein}"

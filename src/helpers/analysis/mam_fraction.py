@@ -34,6 +34,7 @@ import pandas as pd
 import statsmodels.formula.api as smf
 
 from helpers.analysis import design
+from helpers.data.vocabulary import FRACTIONS, RECRUITED_PROTEINS
 from helpers.stats.mixed import fit_random_intercept
 from helpers.stats.simultaneous import adjust_family, holm
 
@@ -57,13 +58,19 @@ def add_log_signal(table: pd.DataFrame) -> pd.DataFrame:
     return table.assign(log_signal=np.log(table["signal"]) - np.log(table["total_protein"]))
 
 
-def fraction_shares(table: pd.DataFrame) -> pd.DataFrame:
+def fraction_shares(table: pd.DataFrame, fractions: tuple[str, ...] = FRACTIONS,
+                    proteins: tuple[str, ...] = RECRUITED_PROTEINS) -> pd.DataFrame:
     """Return each fraction's share of a sample's summed normalized signal, per protein.
 
     Parameters
     ----------
     table : DataFrame
         The ``mam_fraction`` table.
+    fractions : tuple of str
+        The fractions every table must hold (default: all five).
+    proteins : tuple of str
+        The proteins the table must hold (default: the four recruited ones, whose arsenite effects the
+        chapter reports); WT vehicle samples (the reference) are required too.
 
     Returns
     -------
@@ -71,14 +78,21 @@ def fraction_shares(table: pd.DataFrame) -> pd.DataFrame:
         One row per sample x protein x fraction with ``share`` (0-1; the five
         shares of a sample and protein sum to 1).
 
+    Raises
+    ------
+    DesignError
+        If one of *fractions* or *proteins* has no lane at all, or there are no
+        WT vehicle samples (the chapter's table of shares and its comparisons need them).
+
     Examples
     --------
     >>> t = pd.DataFrame({"sample_id": ["a", "a"], "genotype": "WT", "stress": "vehicle",
     ...                   "protein": "TBK1", "fraction": ["MAM", "cytosol"],
     ...                   "signal": [3.0, 1.0], "total_protein": [1.0, 1.0]})
-    >>> fraction_shares(t)["share"].round(6).tolist()
+    >>> fraction_shares(t, fractions=("MAM", "cytosol"), proteins=("TBK1",))["share"].round(6).tolist()
     [0.75, 0.25]
     """
+    design.check_mam_table(table, fractions, proteins)
     data = add_log_signal(table)
     data = data.assign(normalized=np.exp(data["log_signal"]))
     total = data.groupby([UNIT, "protein"], observed=True)["normalized"].transform("sum")
@@ -103,9 +117,11 @@ def mam_enrichment(table: pd.DataFrame, numerator: str = "MAM", denominator: str
                             values="gel_id", aggfunc="first", observed=True)
     for fraction in (numerator, denominator):
         if fraction not in wide.columns or wide[fraction].isna().any():
-            raise ValueError(f"every sample and protein needs a {fraction!r} lane")
+            raise design.DesignError(f"mam_fraction: the enrichment ({numerator} over {denominator}) needs a "
+                                     f"{fraction!r} lane for every sample and protein, and some have none; add them.")
     if (gels[numerator] != gels[denominator]).any():
-        raise ValueError(f"the {numerator} and {denominator} lanes of a sample must share a gel")
+        raise design.DesignError(f"mam_fraction: the {numerator} and {denominator} lanes of a sample must run on the "
+                                 "same gel (share a gel, so that its exposure cancels), and some do not; rerun them side by side.")
     out = pd.DataFrame({"log_enrichment": wide[numerator] - wide[denominator], "gel_id": gels[numerator]})
     return out.reset_index()
 
@@ -171,14 +187,16 @@ def fit_enrichment_model(
         raise ValueError(f"gel must be one of {list(GEL_MODELS)}, got {gel!r}")
     data = enrichment[enrichment["protein"] == protein].copy()
     if data.empty:
-        raise ValueError(f"no samples for protein {protein!r}")
+        raise design.DesignError(f"mam_fraction: no samples for protein {protein!r}; add its lanes, or choose a "
+                                 "protein that is present.")
     design.check_mam_groups(data, protein, genotypes, stresses)
     control, stress = stresses
     cells = [f"{g}|{s}" for g in genotypes for s in stresses]
     data["group"] = pd.Categorical(data["genotype"] + "|" + data["stress"], categories=cells)
     missing = [c for c in cells if not (data["group"] == c).any()]
     if missing:
-        raise ValueError(f"no samples of {protein} in group(s) {missing}")
+        raise design.DesignError(f"mam_fraction, protein {protein}: no samples in group(s) {', '.join(missing)}; "
+                                 "add them.")
     if gel == "random":
         gel_adjusted = data["gel_id"].nunique() > 1
         X = pd.get_dummies(data["group"]).reindex(columns=cells).to_numpy(float)

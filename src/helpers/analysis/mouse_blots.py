@@ -211,7 +211,8 @@ def genotype_stage_contrasts(fit, data: pd.DataFrame, unit: str, alpha: float, d
                          **estimate_linear(params, cov, vector, alpha, df),
                          "n_mice": int(data.loc[in_contrast, unit].nunique())})
     if not rows:
-        raise ValueError(f"no genotype shares a stage with the reference {reference}; nothing to compare")
+        raise design.DesignError(f"mouse_blot: no genotype shares a stage with the reference {reference} mice, so "
+                                 f"there is nothing to compare; add {reference} mice of the other genotypes' stages.")
     return _adjust(pd.DataFrame(rows), alpha, df)
 
 
@@ -228,7 +229,8 @@ def _adjust(table: pd.DataFrame, alpha: float, df: float | None) -> pd.DataFrame
 def _tissue_lanes(lanes: pd.DataFrame, tissue: str) -> pd.DataFrame:
     data = lanes[lanes["tissue"] == tissue].copy()
     if data.empty:
-        raise ValueError(f"no lanes for tissue {tissue!r}; tissues present: {sorted(lanes['tissue'].unique())}")
+        raise design.DesignError(f"mouse_blot: no lanes for tissue {tissue!r} (tissues present: "
+                                 f"{sorted(lanes['tissue'].unique())}); add them, or choose a tissue that is present.")
     if "log_ratio" not in data:
         data = add_log_ratio(data)
     return data
@@ -307,7 +309,12 @@ def fit_interaction_contrasts(lanes: pd.DataFrame, tissue: str, alpha: float = 0
                      **estimate_linear(fit.params, fit.cov_params(), vector, alpha, fit.df_resid),
                      "n_mice": int(data.loc[data["stage"] == stage, "mouse_id"].nunique())})
     if not rows:
-        raise ValueError(f"no stage of {tissue!r} holds all four genotypes {', '.join(weights)}")
+        missing = "; ".join(f"{stage}: no {', '.join(g for g in weights if (g, stage) not in present)} mice"
+                            for stage in _present_stages(data, groups))
+        raise design.DesignError(
+            f"mouse_blot, tissue {tissue}: the interaction of {combined} is read at a stage that has "
+            f"{', '.join(weights)} mice, but no stage has all four ({missing}); add the lanes of the missing "
+            "genotypes at one stage at least.")
     return _adjust(pd.DataFrame(rows), alpha, fit.df_resid)[INTERACTION_COLUMNS]
 
 
@@ -334,7 +341,11 @@ def with_ratios(table: pd.DataFrame, truth=None) -> pd.DataFrame:
 def per_mouse_ratios(lanes: pd.DataFrame, tissue: str, stage: str, groups: Groups = EXAMPLE_GROUPS) -> pd.DataFrame:
     """Return the lanes of one tissue and stage, with display labels, for a one-point-per-mouse plot."""
     data = _tissue_lanes(lanes, tissue)
+    present = sorted(set(data["stage"]))
     data = data[data["stage"] == stage]
     if data.empty:
-        raise ValueError(f"no lanes for stage {stage!r} in {tissue!r}")
+        raise design.DesignError(
+            f"mouse_blot, tissue {tissue}: the mice of stage {stage} are shown one point per mouse, but the table "
+            f"has no {stage} lanes in {tissue} (stages present: {', '.join(present) or 'none'}); add them, or "
+            "choose a stage that is present (the chapter's parameter stage).")
     return data.assign(genotype_label=data["genotype"].map(groups.label))

@@ -87,10 +87,11 @@ def select_cells(cells: pd.DataFrame, tissue: str, pair: str, cell_type: str) ->
     """Return the cells of one tissue, tether pair and cell type; raise if there are none."""
     chosen = cells[(cells["tissue"] == tissue) & (cells["tether_pair"] == pair) & (cells["cell_type"] == cell_type)]
     if chosen.empty:
-        raise ValueError(
-            f"no cells for tissue {tissue!r}, pair {pair!r}, cell type {cell_type!r}; present: "
+        raise design.DesignError(
+            f"pla_cells: no cells for tissue {tissue!r}, pair {pair!r}, cell type {cell_type!r}; present: "
             f"tissues {sorted(cells['tissue'].unique())}, pairs {sorted(cells['tether_pair'].unique())}, "
-            f"cell types {sorted(cells['cell_type'].unique())}"
+            f"cell types {sorted(cells['cell_type'].unique())}; add them, or choose a tissue, pair and cell type "
+            "that are present (the chapter's parameters)."
         )
     return chosen
 
@@ -128,7 +129,7 @@ def fit_mouse_level_contrasts(
 
     Raises
     ------
-    ValueError
+    DesignError
         If a mouse has no punctum in any cell (its log mean is undefined).
     """
     chosen = select_cells(cells, tissue, pair, cell_type)
@@ -138,12 +139,38 @@ def fit_mouse_level_contrasts(
     design.check_mouse_groups(mice, "pla_cells", context, GROUP_RHS)
     empty = mice.loc[~np.isfinite(mice["log_mean"]), UNIT].tolist()
     if empty:
-        raise ValueError(f"mice {empty} have no puncta at all in {tissue}/{pair}/{cell_type}; "
-                         "the log of their mean is undefined — use the GEE view instead")
+        raise design.DesignError(f"pla_cells, {context}: mice {', '.join(map(str, empty))} have no punctum in any "
+                                 "cell, so the log of their mean is undefined and the mouse-level comparison "
+                                 "cannot use them; check their sections, or read the cell-level (GEE) view.")
     fit = smf.ols(group_formula("log_mean", mice), data=mice).fit()
     table = genotype_stage_contrasts(fit, mice, UNIT, alpha, df=fit.df_resid)
     table.insert(0, "tissue", tissue)
     return table[CONTRAST_COLUMNS]
+
+
+def contrasts_at_stage(contrasts: pd.DataFrame, stage: str, genotypes, context: str = "") -> pd.DataFrame:
+    """Return the rows of *contrasts* at *stage*, indexed by genotype; refuse when one of *genotypes* is absent.
+
+    A page that reports each mutant against WT needs every one of them at the
+    stage it reports.
+
+    >>> t = pd.DataFrame({"genotype": ["SOD1_G85R"], "stage": ["onset"], "ratio": [0.8]})
+    >>> contrasts_at_stage(t, "onset", ["SOD1_G85R"])["ratio"].tolist()
+    [0.8]
+    >>> contrasts_at_stage(t, "onset", ["Sigmar1_KO", "SOD1_G85R"], "tissue spinal_cord")
+    Traceback (most recent call last):
+    ...
+    helpers.analysis.design.DesignError: pla_cells, tissue spinal_cord, stage onset: the comparison of each genotype with WT needs mice of Sigmar1_KO at this stage, but the table has none (compared: SOD1_G85R); add the cells of those mice, or choose a stage where every genotype was measured.
+    """
+    at_stage = contrasts[contrasts["stage"] == stage].set_index("genotype")
+    missing = [g for g in genotypes if g not in at_stage.index]
+    if missing:
+        where = ", ".join(x for x in ("pla_cells", context, f"stage {stage}") if x)
+        raise design.DesignError(
+            f"{where}: the comparison of each genotype with WT needs mice of {' and '.join(missing)} at this stage, "
+            f"but the table has none (compared: {', '.join(at_stage.index) or 'none'}); add the cells of those "
+            "mice, or choose a stage where every genotype was measured.")
+    return at_stage
 
 
 @dataclass(frozen=True)
@@ -262,7 +289,8 @@ def superplot_data(cells: pd.DataFrame, tissue: str, pair: str, cell_type: str, 
     chosen = select_cells(cells, tissue, pair, cell_type)
     chosen = chosen[chosen["stage"] == stage]
     if chosen.empty:
-        raise ValueError(f"no cells at stage {stage!r}; stages present: {sorted(cells['stage'].unique())}")
+        raise design.DesignError(f"pla_cells: no cells at stage {stage!r} (stages present: "
+                                 f"{sorted(cells['stage'].unique())}); add them, or choose a stage that is present.")
     chosen = chosen.assign(genotype_label=_labels(chosen["genotype"]))
     means = summarise_mice(chosen)
     means = means.assign(genotype_label=_labels(means["genotype"]))

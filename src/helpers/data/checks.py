@@ -17,7 +17,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from helpers.data.problems import Problem
+from helpers.data.problems import Problem, plain, shown
 from helpers.data.readers import MAX_SHOWN
 from helpers.data.tables import TableSpec
 
@@ -28,8 +28,16 @@ LARGE_TABLE_ROWS = 1_000_000
 
 _NUMBER = r"^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$"
 _INFINITY = r"^[+-]?inf(?:inity)?$"
-_UNIT_RE = re.compile(r"^[-+]?\d+(?:[.,]\d+)?\s*([A-Za-zµ°%/]+[A-Za-z0-9µ°%/^.]*)$")
-_EXCEL_ERRORS = ("#DIV/0!", "#VALUE!", "#N/A", "#REF!", "#NAME?", "#NUM!", "#NULL!")
+# One way to match a unit (a letter, then letters or digits): no two quantifiers compete for the same
+# characters, so a long cell is matched in linear time.
+_UNIT_RE = re.compile(r"^[-+]?\d+(?:[.,]\d+)?\s*([A-Za-zµ°%/][A-Za-z0-9µ°%/^.]*)$")
+_EXCEL_ERRORS = ("#DIV/0!", "#VALUE!", "#N/A", "#REF!", "#NAME?", "#NUM!", "#NULL!", "#SPILL!", "#CALC!")
+#: Longest cell the hints look into (a number with a unit is short); a longer one is named by its length.
+_HINT_LENGTH = 100
+#: Largest whole number a number column holds exactly (2**53 - 1): beyond it a float64 rounds it.
+MAX_EXACT_INTEGER = 2**53 - 1
+#: Control characters (NUL, escape, ...): never part of an identifier or a level.
+_CONTROL = r"[\x00-\x08\x0a-\x1f\x7f]"
 
 
 def text_array(series: pd.Series) -> pa.Array:
@@ -40,6 +48,16 @@ def text_array(series: pd.Series) -> pa.Array:
             array = array.chunk(0) if array.num_chunks == 1 else array.combine_chunks()
         return array.cast(pa.string())
     return pa.array(series.astype(str).to_numpy(dtype=object), type=pa.string())
+
+
+def _has_byte(text: pa.Array, test) -> bool:
+    """True if any byte of the text column's data buffer passes *test* (a vectorised look, no string built)."""
+    from helpers.data.readers import _offsets
+
+    offsets, data = _offsets(text)
+    if len(offsets) == 0 or len(data) == 0:
+        return False
+    return bool(test(data[offsets[0]:offsets[-1]]).any())
 
 
 def bounded(positions: np.ndarray, make) -> list[Problem]:
@@ -54,6 +72,8 @@ def number_hint(value: str, col) -> str:
     """Say why a numeric cell could not be read (decimal comma, unit, Excel error, ...)."""
     if value == "":
         return " (the cell is empty)"
+    if len(value) > _HINT_LENGTH:
+        return f" (the cell holds {len(value):,} characters)"
     if value in _EXCEL_ERRORS:
         return " (an Excel error value; fix the formula)"
     if re.fullmatch(r"[-+]?\d+,\d+", value):
@@ -127,15 +147,36 @@ def check_column(text: pa.Array, col, rows: np.ndarray, name: str) -> tuple[obje
             bad = pc.equal(pc.utf8_length(text), 0).to_numpy(zero_copy_only=False)
             problems += bounded(np.flatnonzero(bad), lambda i: Problem(
                 name, int(rows[i]), col.name, value(i), col.expectation()))
+            errors = np.zeros(n, dtype=bool)
+            if _has_byte(text, lambda b: b == ord("#")):  # a look at the bytes first: a clean column has none
+                errors = pc.is_in(text, value_set=pa.array(list(_EXCEL_ERRORS))).to_numpy(zero_copy_only=False)
+            problems += bounded(np.flatnonzero(errors), lambda i: Problem(
+                name, int(rows[i]), col.name, value(i),
+                f"{col.expectation()}, not an Excel error value (fix the formula or enter the identifier)"))
+            bad |= errors
+            if _has_byte(text, lambda b: ((b < 32) & (b != 9)) | (b == 127)):  # a level never matches one
+                control = pc.match_substring_regex(text, _CONTROL).to_numpy(zero_copy_only=False) & ~bad
+                problems += bounded(np.flatnonzero(control), lambda i: Problem(
+                    name, int(rows[i]), col.name, value(i),
+                    f"{col.expectation()} without control characters (a NUL, line break or escape inside "
+                    "the value)"))
         return text, unreadable, problems
     numbers = parse_numbers(text)
     finite = np.isfinite(numbers)
     if col.kind == "int":
         unreadable = ~finite | (numbers != np.round(np.where(finite, numbers, 0)))
+        huge = finite & ~unreadable & (np.abs(np.where(finite, numbers, 0)) > MAX_EXACT_INTEGER)
+        unreadable &= ~huge
+        problems += bounded(np.flatnonzero(huge), lambda i: Problem(
+            name, int(rows[i]), col.name, value(i),
+            f"{col.expectation()} (this one is beyond ±{MAX_EXACT_INTEGER:,}, the largest whole number "
+            "a number column holds exactly: a mangled number?)"))
     else:
         unreadable = np.isnan(numbers)
+        huge = np.zeros(n, dtype=bool)
     problems += bounded(np.flatnonzero(unreadable), lambda i: Problem(
         name, int(rows[i]), col.name, value(i), col.expectation() + number_hint(value(i), col)))
+    unreadable |= huge
     with np.errstate(invalid="ignore"):
         ok = finite.copy()
         if col.positive:
@@ -167,13 +208,42 @@ class ColumnCodes:
 
     def __init__(self, texts: dict[str, pa.Array]):
         self.texts = texts
+        #: Parsed values of the number columns: these compare as numbers (``10`` = ``10.0``), not as text.
+        self.numbers: dict[str, np.ndarray] = {}
         self._known: dict[str, tuple[np.ndarray, pa.Array]] = {}
 
     def of(self, column: str) -> tuple[np.ndarray, pa.Array]:
-        """Return (codes, distinct values) of *column*."""
+        """Return (codes, distinct values) of *column*.
+
+        A number column is coded by value, each code shown as the text of its
+        first cell; a cell that is not a number keeps a code of its own text.
+        """
         if column not in self._known:
-            self._known[column] = codes_of(self.texts[column])
+            if column in self.numbers:
+                self._known[column] = codes_of_numbers(self.texts[column], self.numbers[column])
+            else:
+                self._known[column] = codes_of(self.texts[column])
         return self._known[column]
+
+
+def codes_of_numbers(text: pa.Array, values: np.ndarray) -> tuple[np.ndarray, pa.Array]:
+    """Return (code per cell, text of each code's first cell) of a number column, coded by value.
+
+    >>> codes, shown = codes_of_numbers(pa.array(["10", "10.0", "x", "7"]), np.array([10.0, 10.0, np.nan, 7.0]))
+    >>> codes.tolist(), shown.to_pylist()
+    ([0, 0, 2, 1], ['10', '7', 'x'])
+    """
+    codes, uniques = pd.factorize(np.where(values == 0, 0.0, values))  # -0.0 is 0.0; NaN gets -1
+    codes = codes.astype(np.int64)
+    missing = codes < 0
+    if missing.any():
+        text_codes, _ = codes_of(text.filter(pa.array(missing)))
+        codes[missing] = len(uniques) + text_codes
+    order = np.unique(codes, return_index=True)
+    shown = text.take(pa.array(order[1]))
+    # the codes are 0..k-1 in order of first appearance, so order[0] is 0..k-1
+    codes.flags.writeable = False
+    return codes, shown
 
 
 def check_keys(texts: dict[str, pa.Array], spec: TableSpec, rows: np.ndarray, name: str,
@@ -210,21 +280,24 @@ def check_constant_within(texts: dict[str, pa.Array], spec: TableSpec, rows: np.
             if col not in texts:
                 continue
             codes, values = encoded.of(col)
+            readable = ~unreadable.get(col, np.zeros(len(rows), dtype=bool))
             pair = unit_codes * len(values) + codes
-            distinct, first, counts = np.unique(pair, return_index=True, return_counts=True)
+            # the reference of a unit is the most frequent readable value, the earliest on a tie (a cell
+            # already reported as unreadable is never the reference that its unit's other rows are held to)
+            distinct, first, counts = np.unique(pair[readable], return_index=True, return_counts=True)
+            first = np.flatnonzero(readable)[first]
             owner = distinct // len(values)
-            # the most frequent value of each unit, the earliest on a tie
             order = np.lexsort((first, -counts, owner))
             keep = np.ones(len(order), dtype=bool)
             keep[1:] = owner[order][1:] != owner[order][:-1]
-            reference = np.empty(len(unit_values), dtype=np.int64)
+            reference = np.full(len(unit_values), -1, dtype=np.int64)
             reference[owner[order][keep]] = (distinct[order][keep] % len(values))
             expected = reference[unit_codes]
-            bad = (codes != expected) & ~unreadable.get(col, np.zeros(len(rows), dtype=bool))
+            bad = (codes != expected) & readable & (expected >= 0)
             problems += bounded(np.flatnonzero(bad), lambda i, unit=unit, col=col, expected=expected, values=values: Problem(
                 name, int(rows[i]), col, str(texts[col][i].as_py()),
-                f"the same {col} on every row of {unit} {texts[unit][i].as_py()} "
-                f"(its other rows have {values[int(expected[i])].as_py()!r})"))
+                f"the same {col} on every row of {unit} {plain(texts[unit][i].as_py())} "
+                f"(its other rows have {shown(values[int(expected[i])].as_py())})"))
     return problems
 
 

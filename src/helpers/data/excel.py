@@ -30,6 +30,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from helpers.data.problems import shown as shown_value
 from helpers.data.tables import TableSpec, get_specs
 
 #: Excel's error values, as openpyxl returns them.
@@ -52,7 +53,7 @@ class CellProblem:
     cell: str | None = None
 
     def __str__(self) -> str:
-        got = "" if self.value is None else f"found {self.value!r}; "
+        got = "" if self.value is None else f"found {shown_value(self.value)}; "
         if self.cell:
             where = f"{self.file}, cell {self.cell}" + (f" (column '{self.column}')" if self.column else "")
         else:
@@ -73,7 +74,7 @@ class CellCorrection:
     cell: str | None = None
 
     def __str__(self) -> str:
-        got = "" if self.value is None else f"{self.value!r}: "
+        got = "" if self.value is None else f"{shown_value(self.value)}: "
         where = f"{self.file}, cell {self.cell}" if self.cell else self.file
         if self.column:
             where += f" (column '{self.column}')"
@@ -87,6 +88,45 @@ class SheetData:
     title: str
     hidden: bool
     rows: tuple[tuple, ...]  # (value, data_type, number_format) per cell
+
+
+class UnreadableWorkbook(ValueError):
+    """A workbook that cannot be opened; the message says what was expected."""
+
+
+class workbook_errors:  # noqa: N801 - used as a context manager, like contextlib's
+    """Turn the errors of opening a damaged or forbidden workbook into :class:`UnreadableWorkbook`."""
+
+    def __init__(self, path: str | Path):
+        self.path = Path(path)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, kind, error, trace) -> bool:
+        import zipfile
+
+        if error is None or isinstance(error, UnreadableWorkbook):
+            return False
+        if isinstance(error, PermissionError):
+            raise UnreadableWorkbook("a workbook the validator may read (permission denied: make it readable to "
+                                     "this user, e.g. chmod a+r)") from error
+        if isinstance(error, zipfile.BadZipFile) or not _is_zip(self.path):
+            raise UnreadableWorkbook("an .xlsx workbook (this file is not one: an .xlsx file is a zip archive; "
+                                     "save the workbook again from Excel as 'Excel Workbook (.xlsx)')") from error
+        if isinstance(error, Exception):
+            raise UnreadableWorkbook(f"an .xlsx workbook that opens (it is damaged: {type(error).__name__}: "
+                                     f"{str(error)[:120]}; save it again from Excel)") from error
+        return False
+
+
+def _is_zip(path: Path) -> bool:
+    import zipfile
+
+    try:
+        return zipfile.is_zipfile(path)
+    except OSError:
+        return False
 
 
 def column_letter(index: int) -> str:
@@ -140,8 +180,12 @@ def _formulas(stamp: tuple[str, int, int], sheet: str) -> dict[tuple[int, int], 
 
 
 def read_workbook(path: str | Path) -> dict[str, SheetData]:
-    """Return the cells of every sheet of workbook *path* (the file is opened read-only)."""
-    return _read_book(_stamp(Path(path)))
+    """Return the cells of every sheet of workbook *path* (the file is opened read-only).
+
+    Raises :class:`UnreadableWorkbook` (one sentence) when it cannot be read.
+    """
+    with workbook_errors(path):
+        return _read_book(_stamp(Path(path)))
 
 
 def workbook_notes(path: str | Path) -> list[CellCorrection]:

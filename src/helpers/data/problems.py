@@ -9,6 +9,33 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+#: Longest value printed whole in a message; a longer one is cut and its length given.
+MAX_VALUE_SHOWN = 60
+
+
+def shown(value) -> str:
+    """Return *value* as a message prints it: quoted, cut to :data:`MAX_VALUE_SHOWN` characters.
+
+    >>> shown("sALS")
+    "'sALS'"
+    >>> shown("x" * 5000)
+    "'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx…' (5,000 characters)"
+    """
+    text = str(value)
+    if len(text) <= MAX_VALUE_SHOWN:
+        return repr(text) if isinstance(value, str) else repr(value)
+    return f"{text[:MAX_VALUE_SHOWN]!r}"[:-1] + f"…' ({len(text):,} characters)"
+
+
+def plain(value) -> str:
+    """Return *value* as text inside a sentence: whole when short, cut like :func:`shown` when long.
+
+    >>> plain("D06"), plain("y" * 100)[-19:]
+    ('D06', "…' (100 characters)")
+    """
+    text = str(value)
+    return text if len(text) <= MAX_VALUE_SHOWN else shown(text)
+
 
 def _where(file: str, row: int | None, column: str | None) -> str:
     """Return "file, row N, column 'c'" with the parts that are known."""
@@ -28,7 +55,7 @@ class Problem:
     more: int = 0  # further rows of the same column with the same problem, not listed
 
     def __str__(self) -> str:
-        got = "" if self.value is None else f"found {self.value!r}; "
+        got = "" if self.value is None else f"found {shown(self.value)}; "
         tail = f" — and {self.more:,} more rows with the same problem" if self.more else ""
         return f"{_where(self.file, self.row, self.column)}: {got}expected {self.expected}{tail}"
 
@@ -44,5 +71,5 @@ class Correction:
     action: str
 
     def __str__(self) -> str:
-        got = "" if self.value is None else f"{self.value!r}: "
+        got = "" if self.value is None else f"{shown(self.value)}: "
         return f"{_where(self.file, self.row, self.column)}: {got}{self.action}"

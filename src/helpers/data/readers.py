@@ -34,6 +34,9 @@ import pyarrow.compute as pc
 MAX_SHOWN = 20
 
 _HEAD_BYTES = 1 << 16
+#: What a file the validator may not open is expected to be (its own sentence).
+UNREADABLE_FILE = ("a file the validator may read (permission denied: make it readable to this user, "
+                   "e.g. chmod a+r, or copy it to a folder of your own)")
 _BOM = b"\xef\xbb\xbf"
 
 
@@ -197,7 +200,12 @@ def read_csv_cells(path: str | Path):
 
 
 def _as_text(column: pa.ChunkedArray) -> pa.ChunkedArray:
-    """Return *column* as strings: numbers as their shortest text, nulls as empty cells."""
+    """Return *column* as strings: numbers as their shortest text, nulls as empty cells.
+
+    Raises ``pa.ArrowInvalid`` (bytes that are not UTF-8) or
+    ``pa.ArrowNotImplementedError`` (a list, struct or map column): see
+    :func:`_column_problem`.
+    """
     if pa.types.is_dictionary(column.type):
         column = column.cast(column.type.value_type)
     if not (pa.types.is_string(column.type) or pa.types.is_large_string(column.type)):
@@ -205,9 +213,35 @@ def _as_text(column: pa.ChunkedArray) -> pa.ChunkedArray:
             values = column.to_numpy(zero_copy_only=False)
             text = pd.Series(values).map(repr)  # '1061.7', 'nan', 'inf' as Python (and a CSV) writes them
             column = pa.chunked_array([pa.array(text.to_numpy(dtype=object), type=pa.string())])
+        elif pa.types.is_nested(column.type):
+            raise pa.ArrowNotImplementedError(f"a {column.type} column")
         else:
             column = pc.cast(column, pa.string())
     return pc.fill_null(column.cast(pa.string()), "")
+
+
+def _column_problem(column: pa.ChunkedArray, col_name: str, name: str):
+    """Return the Problem of a Parquet column that cannot be read as text cells."""
+    Problem, _ = _structures()
+    kind = column.type
+    if pa.types.is_dictionary(kind):
+        kind = kind.value_type
+    if pa.types.is_nested(kind):
+        what = ("lists" if pa.types.is_list(kind) or pa.types.is_large_list(kind)
+                or pa.types.is_fixed_size_list(kind) else "structs" if pa.types.is_struct(kind) else str(kind))
+        return Problem(name, 1, col_name, str(column.type),
+                       f"one number or text per cell (this column holds {what}: write one value per cell)")
+    if pa.types.is_binary(kind) or pa.types.is_large_binary(kind) or pa.types.is_string(kind) \
+            or pa.types.is_large_string(kind):
+        values = column.cast(pa.binary()) if pa.types.is_string(kind) or pa.types.is_large_string(kind) else column
+        for i, raw in enumerate(values.to_pylist()):
+            try:
+                (raw or b"").decode("utf-8")
+            except UnicodeDecodeError:
+                return Problem(name, i + 2, col_name, raw[:60].decode("utf-8", errors="replace"),
+                               "UTF-8 text (the cell holds bytes that are not UTF-8: write the column as text "
+                               "in UTF-8)")
+    return Problem(name, 1, col_name, str(column.type), "a column of numbers or text (this type cannot be read)")
 
 
 def read_parquet_cells(path: str | Path):
@@ -224,16 +258,30 @@ def read_parquet_cells(path: str | Path):
     if not path.is_file():
         return None, [Problem(name, None, None, None, "the file to exist")], []
     try:
+        names = [str(n).strip() for n in pq.read_schema(path).names]
+        if len(set(names)) != len(names):  # read_table refuses them with Arrow's words: say it in ours
+            dups = sorted({h for h in names if names.count(h) > 1})
+            return None, [Problem(name, 1, dups[0], ", ".join(dups), "each column name once in the header")], []
         table = pq.read_table(path)
-    except (pa.ArrowInvalid, OSError) as err:
-        return None, [Problem(name, None, None, None, f"a readable Parquet file ({err})")], []
+    except PermissionError:
+        return None, [Problem(name, None, None, None, UNREADABLE_FILE)], []
+    except (pa.ArrowException, OSError, ValueError) as err:
+        return None, [Problem(name, None, None, None, f"a readable Parquet file ({str(err)[:200]})")], []
     names = [str(n).strip() for n in table.column_names]
     if table.num_rows == 0:
         return None, [Problem(name, 2, None, None, "at least one data row (file has only a header)")], []
     if len(set(names)) != len(names):
         dups = sorted({h for h in names if names.count(h) > 1})
         return None, [Problem(name, 1, dups[0], ", ".join(dups), "each column name once in the header")], []
-    table = pa.table([_as_text(c) for c in table.columns], names=names)
+    columns, problems = [], []
+    for col_name, column in zip(names, table.columns, strict=True):
+        try:
+            columns.append(_as_text(column))
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError):
+            problems.append(_column_problem(column, col_name, name))
+    if problems:
+        return None, problems, []
+    table = pa.table(columns, names=names)
     table, corrections = _strip(table, names, name, 2)
     return text_frame(table.combine_chunks(), names), [], corrections
 

@@ -45,14 +45,22 @@ def is_workbook(source: str | Path) -> bool:
 
 
 def workbook_sheets(path: str | Path) -> list[str]:
-    """Return the sheet names of a workbook, hidden ones included, without loading cell data."""
+    """Return the sheet names of a workbook, hidden ones included, without loading cell data.
+
+    Raises :class:`helpers.data.excel.UnreadableWorkbook` (one sentence) when the file cannot be
+    opened as a workbook: not readable to this user, not a zip archive, a
+    damaged archive.
+    """
     from openpyxl import load_workbook
 
-    book = load_workbook(Path(path), read_only=True)
-    try:
-        return list(book.sheetnames)
-    finally:
-        book.close()
+    from helpers.data.excel import workbook_errors
+
+    with workbook_errors(path):
+        book = load_workbook(Path(path), read_only=True)
+        try:
+            return list(book.sheetnames)
+        finally:
+            book.close()
 
 
 def declared_resources(source: str | Path) -> dict[str, Path] | None:
@@ -83,9 +91,50 @@ def table_file(source: str | Path, name: str) -> Path | None:
         return path if path is not None and path.is_file() else None
     for suffix in TABLE_SUFFIXES:
         path = Path(source) / f"{name}{suffix}"
-        if path.is_file():
-            return path
+        try:
+            if path.is_file():
+                return path
+        except OSError:  # a folder this user may not enter: source_problem says so
+            return None
     return None
+
+
+def misplaced_tables(source: str | Path) -> list[tuple[str, str]]:
+    """Return ``(path, expected)`` for what stands where a table should be but is not a readable file.
+
+    A folder, a symbolic link that loops or leads nowhere, or a file named
+    like a table but in other letter case (``Human_Blot.CSV``: read on macOS
+    and Windows, not on Linux) each get their own sentence, so that a table
+    is never silently "not in this source".
+
+    >>> misplaced_tables("no/such/folder")
+    []
+    """
+    source = Path(source)
+    if is_workbook(source) or not source.is_dir():
+        return []
+    try:
+        entries = {p.name: p for p in source.iterdir()}
+    except OSError:
+        return []
+    found = []
+    for name in TABLE_MODULES:
+        for suffix in TABLE_SUFFIXES:
+            wanted = f"{name}{suffix}"
+            path = source / wanted
+            if wanted in entries:
+                if path.is_symlink() and not path.exists():
+                    found.append((str(path), f"a table file ({wanted} is a symbolic link that leads nowhere or "
+                                             "to itself; point it at the file or copy the file in)"))
+                elif path.is_dir():
+                    found.append((str(path), f"a table file ({wanted} is a folder; put the table's {suffix} "
+                                             "file here instead)"))
+                continue
+            for other, other_path in entries.items():
+                if other.lower() == wanted.lower() and other != wanted and table_file(source, name) is None:
+                    found.append((str(other_path), f"the file name {wanted} (names are case-sensitive: "
+                                                   f"rename {other} to {wanted})"))
+    return found
 
 
 def tables_present(source: str | Path) -> list[str]:
@@ -98,7 +147,12 @@ def tables_present(source: str | Path) -> list[str]:
     source = reading_source(source)
     names = list(TABLE_MODULES)  # the registry's names, without importing the table modules
     if is_workbook(source):
-        sheets = set(workbook_sheets(source)) if source.is_file() else set()
+        from helpers.data.excel import UnreadableWorkbook
+
+        try:
+            sheets = set(workbook_sheets(source)) if source.is_file() else set()
+        except UnreadableWorkbook:
+            sheets = set()
         return [n for n in names if n in sheets]
     return [n for n in names if table_file(source, n) is not None]
 
@@ -140,7 +194,16 @@ def source_problem(source: str | Path) -> str | None:
         return f"a folder of data tables or an .xlsx workbook ({source} does not exist)"
     if is_workbook(source):
         if not source.is_file():
-            return "an .xlsx workbook file"
+            return "an .xlsx workbook file" + (" (this is a folder)" if source.is_dir() else "")
+        if source.stat().st_size == 0:
+            return "an .xlsx workbook (the file is empty)"
+        from helpers.data.excel import UnreadableWorkbook, read_workbook
+
+        try:
+            workbook_sheets(source)
+            read_workbook(source)
+        except UnreadableWorkbook as err:
+            return str(err)
         if not tables_present(source):
             return f"at least one sheet named like a table ({', '.join(get_specs())}); the workbook has none"
         return None
@@ -158,7 +221,15 @@ def source_problem(source: str | Path) -> str | None:
         return None
     if not source.is_dir():
         return "a folder of data tables, an .xlsx workbook or a datapackage.yaml study description"
+    try:  # list the folder (needs r) and look up a name in it (needs x)
+        any(source.iterdir())
+        (source / TABLE_MODULES[0]).exists()
+    except PermissionError:
+        return ("a folder the validator may read (permission denied: make it readable to this user, "
+                "e.g. chmod a+rx)")
     if not tables_present(source):
+        if misplaced_tables(source):
+            return None  # each misplaced table gets its own sentence
         what = "the folder is empty" if not any(source.iterdir()) else "none of its files is a table of the book"
         return f"at least one of the book's tables ({known}); {what}"
     return None

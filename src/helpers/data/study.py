@@ -223,7 +223,13 @@ def find_descriptor(source: str | Path) -> Path | None:
     >>> find_descriptor(DATA_DIR).name
     'datapackage.yaml'
     """
-    source = Path(source)
+    try:
+        return _find_descriptor(Path(source))
+    except OSError:  # a folder this user may not enter: the source's own check says so
+        return None
+
+
+def _find_descriptor(source: Path) -> Path | None:
     if source.is_file() and source.name.lower().endswith((".yaml", ".yml", ".json")):
         return source
     if source.suffix.lower() == ".xlsx":  # a workbook is described by a descriptor beside it that names it

@@ -36,9 +36,15 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from helpers.data.problems import Correction, Problem
+from helpers.data.problems import Correction, Problem, plain, shown
 from helpers.data.readers import MAX_SHOWN
-from helpers.data.sources import is_workbook, source_problem, table_label, tables_present
+from helpers.data.sources import (
+    is_workbook,
+    misplaced_tables,
+    source_problem,
+    table_label,
+    tables_present,
+)
 from helpers.data.tables import TableSpec, example_specs, get_spec, get_specs
 
 #: Columns that identify a unit shared between tables, and the attribute that
@@ -130,9 +136,11 @@ def _decode(raw: bytes, name: str) -> tuple[str | None, list[Problem], list[Corr
                               "a CSV text file (this is a zip archive, e.g. an Excel .xlsx workbook; "
                               "save it as 'CSV UTF-8')")], []
     if b"\x00" in raw:
-        return None, [Problem(name, None, None, None,
-                              "UTF-8 text (the file holds NUL bytes: binary or UTF-16 without a "
-                              "byte-order mark)")], []
+        if raw.count(b"\x00") > len(raw) // 4:  # every other byte: UTF-16 (or a binary file)
+            return None, [Problem(name, None, None, None,
+                                  "UTF-8 text (the file holds NUL bytes: binary or UTF-16 without a "
+                                  "byte-order mark)")], []
+        return None, _nul_problems(raw, name), []
     corrections = []
     if raw.startswith(b"\xef\xbb\xbf"):
         raw = raw[3:]
@@ -145,6 +153,41 @@ def _decode(raw: bytes, name: str) -> tuple[str | None, list[Problem], list[Corr
         return None, [Problem(name, line, None, f"byte 0x{raw[err.start]:02x}",
                               f"UTF-8 text (the byte reads as {guess!r} in Latin-1/Windows-1252: "
                               "save the file as 'CSV UTF-8')")], corrections
+
+
+def _nul_problems(raw: bytes, name: str) -> list[Problem]:
+    """Name the rows (and columns) holding a NUL byte; the header's cells name the columns."""
+    header = next(csv.reader([raw.split(b"\n", 1)[0].decode("utf-8", errors="replace").rstrip("\r")]), [])
+    lines = raw.split(b"\n")
+    found = []
+    for number, line in enumerate(lines, start=1):
+        if b"\x00" not in line:
+            continue
+        before = line[: line.index(b"\x00")]
+        k = before.count(b",")
+        column = header[k].strip() if number > 1 and k < len(header) else None
+        found.append(Problem(name, number, column, None,
+                             "text without NUL bytes (a NUL byte, 0x00, is in this row: the file was damaged "
+                             "or saved by a program that writes binary; remove it or export the table again)"))
+    return found[:MAX_SHOWN]
+
+
+def _quote_problem(text: str, start: int, stopped: int, name: str, err: csv.Error) -> Problem:
+    """Say where a quote that CSV cannot close was opened: the first line of the record it broke."""
+    lines = text.splitlines()
+    line = lines[start - 1] if 0 < start <= len(lines) else ""
+    header = next(csv.reader([lines[0]]), []) if lines else []
+    column = None
+    quote = line.find('"')
+    if quote >= 0 and start > 1:
+        k = line[:quote].count(",")
+        column = header[k].strip() if k < len(header) else None
+    total = text.count("\n") + (0 if text.endswith("\n") else 1)
+    runs = "the end of the file" if stopped >= total else f"row {stopped}"
+    detail = str(err)
+    return Problem(name, start, column, line[:60] if line else None,
+                   f"a closing quote for the quote opened on this row (the quoted value runs on to {runs}: "
+                   f"{detail}); remove the stray quote or close it")
 
 
 def _sniff_delimiter(header: str) -> str | None:
@@ -182,10 +225,15 @@ def read_text_table(path: Path) -> tuple[pd.DataFrame | None, list[Problem], lis
         return readers.read_parquet_cells(path)
     if not path.is_file():
         return None, [Problem(name, None, None, None, "the file to exist")], []
-    fast = readers.read_csv_cells(path) if path.stat().st_size else None
-    if fast is not None:
-        return fast
-    raw = path.read_bytes()
+    try:
+        fast = readers.read_csv_cells(path) if path.stat().st_size else None
+        if fast is not None:
+            return fast
+        raw = path.read_bytes()
+    except PermissionError:
+        return None, [Problem(name, None, None, None, readers.UNREADABLE_FILE)], []
+    except OSError as err:
+        return None, [Problem(name, None, None, None, f"a file that can be read ({err.strerror or err})")], []
     if not raw.strip():
         return None, [Problem(name, None, None, None, "a header row and at least one data row (file is empty)")], []
     text, problems, corrections = _decode(raw, name)
@@ -206,7 +254,7 @@ def read_text_table(path: Path) -> tuple[pd.DataFrame | None, list[Problem], lis
             records.append((start, cells))
             start = reader.line_num + 1
     except csv.Error as err:
-        return None, [Problem(name, reader.line_num, None, None, f"well-formed CSV quoting ({err})")], corrections
+        return None, [_quote_problem(text, start, reader.line_num, name, err)], corrections
     rows = []
     for line, cells in records:
         if not cells or all(not c.strip() for c in cells):
@@ -229,9 +277,14 @@ def read_text_table(path: Path) -> tuple[pd.DataFrame | None, list[Problem], lis
         return None, problems, corrections
     body = []
     index = []
-    for line, cells in rows[1:]:
+    ends = [line for line, _ in rows[2:]] + [None]
+    for (line, cells), following in zip(rows[1:], ends[: len(rows) - 1], strict=False):
         if len(cells) != len(stripped):
             hint = " (a decimal comma, or a comma inside an unquoted text?)" if len(cells) > len(stripped) else ""
+            if any("\n" in c or "\r" in c for c in cells):
+                last = (following - 1) if following else text.count("\n") + 1
+                hint = (f" (a quote opened on this row closes only on row {last}: check the quotes of this row)"
+                        if last > line else hint)
             problems.append(Problem(name, line, None, f"{len(cells)} cells",
                                     f"{len(stripped)} cells like the header{hint}"))
             continue
@@ -288,6 +341,8 @@ def check_frame(frame: pd.DataFrame, spec: TableSpec, name: str) -> tuple[pd.Dat
             continue
         values, unreadable[col.name], found = checks.check_column(texts[col.name], col, rows, name)
         problems += found
+        if col.kind in ("int", "float"):
+            encoded.numbers[col.name] = values  # keys and unit attributes compare as numbers
         if not problems:
             parsed[col.name] = checks.to_column(texts[col.name], values, col.kind, large,
                                                 encoded.of(col.name) if large and col.kind == "str" else None)
@@ -410,6 +465,24 @@ def _short(source: Path, table: str) -> str:
     return f"sheet {table}" if is_workbook(source) else get_specs()[table].filename
 
 
+def _unit_attributes(spec: TableSpec, unit: str) -> tuple[str, ...]:
+    """The columns of *spec* that describe one *unit*: its ``constant_within``, or every column of a table
+    with one row per unit (``disease_course``: a mouse's genotype and sex)."""
+    if tuple(spec.key) == (unit,):
+        return tuple(c for c in spec.column_names if c != unit)
+    return tuple(spec.constant_within.get(unit, ()))
+
+
+def _value(spec: TableSpec, column: str, text):
+    """Return a cell as it compares: a number column's cell as its number (``77`` = ``77.0``), text as text."""
+    if column in spec.column_names and spec.column(column).kind in ("int", "float"):
+        try:
+            return float(text)
+        except (TypeError, ValueError):
+            return text
+    return text
+
+
 def check_across_tables(frames: dict[str, pd.DataFrame], data_dir: Path) -> list[Problem]:
     """Check units shared between tables (see :data:`UNIT_ATTRIBUTES`).
 
@@ -424,7 +497,7 @@ def check_across_tables(frames: dict[str, pd.DataFrame], data_dir: Path) -> list
         holders = {t: f for t, f in frames.items() if unit in f.columns}
         known: dict[str, tuple[str, str, dict]] = {}
         for table, frame in holders.items():
-            attrs = [c for c in specs[table].constant_within.get(unit, ()) if c in frame.columns]
+            attrs = [c for c in _unit_attributes(specs[table], unit) if c in frame.columns]
             for idx, row in frame.drop_duplicates(unit).iterrows():
                 values = {a: row[a] for a in attrs}
                 if row[unit] not in known:
@@ -432,11 +505,11 @@ def check_across_tables(frames: dict[str, pd.DataFrame], data_dir: Path) -> list
                     continue
                 first_table, first_row, first_values = known[row[unit]]
                 for a, v in values.items():
-                    if a in first_values and first_values[a] != v:
+                    if a in first_values and _value(specs[table], a, first_values[a]) != _value(specs[table], a, v):
                         problems.append(Problem(
                             table_label(data_dir, table), int(idx), a, v,
-                            f"the {a} of {unit} {row[unit]} given in {_short(data_dir, first_table)} "
-                            f"row {first_row} ({first_values[a]!r})"))
+                            f"the {a} of {unit} {plain(row[unit])} given in {_short(data_dir, first_table)} "
+                            f"row {first_row} ({shown(first_values[a])})"))
                     elif a not in first_values:
                         first_values[a] = v
         for table, frame in holders.items():
@@ -501,6 +574,7 @@ def validate_report(data_dir: str | Path, tables: list[str] | None = None) -> Va
 
     data_dir = reading_source(data_dir)
     report.absent = [n for n in example_specs() if n not in names] if tables is None else []
+    report.problems += [Problem(path, None, None, None, expected) for path, expected in misplaced_tables(data_dir)]
     if is_workbook(data_dir):
         from helpers.data.excel import workbook_notes
 

@@ -15,7 +15,12 @@ data frames. The mouse is the unit: one row, one time, one event flag.
   that happens to round one way; for the confidence band (floats) within a
   tolerance of ``sqrt(machine epsilon)``, as R does. The interval of the median
   is the Brookmeyer-Crowley style one read off the band the same way; a limit
-  the band never reaches is reported as missing.
+  the band never reaches is reported as missing. Where the curve reaches 0
+  (the last mouse of a group has the event) the log(-log) band is undefined
+  (R's ``survfit`` gives ``NA``; lifelines collapses it to (0, 0)); it is taken
+  as undefined there too, so an upper limit reached only at that point is
+  "not reached" (missing), as R's ``quantile.survfit`` reports it, not the last
+  event day.
 * Log-rank test of equal survival across all groups (k - 1 degrees of freedom).
 * Cox proportional-hazards model of the group (Efron's method for ties),
   hazard ratios with Wald intervals.
@@ -114,6 +119,32 @@ def km_quantile(kmf: KaplanMeierFitter, p: float = 0.5) -> float:
                          exact_equal=[v == target for v in surv])
 
 
+def band_quantiles(kmf: KaplanMeierFitter, p: float = 0.5) -> tuple[float, float]:
+    """Return the confidence limits of the *p* quantile: where the lower and the upper band first reach *p*.
+
+    The band is undefined where the Kaplan-Meier estimate is 0 (its log(-log)
+    standard error is infinite; R's ``survfit`` gives ``NA``), so it is set to
+    NaN there and a limit reached only at that point is ``nan`` ("not
+    reached"), as in R's ``quantile.survfit``; lifelines' (0, 0) there would
+    otherwise put the upper limit at the last event day.
+
+    >>> t = pd.Series([1, 2, 3, 4, 5, 6]); e = pd.Series([1, 1, 1, 1, 1, 1])
+    >>> band_quantiles(KaplanMeierFitter().fit(t, e))
+    (1.0, nan)
+    """
+    band = kmf.confidence_interval_
+    times = band.index.to_numpy(dtype=float)
+    exact = dict(zip(kmf.event_table.index.to_numpy(dtype=float), exact_survival(kmf), strict=True))
+    undefined = np.array([exact.get(t, Fraction(1)) == 0 for t in times])
+    last = float(kmf.event_table.index.max())
+    limits = []
+    for j in (0, 1):
+        values = band.iloc[:, j].to_numpy(dtype=float).copy()
+        values[undefined] = np.nan
+        limits.append(step_quantile(times, values, p, last_time=last))
+    return limits[0], limits[1]
+
+
 def _groups(table: pd.DataFrame, group: str, order: list[str] | None) -> list[str]:
     present = list(pd.unique(table[group]))
     return [g for g in order if g in present] if order is not None else sorted(present)
@@ -169,10 +200,7 @@ def median_times(fits: dict[str, KaplanMeierFitter]) -> pd.DataFrame:
     """
     rows = []
     for level, kmf in fits.items():
-        band = kmf.confidence_interval_
-        last = float(kmf.event_table.index.max())
-        low_, high = (step_quantile(band.index.to_numpy(dtype=float), band.iloc[:, j].to_numpy(), 0.5, last_time=last)
-                      for j in (0, 1))
+        low_, high = band_quantiles(kmf, 0.5)
         med = km_quantile(kmf, 0.5)
         rows.append({"group": level, "n": int(kmf.event_table["entrance"].sum()),
                      "events": int(kmf.event_observed.sum()), "median": med, "ci_low": low_, "ci_high": high})
