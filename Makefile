@@ -86,7 +86,7 @@ book: $(STAMP) ## Build the book (cached, parallel) into _build/html; DATA=dir o
 bench: $(STAMP) ## Time cold / no-op / one-table builds of this engine against Jupyter Book's force and cache modes
 	$(BIN)/python -m helpers bench
 
-test: $(STAMP) browser-deps citation-deps ## Run the test suite (schemas, models, contracts, chapters, book, browser, lab; ~8 min; the PDF: make test-pdf)
+test: $(STAMP) browser-deps citation-deps ## Run the test suite (schemas, models, contracts, chapters, book, browser, lab; ~18 min on 2 cores: 13 chapters, 8 study designs, axe-core at 2 widths; the PDF: make test-pdf)
 	$(BIN)/python -m pytest -m "not pdf" $(PYTEST_ARGS)
 
 .PHONY: fuzz

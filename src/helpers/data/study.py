@@ -479,7 +479,7 @@ def _parse_schema(schema: object, spec: TableSpec, factors: dict[str, Factor], p
         else [c for c in spec.optional_columns if c in names]
     if spec.needs_a_measurement and not made:
         options = ", ".join(spec.choices) if spec.choices else ", ".join(spec.optional_columns)
-        raise _fail(path, f"{here}.schema.fields", f"a {spec.name} table needs at least one of {options}")
+        raise _fail(path, f"{here}.schema.fields", f"the {spec.name} table needs at least one of {options}")
     key = schema.get("primaryKey")
     if key is not None and list([key] if isinstance(key, str) else key) != list(spec.key):
         raise _fail(path, f"{here}.schema.primaryKey", f"the book keys {spec.name} by "
