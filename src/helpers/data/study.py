@@ -512,12 +512,8 @@ def _apply_table_facts(raw: object, resources: dict[str, Resource], factors: dic
 # --------------------------------------------------------------------------- writing
 
 
-def descriptor_mapping(study: Study, *, title: str = "", description: str = "", extra: dict | None = None,
-                       confirm: tuple[str, ...] = ()) -> dict:
-    """Return the descriptor of *study* as a mapping (resources with Table Schemas, then the design).
-
-    *confirm* names the factors whose reference was guessed (a draft marks them to confirm).
-    """
+def descriptor_mapping(study: Study, *, title: str = "", description: str = "", extra: dict | None = None) -> dict:
+    """Return the descriptor of *study* as a mapping (resources with Table Schemas, then the design)."""
     resources = []
     for table, resource in study.resources.items():
         spec = study.spec(table)
