@@ -156,6 +156,11 @@ class ResultsLedger:
             raise KeyError(f"no result {key!r} reported in chapter {self.chapter!r}")
         return self._text(result, self._digits[key])
 
+    def p_text(self, key: str, name: str = "p") -> str:
+        """Return a reported p-value for prose: ``p = 0.04``, or ``p < 0.001`` when too small for its digits."""
+        text = self.text(key)
+        return f"{name} {text}" if text.startswith("<") else f"{name} = {text}"
+
     def _glue(self, result: Result, digits: int) -> None:
         from IPython.display import Markdown
         from myst_nb import glue
