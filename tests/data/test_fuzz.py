@@ -655,6 +655,9 @@ def test_unreadable_tables_and_folders_are_named_as_a_non_root_user(tmp_path):
         validate_report(Path(__file__).resolve().parents[2] / "data")  # import every lazy module while root
         write_workbook({"human_blot": tables["human_blot"]}, root / "warm.xlsx")
         validate_report(root / "warm.xlsx")
+        from helpers.data.study import example_study
+
+        example_study()  # read while root: a clone in a private folder is not readable to 'nobody'
 
         def run(source: Path) -> subprocess.CompletedProcess:
             """Validate *source* in a forked child that has become 'nobody' (the interpreter under /root stays

@@ -249,10 +249,16 @@ def study_of(source: str | Path) -> Study:
     """Return the study of a data source: its descriptor's, else the example study's (``declared=False``)."""
     descriptor = find_descriptor(source)
     if descriptor is None:
-        example = read_study(DATA_DIR / DESCRIPTOR_NAMES[0])  # its levels per table; its files are not read
+        example = example_study()  # its levels per table; its files are not read
         return Study(example.name, example.title, None, example.factors, example.resources, example.combined,
                      declared=False)
     return read_study(descriptor)
+
+
+@lru_cache(maxsize=1)
+def example_study() -> Study:
+    """Return the example study (``data/datapackage.yaml``), read once per process."""
+    return read_study(DATA_DIR / DESCRIPTOR_NAMES[0])
 
 
 def read_study(path: str | Path) -> Study:
