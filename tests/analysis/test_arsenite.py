@@ -12,6 +12,9 @@ from helpers.data.generators.arsenite_motor import simulate
 from helpers.data.truths import ARSENITE
 from helpers.data.validate import DataValidationError, load_table
 
+#: The example study's reference genotype, control and stressor.
+EXAMPLE = {"reference": "WT", "control": "vehicle", "stressor": "arsenite"}
+
 
 def _truth(measure: str, contrasts: pd.DataFrame) -> np.ndarray:
     return np.array([
@@ -36,7 +39,7 @@ def test_summary_measures_on_straight_lines_give_the_difference_of_mean_slopes()
                     ("KO", "vehicle"): [0.0, 1.0], ("KO", "arsenite"): [-4.0, -6.0]})
     slopes = arsenite.per_mouse_slopes(lines, "y")
     assert sorted(slopes["slope"].round(12)) == [-6.0, -4.0, -3.0, -1.0, 0.0, 1.0, 1.0, 2.0]
-    out = arsenite.summary_measure_contrasts(lines, "y").set_index(["contrast", "genotype"])["estimate"]
+    out = arsenite.summary_measure_contrasts(lines, "y", **EXAMPLE).set_index(["contrast", "genotype"])["estimate"]
     assert out[("treatment_effect", "WT")] == pytest.approx(-2.0 - 1.5)
     assert out[("treatment_effect", "KO")] == pytest.approx(-5.0 - 0.5)
     assert out[("interaction", "KO")] == pytest.approx(-5.5 - -3.5)
@@ -44,7 +47,7 @@ def test_summary_measures_on_straight_lines_give_the_difference_of_mean_slopes()
 
 def test_intervals_are_t_based_with_between_mouse_degrees_of_freedom(fresh_data):
     motor = load_table("arsenite_motor", fresh_data)
-    out = arsenite.mixed_model_contrasts(motor, "grip_g", alpha=0.1)
+    out = arsenite.mixed_model_contrasts(motor, "grip_g", alpha=0.1, **EXAMPLE)
     n_mice = motor["mouse_id"].nunique()
     assert (out["df"] == n_mice - 6).all()
     t = stats.t.ppf(0.95, n_mice - 6)
@@ -55,8 +58,8 @@ def test_intervals_are_t_based_with_between_mouse_degrees_of_freedom(fresh_data)
 @pytest.mark.parametrize("measure", list(arsenite.MEASURES))
 def test_mixed_model_equals_summary_measures_in_a_balanced_design(measure, fresh_data):
     motor = load_table("arsenite_motor", fresh_data)
-    mixed = arsenite.mixed_model_contrasts(motor, measure)
-    summary = arsenite.summary_measure_contrasts(motor, measure)
+    mixed = arsenite.mixed_model_contrasts(motor, measure, **EXAMPLE)
+    summary = arsenite.summary_measure_contrasts(motor, measure, **EXAMPLE)
     assert np.allclose(mixed["estimate"], summary["estimate"], atol=1e-8)
     # REML and the per-mouse slope variance agree when the slope variance is positive.
     assert np.allclose(mixed["se"], summary["se"], rtol=1e-3)
@@ -66,15 +69,15 @@ def test_mixed_model_equals_summary_measures_in_a_balanced_design(measure, fresh
 @pytest.mark.parametrize("measure", list(arsenite.MEASURES))
 def test_slope_contrasts_recover_the_simulated_truth(measure, fresh_data):
     motor = load_table("arsenite_motor", fresh_data)
-    out = arsenite.mixed_model_contrasts(motor, measure)
+    out = arsenite.mixed_model_contrasts(motor, measure, **EXAMPLE)
     z = (out["estimate"] - _truth(measure, out)) / out["se"]
     assert (z.abs() < 3).all(), out.assign(z=z)
 
 
 def test_slope_effects_are_unbiased_over_seeds():
     """Over 40 seeds the mean estimate is within 3 Monte Carlo standard errors of each truth."""
-    estimates = np.array([arsenite.summary_measure_contrasts(simulate(s), "rotarod_s")["estimate"] for s in range(40)])
-    contrasts = arsenite.summary_measure_contrasts(simulate(0), "rotarod_s")
+    estimates = np.array([arsenite.summary_measure_contrasts(simulate(s), "rotarod_s", **EXAMPLE)["estimate"] for s in range(40)])
+    contrasts = arsenite.summary_measure_contrasts(simulate(0), "rotarod_s", **EXAMPLE)
     se_mean = estimates.std(axis=0, ddof=1) / np.sqrt(len(estimates))
     assert (np.abs(estimates.mean(axis=0) - _truth("rotarod_s", contrasts)) < 3 * se_mean).all()
 
@@ -83,13 +86,13 @@ def test_mixed_model_handles_missed_tests(fresh_data):
     """With some weeks missing (unbalanced), the mixed model still fits and recovers the truth."""
     motor = load_table("arsenite_motor", fresh_data)
     keep = np.random.default_rng(3).uniform(size=len(motor)) > 0.15
-    out = arsenite.mixed_model_contrasts(motor[keep], "rotarod_s")
+    out = arsenite.mixed_model_contrasts(motor[keep], "rotarod_s", **EXAMPLE)
     assert ((out["estimate"] - _truth("rotarod_s", out)).abs() < 3 * out["se"]).all()
 
 
 def test_variance_components_recover_the_simulated_truth(fresh_data):
     motor = load_table("arsenite_motor", fresh_data)
-    parts = arsenite.mixed_model_contrasts(motor, "rotarod_s").attrs["variance_components"]
+    parts = arsenite.mixed_model_contrasts(motor, "rotarod_s", **EXAMPLE).attrs["variance_components"]
     n_obs = len(motor)
     # Residual SD: about sqrt(n) information, a 15% band is several SEs wide.
     assert parts["sd_residual"] == pytest.approx(ARSENITE.sd_residual["rotarod_s"], rel=0.15)
@@ -100,9 +103,9 @@ def test_variance_components_recover_the_simulated_truth(fresh_data):
 def test_unknown_measure_and_reference_raise(fresh_data):
     motor = load_table("arsenite_motor", fresh_data)
     with pytest.raises(ValueError, match="measure must be one of"):
-        arsenite.mixed_model_contrasts(motor, "speed")
+        arsenite.mixed_model_contrasts(motor, "speed", **EXAMPLE)
     with pytest.raises(ValueError, match="needs genotype 'Sod1', but the table has none"):
-        arsenite.summary_measure_contrasts(motor, "grip_g", reference="Sod1")
+        arsenite.summary_measure_contrasts(motor, "grip_g", reference="Sod1", control="vehicle", stressor="arsenite")
 
 
 def test_schema_rejects_a_rotarod_time_beyond_the_cap_and_a_changing_genotype(data_copy):

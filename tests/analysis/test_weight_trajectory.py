@@ -37,7 +37,7 @@ def simulate_weights(seed: int, mice_per_group: int = 12, effect=true_difference
 @pytest.fixture(scope="module")
 def simulated_fit():
     data = simulate_weights(seed=20250)
-    return wt.fit_trajectory(data, "L", spline_df=5)
+    return wt.fit_trajectory(data, "L", "WT", spline_df=5)
 
 
 def test_known_difference_recovered_within_simultaneous_intervals(simulated_fit):
@@ -57,7 +57,7 @@ def test_known_difference_recovered_within_simultaneous_intervals(simulated_fit)
 
 def test_no_difference_gives_no_lasting_difference():
     data = simulate_weights(seed=7, effect=lambda ages: np.zeros(len(ages)))
-    table = wt.genotype_differences(wt.fit_trajectory(data, "L"), range(8, 57, 8))
+    table = wt.genotype_differences(wt.fit_trajectory(data, "L", "WT"), range(8, 57, 8))
     assert ((table["sim_low"] <= 0) & (0 <= table["sim_high"])).all()
     assert wt.onset_of_difference(table) is None
 
@@ -89,7 +89,7 @@ def test_authors_contrast_equals_the_hand_computed_difference_of_means():
     """Balanced: GLS = OLS, and without the 3-way term the fitted difference within sex s at age a is
     (mean_MUT,s - mean_WT,s) + (mean_MUT,a - mean_WT,a) - (mean_MUT - mean_WT)."""
     data = balanced_data()
-    fit = wt.fit_authors_model(data, "L")
+    fit = wt.fit_authors_model(data, "L", "WT")
     table = wt.authors_contrasts(fit, alpha=0.05)
     m = lambda **kw: data.loc[np.logical_and.reduce([data[k] == v for k, v in kw.items()]), "weight_g"].mean()  # noqa: E731
     for row in table.itertuples():
@@ -107,7 +107,7 @@ def test_authors_contrast_equals_the_hand_computed_difference_of_means():
 def test_authors_rule_drops_ages_with_fewer_than_three_mice_per_genotype():
     data = balanced_data()
     few = (data["age_weeks"] == 50) & (data["genotype"] == "MUT") & ~data["mouse_id"].isin(["MUTF0", "MUTM0"])
-    fit = wt.fit_authors_model(data[~few], "L")
+    fit = wt.fit_authors_model(data[~few], "L", "WT")
     assert fit.ages == [10, 20, 30, 40]
     assert fit.dropped.set_index("age_weeks").loc[50].to_dict() == {"MUT": 2, "WT": 8}
 
@@ -132,7 +132,7 @@ def test_scan_age_differences_of_a_known_shift():
             shift = 2.0 * (age == 40) * (genotype == "MUT")
             rows.append({"line": "L", "mouse_id": f"s{i}", "genotype": genotype, "sex": sex, "age_weeks": age,
                          "fat_g": 5 + 0.1 * age + shift + level + rng.normal(0, 0.3)})
-    table = wt.scan_age_differences(pd.DataFrame(rows), "L", "fat_g")
+    table = wt.scan_age_differences(pd.DataFrame(rows), "L", "fat_g", "WT")
     truth = np.array([0.0, 0.0, 2.0])
     assert ((table["sim_low"] <= truth) & (truth <= table["sim_high"])).all()
     assert table.loc[2, "sim_low"] > 0 and (table["family_size"] == 3).all()
@@ -141,7 +141,7 @@ def test_scan_age_differences_of_a_known_shift():
 def test_single_age_difference_is_the_adjusted_difference_of_means():
     """Balanced sexes within genotype: the OLS genotype effect equals the difference of genotype means."""
     data = balanced_data()
-    table = wt.single_age_differences(data, "L", [10, 50])
+    table = wt.single_age_differences(data, "L", [10, 50], "WT")
     for row in table.itertuples():
         week = data[data["age_weeks"] == row.age_weeks]
         means = week.groupby("genotype")["weight_g"].mean()

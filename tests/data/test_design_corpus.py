@@ -21,6 +21,8 @@ from helpers.data.tables import get_spec
 from helpers.data.validate import load_table
 from helpers.report.ledger import ResultsLedger
 
+EXAMPLE_ARSENITE = {"reference": "WT", "control": "vehicle", "stressor": "arsenite"}
+
 
 def gel_per_diagnosis(h: pd.DataFrame) -> pd.DataFrame:
     """Every gel of a region holds one diagnosis group."""
@@ -115,7 +117,7 @@ def _mam(t):
 
 
 def _motor(t):
-    return arsenite.mixed_model_contrasts(t, "rotarod_s")
+    return arsenite.mixed_model_contrasts(t, "rotarod_s", **EXAMPLE_ARSENITE)
 
 
 def _cells(t):

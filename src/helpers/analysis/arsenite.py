@@ -31,10 +31,8 @@ import statsmodels.formula.api as smf
 from scipy import stats
 
 from helpers.analysis import design
-from helpers.data.vocabulary import ARSENITE_TREATMENTS, REFERENCE_GENOTYPE
 
 #: The example study's control and stressor (the defaults of every function here).
-CONTROL, STRESSOR = ARSENITE_TREATMENTS
 
 BOUNDARY_HEURISTIC = "The MLE may be on the boundary of the parameter space."
 
@@ -51,9 +49,9 @@ def add_design_columns(table: pd.DataFrame) -> pd.DataFrame:
 
     Examples
     --------
-    >>> t = pd.DataFrame({"week": [0, 2, 4], "genotype": "WT", "treatment": "vehicle"})
+    >>> t = pd.DataFrame({"week": [0, 2, 4], "genotype": "ref", "treatment": "ctrl"})
     >>> add_design_columns(t)[["week_c", "cell"]].values.tolist()
-    [[-2.0, 'WT/vehicle'], [0.0, 'WT/vehicle'], [2.0, 'WT/vehicle']]
+    [[-2.0, 'ref/ctrl'], [0.0, 'ref/ctrl'], [2.0, 'ref/ctrl']]
     """
     weeks = np.sort(table["week"].unique()).astype(float)
     return table.assign(week_c=table["week"].astype(float) - weeks.mean(),
@@ -61,8 +59,8 @@ def add_design_columns(table: pd.DataFrame) -> pd.DataFrame:
 
 
 def _contrast_rows(estimates: pd.Series, cov: pd.DataFrame, name_of, genotypes: list[str],
-                   reference: str, df: float, alpha: float, control: str = CONTROL,
-                   stressor: str = STRESSOR) -> pd.DataFrame:
+                   reference: str, df: float, alpha: float, control: str,
+                   stressor: str) -> pd.DataFrame:
     """Stressor-minus-control slope per genotype, and its difference from *reference*."""
     t = stats.t.ppf(1 - alpha / 2, df)
 
@@ -162,8 +160,8 @@ def fit_slope_model(table: pd.DataFrame, measure: str):
     raise RuntimeError(f"mixed model of {measure} did not converge ({' | '.join(failures)})")
 
 
-def mixed_model_contrasts(table: pd.DataFrame, measure: str, *, reference: str = REFERENCE_GENOTYPE,
-                          alpha: float = 0.05, control: str = CONTROL, stressor: str = STRESSOR) -> pd.DataFrame:
+def mixed_model_contrasts(table: pd.DataFrame, measure: str, *, reference: str,
+                          alpha: float = 0.05, control: str, stressor: str) -> pd.DataFrame:
     """Slope contrasts of *measure* from the mixed model, with between-mouse t intervals.
 
     Returns
@@ -196,7 +194,7 @@ def per_mouse_slopes(table: pd.DataFrame, measure: str) -> pd.DataFrame:
 
     Examples
     --------
-    >>> t = pd.DataFrame({"mouse_id": "m", "genotype": "WT", "treatment": "vehicle",
+    >>> t = pd.DataFrame({"mouse_id": "m", "genotype": "ref", "treatment": "ctrl",
     ...                   "week": [0, 1, 2], "y": [1.0, 3.0, 5.0]})
     >>> per_mouse_slopes(t, "y")[["slope", "mean"]].values.tolist()
     [[2.0, 3.0]]
@@ -212,8 +210,8 @@ def per_mouse_slopes(table: pd.DataFrame, measure: str) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def summary_measure_contrasts(table: pd.DataFrame, measure: str, *, reference: str = REFERENCE_GENOTYPE,
-                              alpha: float = 0.05, control: str = CONTROL, stressor: str = STRESSOR) -> pd.DataFrame:
+def summary_measure_contrasts(table: pd.DataFrame, measure: str, *, reference: str,
+                              alpha: float = 0.05, control: str, stressor: str) -> pd.DataFrame:
     """The same contrasts from per-mouse slopes: OLS of the slopes on the genotype x treatment cell.
 
     Same columns as :func:`mixed_model_contrasts`. Exact t inference when

@@ -42,7 +42,6 @@ from helpers.stats.contrasts import linear_combinations
 from helpers.stats.random_intercept import fit_random_intercept_reml
 from helpers.stats.simultaneous import adjust_family
 
-REFERENCE = "WT"
 #: Columns of a table of genotype differences.
 DIFFERENCE_COLUMNS = ["age_weeks", "sex", "estimate", "se", "df", "ci_low", "ci_high", "p_value", "sim_low",
                       "sim_high", "p_adj", "family_size"]
@@ -61,7 +60,7 @@ def line_data(table: pd.DataFrame, line: str, response: str = "weight_g") -> pd.
     return out
 
 
-def mutant_of(data: pd.DataFrame, reference: str = REFERENCE) -> str:
+def mutant_of(data: pd.DataFrame, reference: str) -> str:
     """Return the one genotype of *data* that is not the reference; raise if there is not exactly one."""
     others = sorted(set(data["genotype"]) - {reference})
     if reference not in set(data["genotype"]) or len(others) != 1:
@@ -82,6 +81,7 @@ class TrajectoryFit:
     """A fitted weight-trajectory model of one line and what is needed to read it."""
 
     line: str
+    reference: str
     mutant: str
     data: pd.DataFrame
     result: object  # statsmodels MixedLMResults
@@ -120,7 +120,8 @@ def _fit(formula: str, data: pd.DataFrame, re_formula: str | None):
     return result
 
 
-def fit_trajectory(table: pd.DataFrame, line: str, spline_df: int = 5, response: str = "weight_g") -> TrajectoryFit:
+def fit_trajectory(table: pd.DataFrame, line: str, reference: str, spline_df: int = 5,
+                   response: str = "weight_g") -> TrajectoryFit:
     """Fit the book's model of one line: ``genotype * cr(age) + sex * cr(age)``, random intercept and slope per mouse.
 
     Parameters
@@ -128,27 +129,29 @@ def fit_trajectory(table: pd.DataFrame, line: str, spline_df: int = 5, response:
     table : DataFrame
         The ``body_weight`` table (or one with the same columns and *response*).
     line : str
-        The line to fit (its genotypes: the reference ``WT`` and one mutant).
+        The line to fit (its genotypes: the reference and one mutant).
+    reference : str
+        The reference genotype (the study description's, e.g. its wild type).
     spline_df : int
         Degrees of freedom of the natural cubic regression spline of age.
     """
     data = line_data(table, line, response)
-    mutant = mutant_of(data)
+    mutant = mutant_of(data, reference)
     spline = f"cr(age, df={int(spline_df)}, constraints='center')"
-    formula = f"y ~ C(genotype, Treatment('{REFERENCE}')) * {spline} + C(sex) * {spline}"
+    formula = f"y ~ C(genotype, Treatment({reference!r})) * {spline} + C(sex) * {spline}"
     data["age_c"] = (data["age"] - data["age"].mean()) / 10.0  # the slope per 10 weeks, for a well-scaled fit
     result = _fit(formula, data, "~age_c")
-    return TrajectoryFit(line, mutant, data, result, formula, between_terms=3)
+    return TrajectoryFit(line, reference, mutant, data, result, formula, between_terms=3)
 
 
 def genotype_differences(fit: TrajectoryFit, ages, alpha: float = 0.05) -> pd.DataFrame:
-    """Return mutant minus WT at each of *ages*, with unadjusted and Bonferroni-simultaneous intervals.
+    """Return mutant minus reference at each of *ages*, with unadjusted and Bonferroni-simultaneous intervals.
 
     The difference is the same for both sexes in this model (``sex`` column: ``"both"``).
     """
     ages = np.asarray(sorted(set(int(a) for a in ages)), dtype=float)
     grid = lambda g: pd.DataFrame({"genotype": g, "sex": "F", "age": ages})  # noqa: E731
-    L = fit.design(grid(fit.mutant)) - fit.design(grid(REFERENCE))
+    L = fit.design(grid(fit.mutant)) - fit.design(grid(fit.reference))
     beta, cov = fit.fixed()
     table = linear_combinations(L, beta, cov, df=fit.df, alpha=alpha)
     table.insert(0, "sex", "both")
@@ -160,7 +163,7 @@ def predicted_means(fit: TrajectoryFit, ages) -> pd.DataFrame:
     """Return the model's mean weight per genotype and sex at *ages* (the population curves)."""
     rows = []
     beta, _ = fit.fixed()
-    for genotype in (REFERENCE, fit.mutant):
+    for genotype in (fit.reference, fit.mutant):
         for sex in sorted(fit.data["sex"].unique()):
             frame = pd.DataFrame({"genotype": genotype, "sex": sex, "age": np.asarray(ages, dtype=float)})
             rows.append(frame.assign(mean=fit.design(frame) @ beta))
@@ -199,6 +202,7 @@ class AuthorsFit:
     """The authors' model refitted: the fit, the ages kept and those dropped (with their mice per genotype)."""
 
     line: str
+    reference: str
     mutant: str
     data: pd.DataFrame
     fit: object  # helpers.stats.random_intercept.GroupedFit
@@ -222,26 +226,27 @@ def mice_per_age(data: pd.DataFrame) -> pd.DataFrame:
     return data.groupby(["age_weeks", "genotype"])["mouse_id"].nunique().unstack(fill_value=0)
 
 
-def fit_authors_model(table: pd.DataFrame, line: str, min_mice: int = 3, response: str = "weight_g") -> AuthorsFit:
+def fit_authors_model(table: pd.DataFrame, line: str, reference: str, min_mice: int = 3,
+                      response: str = "weight_g") -> AuthorsFit:
     """Refit the authors' model of one line (see the module docstring); return it with the ages dropped."""
     data = line_data(table, line, response)
-    mutant = mutant_of(data)
+    mutant = mutant_of(data, reference)
     counts = mice_per_age(data)
     enough = (counts >= min_mice).all(axis=1) & (counts.shape[1] == 2)
     dropped = counts[~enough].reset_index()
     kept = data[data["age_weeks"].isin(counts.index[enough])].copy()
-    formula = (f"y ~ C(genotype, Treatment('{REFERENCE}')) * (C(age_weeks) + C(sex)) "
+    formula = (f"y ~ C(genotype, Treatment({reference!r})) * (C(age_weeks) + C(sex)) "
                "+ C(age_weeks):C(sex)")
     y, X = patsy.dmatrices(formula, kept)
     if np.linalg.matrix_rank(np.asarray(X)) < X.shape[1]:
         raise ValueError(f"line {line}: the authors' model is not estimable (an age with one sex only?)")
     fit = fit_random_intercept_reml(np.asarray(y).ravel(), np.asarray(X), kept["mouse_id"])
-    return AuthorsFit(line, mutant, kept, fit, X.design_info, formula,
+    return AuthorsFit(line, reference, mutant, kept, fit, X.design_info, formula,
                       sorted(int(a) for a in counts.index[enough]), dropped)
 
 
 def authors_contrasts(fit: AuthorsFit, alpha: float = 0.05) -> pd.DataFrame:
-    """Return mutant minus WT within each sex at every kept age, Bonferroni over ages x genotypes.
+    """Return mutant minus reference within each sex at every kept age, Bonferroni over ages x genotypes.
 
     As the authors' README says, the family size is the number of ages times the
     number of genotypes (here 2), so the adjusted intervals and p-values of one line
@@ -252,7 +257,7 @@ def authors_contrasts(fit: AuthorsFit, alpha: float = 0.05) -> pd.DataFrame:
     for sex in sorted(fit.data["sex"].unique()):
         grid = lambda g, s=sex: pd.DataFrame({"genotype": g, "sex": s, "age_weeks": fit.ages})  # noqa: E731
         build = lambda frame: np.asarray(patsy.build_design_matrices([fit.design_info], frame)[0])  # noqa: E731
-        L = build(grid(fit.mutant)) - build(grid(REFERENCE))
+        L = build(grid(fit.mutant)) - build(grid(fit.reference))
         part = linear_combinations(L, beta, cov, df=fit.df, alpha=alpha)
         part.insert(0, "sex", sex)
         part.insert(0, "age_weeks", fit.ages)
@@ -281,8 +286,9 @@ def side_by_side(book: pd.DataFrame, authors: pd.DataFrame) -> pd.DataFrame:
 # --------------------------------------------------------------------------- body composition at scan ages
 
 
-def scan_age_differences(table: pd.DataFrame, line: str, response: str, alpha: float = 0.05) -> pd.DataFrame:
-    """Return mutant minus WT of *response* at each scan age (e.g. echo-MRI fat mass), simultaneous over ages.
+def scan_age_differences(table: pd.DataFrame, line: str, response: str, reference: str,
+                         alpha: float = 0.05) -> pd.DataFrame:
+    """Return mutant minus reference of *response* at each scan age (e.g. echo-MRI fat mass), simultaneous over ages.
 
     Model: ``response ~ genotype * C(age) + sex * C(age)`` with a random intercept per
     mouse (REML); the genotype difference at an age is the same in both sexes;
@@ -290,23 +296,23 @@ def scan_age_differences(table: pd.DataFrame, line: str, response: str, alpha: f
     intercept, genotype and sex).
     """
     data = line_data(table, line, response)
-    mutant = mutant_of(data)
-    y, X = patsy.dmatrices(f"y ~ C(genotype, Treatment('{REFERENCE}')) * C(age_weeks) + C(sex) * C(age_weeks)",
+    mutant = mutant_of(data, reference)
+    y, X = patsy.dmatrices(f"y ~ C(genotype, Treatment({reference!r})) * C(age_weeks) + C(sex) * C(age_weeks)",
                            data)
     fit = fit_random_intercept_reml(np.asarray(y).ravel(), np.asarray(X), data["mouse_id"])
     ages = sorted(int(a) for a in data["age_weeks"].unique())
     build = lambda g: np.asarray(patsy.build_design_matrices(  # noqa: E731
         [X.design_info], pd.DataFrame({"genotype": g, "sex": "F", "age_weeks": ages}))[0])
     df = float(data["mouse_id"].nunique() - 3)
-    out = linear_combinations(build(mutant) - build(REFERENCE), fit.params, fit.cov, df=df, alpha=alpha)
+    out = linear_combinations(build(mutant) - build(reference), fit.params, fit.cov, df=df, alpha=alpha)
     out.insert(0, "sex", "both")
     out.insert(0, "age_weeks", ages)
     return adjust_family(out, alpha, df)[DIFFERENCE_COLUMNS]
 
 
-def single_age_differences(table: pd.DataFrame, line: str, ages, alpha: float = 0.05,
+def single_age_differences(table: pd.DataFrame, line: str, ages, reference: str, alpha: float = 0.05,
                            response: str = "weight_g") -> pd.DataFrame:
-    """Return, at each of *ages* on its own, mutant minus WT by least squares on the mice weighed that week.
+    """Return, at each of *ages* on its own, mutant minus reference by least squares on the mice weighed that week.
 
     ``response ~ genotype + sex``, one row per mouse: no model of the trajectory, no
     borrowing from other ages. A check on the trajectory model's estimates and standard
@@ -314,11 +320,11 @@ def single_age_differences(table: pd.DataFrame, line: str, ages, alpha: float = 
     """
     rows = []
     data = line_data(table, line, response)
-    mutant = mutant_of(data)
+    mutant = mutant_of(data, reference)
     for age in ages:
         week = data[data["age_weeks"] == int(age)]
-        fit = smf.ols(f"y ~ C(genotype, Treatment('{REFERENCE}')) + C(sex)", week).fit()
-        term = f"C(genotype, Treatment('{REFERENCE}'))[T.{mutant}]"
+        fit = smf.ols(f"y ~ C(genotype, Treatment({reference!r})) + C(sex)", week).fit()
+        term = f"C(genotype, Treatment({reference!r}))[T.{mutant}]"
         low, high = fit.conf_int(alpha).loc[term]
         rows.append({"age_weeks": int(age), "mice": len(week), "estimate": fit.params[term], "se": fit.bse[term],
                      "df": fit.df_resid, "ci_low": low, "ci_high": high})

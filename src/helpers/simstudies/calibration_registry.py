@@ -183,8 +183,11 @@ def _arsenite_mask(table: pd.DataFrame) -> pd.Series:
 
 def _arsenite_mixed(table, alpha: float) -> pd.DataFrame:
     from helpers.analysis.arsenite import mixed_model_contrasts
+    from helpers.data.truths import ARSENITE
 
-    return _shared_fit("arsenite_mixed", table, alpha, lambda: mixed_model_contrasts(table, ARSENITE_MEASURE, alpha=alpha))
+    (reference, *_), (control, stressor) = ARSENITE.genotypes, ARSENITE.treatments
+    return _shared_fit("arsenite_mixed", table, alpha, lambda: mixed_model_contrasts(
+        table, ARSENITE_MEASURE, alpha=alpha, reference=reference, control=control, stressor=stressor))
 
 
 def _arsenite_fit(table, alpha: float) -> Interval:
