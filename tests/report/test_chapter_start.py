@@ -46,6 +46,16 @@ def test_the_bundled_real_data_get_the_real_measurements_banner():
     banner = data_banner(folder)
     assert "Real measurements" in banner and "Simulated" not in banner and "User-supplied" not in banner
     assert "Boyanova" in banner and "CC-BY-SA-4.0" in banner and "fed2d57e84a9b3b6d0bc9f8b3f47ea08f7a181bd" in banner
+    assert "published by others" in banner and "bundled in `data/real/boyanova2025`" in banner
+
+
+def test_a_labs_own_described_data_are_real_but_not_said_to_be_published_by_others(tmp_path):
+    """A lab's folder whose descriptor names a source and a licence: real measurements, its own folder."""
+    folder = tmp_path / "lab"
+    shutil.copytree(DATA_DIR / "real" / "boyanova2025", folder)
+    banner = data_banner(folder)
+    assert "Real measurements" in banner and "published by others" not in banner and "bundled" not in banner
+    assert "whose study description names their source and licence" in banner and f"in `{folder}`" in banner
 
 
 def test_a_descriptor_without_licence_and_sources_is_user_data(tmp_path):

@@ -54,13 +54,18 @@ def real_data_info(data_dir: Path) -> dict | None:
 
 def real_data_banner(data_dir: str | Path, info: dict) -> str:
     """Return the "Real measurements" admonition: what, source, licence, citation."""
+    from helpers.core.paths import DATA_DIR
+
     real = info["real"]
     sources = "; ".join(f"[{s['title']}]({s['path']})" if s["path"] else s["title"] for s in real["sources"][1:])
+    bundled = Path(data_dir).resolve().is_relative_to((DATA_DIR / "real").resolve())
+    origin = ("published by others, not from the book's simulated example data: {title}, bundled in `{folder}`"
+              if bundled else "whose study description names their source and licence, not from the book's "
+              "simulated example data: {title}, in `{folder}`")
     return (
         ":::{admonition} Real measurements\n:class: important\n"
-        f"Every number, table and figure on this page is computed from **real measurements** published by "
-        f"others, not from the book's simulated example data: {real['title']}, bundled in "
-        f"`{display_folder(data_dir)}`.\n\n"
+        "Every number, table and figure on this page is computed from **real measurements** "
+        + origin.format(title=real["title"], folder=display_folder(data_dir)) + ".\n\n"
         f"- **Cite the data:** {real['citation']}. <{real['citation_url']}>\n"
         + (f"- **Source:** {sources}\n" if sources else "")
         + f"- **Licence:** [{real['licence']}]({real['licence_url']}) ({real['licence_name']}); the data and the "
