@@ -90,7 +90,7 @@ class FractionDesign:
         if len(mam) != 1:
             raise StudyError(f"{where}, property 'mam_tbk1_design.factors.fraction.roles': the MAM enrichment needs "
                              f"exactly one fraction declared as the MAM (found {len(mam)}: "
-                             f"{', '.join(mam) or 'none'}); write e.g. roles: {{<your MAM fraction>: mam}}.")
+                             f"{', '.join(mam) or 'none'}); declare it as roles: {{<your MAM fraction>: mam}}.")
         reference = study.reference(table, "fraction")
         if reference is None:
             raise StudyError(f"{where}, property 'mam_tbk1_design.factors.fraction.reference': the MAM enrichment "
@@ -301,8 +301,8 @@ def fit_enrichment_model(
         raise design.DesignError(f"mam_fraction: no samples for protein {protein!r}; add its lanes, or choose a "
                                  "protein that is present.")
     control, stress = stresses
-    data = data[data["genotype"].isin(genotypes) & data["stress"].isin(stresses)].copy()
     design.check_mam_groups(data, protein, genotypes, stresses)
+    data = data[data["genotype"].isin(genotypes) & data["stress"].isin(stresses)].copy()
     cells = [f"{g}|{s}" for g in genotypes for s in stresses]
     data["group"] = pd.Categorical(data["genotype"] + "|" + data["stress"], categories=cells)
     missing = [c for c in cells if not (data["group"] == c).any()]
