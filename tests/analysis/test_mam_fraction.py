@@ -16,7 +16,6 @@ from helpers.data.tables.mam_fraction import SPEC
 from helpers.data.truths import MAM_FRACTION
 from helpers.data.validate import DataValidationError, load_table
 
-
 EXAMPLE = mam_fraction.FractionDesign.of(example_study())
 STRESSES = EXAMPLE.stresses
 FRACTIONS = (EXAMPLE.mam, EXAMPLE.reference)
