@@ -11,10 +11,19 @@ from helpers.analysis import mam_fraction
 from helpers.core.paths import DATA_DIR
 from helpers.data import truths
 from helpers.data.generators.mam_fraction import simulate
+from helpers.data.study import example_study
 from helpers.data.tables.mam_fraction import SPEC
 from helpers.data.truths import MAM_FRACTION
 from helpers.data.validate import DataValidationError, load_table
-from helpers.data.vocabulary import RECRUITED_PROTEINS
+
+EXAMPLE = mam_fraction.FractionDesign.of(example_study())
+STRESSES = EXAMPLE.stresses
+FRACTIONS = (EXAMPLE.mam, EXAMPLE.reference)
+RECRUITED_PROTEINS = EXAMPLE.recruited
+
+
+def _enrichment(lanes):
+    return mam_fraction.mam_enrichment(lanes, *FRACTIONS)
 
 
 def _constructed(values: dict[tuple[str, str], list[float]]) -> pd.DataFrame:
@@ -32,15 +41,16 @@ def test_log_signal_and_enrichment_cancel_loading_and_gel():
         "sample_id": "S1", "genotype": "WT", "stress": "vehicle", "protein": "TBK1", "gel_id": "G1",
         "fraction": ["homogenate", "MAM"], "signal": [100.0, 600.0], "total_protein": [50.0, 100.0],
     })
-    enrichment = mam_fraction.mam_enrichment(lanes)
+    enrichment = _enrichment(lanes)
     assert enrichment["log_enrichment"].iloc[0] == pytest.approx(np.log((600 / 100) / (100 / 50)))
     lanes.loc[1, "gel_id"] = "G2"
     with pytest.raises(ValueError, match="share a gel"):
-        mam_fraction.mam_enrichment(lanes)
+        _enrichment(lanes)
 
 
 def test_shares_sum_to_one_per_sample_and_protein(fresh_data):
-    shares = mam_fraction.fraction_shares(load_table("mam_fraction", fresh_data))
+    shares = mam_fraction.fraction_shares(load_table("mam_fraction", fresh_data), MAM_FRACTION.fractions,
+                                         ("WT", "vehicle"))
     sums = shares.groupby(["sample_id", "protein"])["share"].sum()
     assert np.allclose(sums, 1.0)
     assert len(shares) == len(MAM_FRACTION.genotypes) * 2 * MAM_FRACTION.samples_per_group * 5 * 6
@@ -50,7 +60,7 @@ def test_model_without_gels_reproduces_group_means_and_pooled_t_interval():
     rng = np.random.default_rng(3)
     genotypes = ("WT", "Sigmar1_KO")
     values = {(g, s): list(rng.normal(0.5, 0.2, 4)) for g in genotypes for s in ("vehicle", "arsenite")}
-    result = mam_fraction.fit_enrichment_model(_constructed(values), "TBK1", genotypes)
+    result = mam_fraction.fit_enrichment_model(_constructed(values), "TBK1", genotypes, STRESSES)
     assert not result["gel_adjusted"].any()
     means = {k: np.mean(v) for k, v in values.items()}
     stress_wt = result[(result["kind"] == "stress_effect") & (result["genotype"] == "WT")].iloc[0]
@@ -69,13 +79,13 @@ def test_model_without_gels_reproduces_group_means_and_pooled_t_interval():
 def test_missing_group_raises():
     values = {("WT", "vehicle"): [0.1, 0.2], ("WT", "arsenite"): [0.3, 0.4]}
     with pytest.raises(ValueError, match="no samples"):
-        mam_fraction.fit_enrichment_model(_constructed(values), "TBK1", ("WT", "Sigmar1_KO"))
+        mam_fraction.fit_enrichment_model(_constructed(values), "TBK1", ("WT", "Sigmar1_KO"), STRESSES)
 
 
 def test_enrichment_contrasts_recover_the_truth_on_the_example_data(fresh_data):
     """Every stress effect and interaction within a Bonferroni t band (family-wise 1%) of its true value."""
-    enrichment = mam_fraction.mam_enrichment(load_table("mam_fraction", fresh_data))
-    result = pd.concat([mam_fraction.fit_enrichment_model(enrichment, p, MAM_FRACTION.genotypes)
+    enrichment = _enrichment(load_table("mam_fraction", fresh_data))
+    result = pd.concat([mam_fraction.fit_enrichment_model(enrichment, p, MAM_FRACTION.genotypes, STRESSES)
                         for p in MAM_FRACTION.proteins])
     result = result[result["kind"] != "level"].reset_index(drop=True)
     result["truth"] = truths.true_enrichment_values(result, MAM_FRACTION)
@@ -89,7 +99,8 @@ def test_stress_effect_and_interaction_unbiased_over_seeds():
     """Mean over 20 datasets within 3 Monte Carlo SEs of the truth (pTBK1, WT and double mutant)."""
     wt, inter = [], []
     for seed in range(20):
-        res = mam_fraction.fit_enrichment_model(mam_fraction.mam_enrichment(simulate(seed)), "pTBK1", MAM_FRACTION.genotypes)
+        res = mam_fraction.fit_enrichment_model(_enrichment(simulate(seed)), "pTBK1", MAM_FRACTION.genotypes,
+                                                STRESSES)
         wt.append(res[(res["kind"] == "stress_effect") & (res["genotype"] == "WT")]["estimate"].iloc[0])
         inter.append(res[(res["kind"] == "interaction") & (res["genotype"] == "SOD1_G85R_Sigmar1_KO")]["estimate"].iloc[0])
     for values, truth in ((wt, MAM_FRACTION.stress_effect("pTBK1", "WT")),
@@ -111,7 +122,7 @@ def test_sig1r_knockout_is_a_flat_positive_background():
     wt = table[(table["protein"] == "Sig1R") & (table["genotype"] == "WT")]
     assert (table["signal"] > 0).all()
     assert ko["signal"].median() < 0.1 * wt["signal"].median()
-    enrichment = mam_fraction.mam_enrichment(ko)
+    enrichment = _enrichment(ko)
     assert abs(enrichment["log_enrichment"].mean()) < 0.1
 
 
@@ -159,14 +170,14 @@ def test_schema_rejects_duplicate_lane_and_inconsistent_sample(data_copy, edit_c
 def test_random_gel_interactions_match_an_independent_kenward_roger_refit():
     """The shipped data as refitted with R's lmerTest (issue 13): Kenward-Roger 0.770 [0.521, 1.140] and
     0.671 [0.442, 1.020]; with the gel fixed 0.650 [0.430, 0.984] and 0.575 [0.364, 0.907] on 17 df."""
-    enrichment = mam_fraction.mam_enrichment(load_table("mam_fraction", DATA_DIR))
-    table = mam_fraction.fit_enrichment_model(enrichment, "pTBK1", tuple(MAM_FRACTION.genotypes), gel="random")
+    enrichment = _enrichment(load_table("mam_fraction", DATA_DIR))
+    table = mam_fraction.fit_enrichment_model(enrichment, "pTBK1", tuple(MAM_FRACTION.genotypes), STRESSES, gel="random")
     inter = table[table["kind"] == "interaction"].set_index("genotype")
     for genotype, expected in (("SOD1_G85R", (0.770, 0.521, 1.140)), ("SOD1_G85R_Sigmar1_KO", (0.671, 0.442, 1.020))):
         got = inter.loc[genotype, ["ratio", "ratio_ci_low", "ratio_ci_high"]].to_numpy(float)
         np.testing.assert_allclose(got, expected, atol=6e-4)
     assert (table["gel_model"] == "random").all()
-    fixed = mam_fraction.fit_enrichment_model(enrichment, "pTBK1", tuple(MAM_FRACTION.genotypes), gel="fixed")
+    fixed = mam_fraction.fit_enrichment_model(enrichment, "pTBK1", tuple(MAM_FRACTION.genotypes), STRESSES, gel="fixed")
     fixed_inter = fixed[fixed["kind"] == "interaction"].set_index("genotype")
     for genotype, expected in (("SOD1_G85R", (0.650, 0.430, 0.984)), ("SOD1_G85R_Sigmar1_KO", (0.575, 0.364, 0.907))):
         got = fixed_inter.loc[genotype, ["ratio", "ratio_ci_low", "ratio_ci_high"]].to_numpy(float)
@@ -175,6 +186,6 @@ def test_random_gel_interactions_match_an_independent_kenward_roger_refit():
 
 
 def test_unknown_gel_model_is_refused():
-    enrichment = mam_fraction.mam_enrichment(load_table("mam_fraction", DATA_DIR))
+    enrichment = _enrichment(load_table("mam_fraction", DATA_DIR))
     with pytest.raises(ValueError, match="gel must be one of"):
-        mam_fraction.fit_enrichment_model(enrichment, "pTBK1", tuple(MAM_FRACTION.genotypes), gel="mixed")
+        mam_fraction.fit_enrichment_model(enrichment, "pTBK1", tuple(MAM_FRACTION.genotypes), STRESSES, gel="mixed")

@@ -112,8 +112,8 @@ def _pla(t):
 
 
 def _mam(t):
-    enrichment = mam_fraction.mam_enrichment(t)
-    return mam_fraction.fit_enrichment_model(enrichment, "TBK1", ("WT", "Sigmar1_KO"))
+    enrichment = mam_fraction.mam_enrichment(t, "MAM", "homogenate")
+    return mam_fraction.fit_enrichment_model(enrichment, "TBK1", ("WT", "Sigmar1_KO"), ("vehicle", "arsenite"))
 
 
 def _motor(t):
@@ -149,7 +149,7 @@ CASES = {
     'all-zero puncta in a group': ('pla_cells', zero_puncta_group, _pla,
         'pla_cells, tissue cerebellum, pair VAPB_PTPIP51, motor_neuron cells: every puncta count is 0 in SOD1_G85R_Sigmar1_KO/end_stage (5 mice, 109 cells), so the rate ratio against that group is zero or undefined; check the detection threshold or the channel of those sections, or leave the group out.'),
     'MAM fraction missing': ('mam_fraction', no_mam_fraction, _mam,
-        "mam_fraction: the enrichment (MAM over homogenate) needs fraction 'MAM', but the table has none (present: homogenate 32 samples, crude_mitochondria 32 samples, microsome 32 samples, cytosol 32 samples); add the lanes of the MAM samples."),
+        "mam_fraction.csv, column 'fraction': the MAM enrichment (MAM over homogenate) needs lanes of 'MAM', the study's MAM fraction, but no sample has one (present: homogenate 32 samples, crude_mitochondria 32 samples, microsome 32 samples, cytosol 32 samples); add those lanes, or name in the study description the fraction that is the MAM (roles: {<fraction>: mam}) and the reference fraction (the factor's reference)."),
     'no vehicle samples': ('mam_fraction', no_vehicle_samples, _mam,
         "mam_fraction, protein TBK1: the stress effect (arsenite vs vehicle) needs stress 'vehicle', but the table has none (present: arsenite 16 samples); add the lanes of the vehicle samples."),
     'only week 0 of arsenite': ('arsenite_motor', week_zero_only, _motor,

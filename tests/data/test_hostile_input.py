@@ -187,9 +187,9 @@ def test_a_mam_fraction_table_without_the_mam_fraction_is_refused_in_one_sentenc
     table[table["fraction"] != "MAM"].to_csv(folder / "mam_fraction.csv", index=False)
     lanes = load_table("mam_fraction", folder)
     with pytest.raises(DesignError) as refused:
-        mam_fraction.fraction_shares(lanes)
+        mam_fraction.mam_enrichment(lanes, "MAM", "homogenate")
     message = str(refused.value)
-    assert message.startswith("mam_fraction: the distribution of each protein over the fractions needs the fraction "
-                              "'MAM', but no sample has that lane (present: homogenate ")
-    assert message.endswith("add the MAM lanes of the samples, or give every sample the same set of fractions.")
+    assert message.startswith("mam_fraction.csv, column 'fraction': the MAM enrichment (MAM over homogenate) needs "
+                              "lanes of 'MAM', the study's MAM fraction, but no sample has one (present: homogenate ")
+    assert message.endswith("and the reference fraction (the factor's reference).")
     assert message.count(". ") == 0  # one sentence

@@ -301,51 +301,68 @@ def check_pla_cells(cells: pd.DataFrame, context: str) -> None:
     check_not_all_zero(cells, "pla_cells", "puncta", ["genotype", "stage"], "mouse_id", context)
 
 
-def check_mam_fractions(table: pd.DataFrame, numerator: str, denominator: str) -> None:
-    """Refuse a MAM-fraction table without the fractions of the enrichment ratio."""
-    require_levels(table, "mam_fraction", "fraction", (numerator, denominator), "sample_id", "samples",
-                   f"the enrichment ({numerator} over {denominator})")
+def _fraction_counts(table: pd.DataFrame) -> str:
+    present = count_units(table, "fraction", "sample_id")
+    return _counts_text(present, "samples") if len(present) else "no rows"
 
 
-def check_fraction_set(table: pd.DataFrame, fractions: Sequence[str]) -> None:
-    """Refuse a MAM-fraction table that lacks one of the subcellular fractions (its shares would not compare).
+def check_mam_fractions(table: pd.DataFrame, numerator: str, denominator: str,
+                        source: str = "mam_fraction.csv") -> None:
+    """Refuse a MAM-fraction table without the study's MAM fraction or its reference fraction, in one sentence.
 
-    >>> t = pd.DataFrame({"fraction": ["homogenate", "cytosol"], "sample_id": ["F1", "F1"]})
-    >>> check_fraction_set(t, ["homogenate", "MAM", "cytosol"])
+    >>> t = pd.DataFrame({"fraction": ["T", "C"], "sample_id": ["F1", "F1"]})
+    >>> check_mam_fractions(t, "M", "T")
     Traceback (most recent call last):
     ...
-    helpers.analysis.design.DesignError: mam_fraction: the distribution of each protein over the fractions needs the fraction 'MAM', but no sample has that lane (present: homogenate 1 sample, cytosol 1 sample); add the MAM lanes of the samples, or give every sample the same set of fractions.
+    helpers.analysis.design.DesignError: mam_fraction.csv, column 'fraction': the MAM enrichment (M over T) needs lanes of 'M', the study's MAM fraction, but no sample has one (present: T 1 sample, C 1 sample); add those lanes, or name in the study description the fraction that is the MAM (roles: {<fraction>: mam}) and the reference fraction (the factor's reference).
     """
-    present = count_units(table, "fraction", "sample_id")
-    missing = [f for f in fractions if f not in present.index]
+    present = set(table["fraction"])
+    roles = {numerator: "the study's MAM fraction", denominator: "its reference fraction"}
+    missing = [f"'{f}', {role}" for f, role in roles.items() if f not in present]
+    if missing:
+        raise DesignError(f"{source}, column 'fraction': the MAM enrichment ({numerator} over {denominator}) needs "
+                          f"lanes of {' and of '.join(missing)}, but no sample has "
+                          f"{'one' if len(missing) == 1 else 'either'} (present: {_fraction_counts(table)}); add "
+                          "those lanes, or name in the study description the fraction that is the MAM "
+                          "(roles: {<fraction>: mam}) and the reference fraction (the factor's reference).")
+
+
+def check_fraction_set(table: pd.DataFrame, fractions: Sequence[str], source: str = "mam_fraction.csv") -> None:
+    """Refuse a MAM-fraction table that lacks one of the study's fractions (its shares would not compare).
+
+    >>> t = pd.DataFrame({"fraction": ["T", "C"], "sample_id": ["F1", "F1"]})
+    >>> check_fraction_set(t, ["T", "M", "C"])
+    Traceback (most recent call last):
+    ...
+    helpers.analysis.design.DesignError: mam_fraction.csv, column 'fraction': the distribution of each protein over the fractions needs the fraction 'M', but no sample has that lane (present: T 1 sample, C 1 sample); add the M lanes of the samples, or give every sample the same set of fractions.
+    """
+    present = set(table["fraction"])
+    missing = [f for f in fractions if f not in present]
     if missing:
         what = " and ".join(f"'{m}'" for m in missing)
-        raise DesignError(f"mam_fraction: the distribution of each protein over the fractions needs the "
-                          f"fraction{'s' if len(missing) > 1 else ''} {what}, but no sample has that lane "
-                          f"(present: {_counts_text(present, 'samples') if len(present) else 'no rows'}); add the "
-                          f"{' and '.join(missing)} lanes of the samples, or give every sample the same set of "
-                          "fractions.")
+        raise DesignError(f"{source}, column 'fraction': the distribution of each protein over the fractions needs "
+                          f"the fraction{'s' if len(missing) > 1 else ''} {what}, but no sample has that lane "
+                          f"(present: {_fraction_counts(table)}); add the {' and '.join(missing)} lanes of the "
+                          "samples, or give every sample the same set of fractions.")
 
 
-def check_mam_table(table: pd.DataFrame, fractions: Sequence[str], proteins: Sequence[str],
-                    reference: tuple[str, str] = ("WT", "vehicle")) -> None:
-    """Refuse a MAM-fraction table without the fractions, proteins or reference group its page reports."""
-    check_fraction_set(table, fractions)
-    require_levels(table, "mam_fraction", "protein", proteins, "sample_id", "samples",
-                   "the arsenite effect on the MAM enrichment of each recruited protein")
-    genotype, stress = reference
-    require_levels(table, "mam_fraction", "genotype", (genotype,), "sample_id", "samples",
-                   f"the distribution over the fractions in {genotype} {stress} samples (the reference)")
-    require_levels(table[table["genotype"] == genotype], "mam_fraction", "stress", (stress,), "sample_id",
-                   "samples", f"the distribution over the fractions in {genotype} {stress} samples (the reference)",
-                   f"genotype {genotype}")
+def check_mam_table(table: pd.DataFrame, fractions: Sequence[str], reference: tuple[str, str],
+                    source: str = "mam_fraction.csv") -> None:
+    """Refuse a MAM-fraction table without the fractions or the reference group (genotype, control) its page reports."""
+    check_fraction_set(table, fractions, source)
+    genotype, control = reference
+    purpose = f"the distribution over the fractions in {genotype} {control} samples (the reference)"
+    require_levels(table, "mam_fraction", "genotype", (genotype,), "sample_id", "samples", purpose)
+    require_levels(table[table["genotype"] == genotype], "mam_fraction", "stress", (control,), "sample_id",
+                   "samples", purpose, f"genotype {genotype}")
 
 
 def check_mam_groups(data: pd.DataFrame, protein: str, genotypes: Sequence[str], stresses: Sequence[str]) -> None:
     """Check the genotype x treatment design of one protein's enrichment before the OLS."""
     context = f"protein {protein}"
+    control, stressor = stresses
     require_levels(data, "mam_fraction", "stress", stresses, "sample_id", "samples",
-                   "the stress effect (arsenite vs vehicle)", context)
+                   f"the stress effect ({stressor} vs {control})", context)
     require_levels(data, "mam_fraction", "genotype", genotypes[:1], "sample_id", "samples",
                    f"the comparison with {genotypes[0]}", context)
     counts = check_units(data, "mam_fraction", ["genotype", "stress"], "sample_id", "samples",

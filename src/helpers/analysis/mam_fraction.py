@@ -1,32 +1,41 @@
 """Subcellular fractions: where each protein sits, and its enrichment in the MAM.
 
+Every level comes from the study's description (:class:`FractionDesign`): the
+fractions, which of them is the MAM fraction (``roles: {<fraction>: mam}``) and
+which the reference fraction (the factor's ``reference``, the whole-tissue
+lysate), the proteins and their roles (``marker``: a MAM marker that
+checks the purity of the fractions; ``recruited``: recruited to the MAM under
+stress), the genotypes with the reference first and the stress levels with the
+control first.
+
 Each lane's band is divided by the lane's total-protein stain (equal protein is
 loaded, the stain catches unequal loading). Two summaries follow:
 
 * the **distribution** of a protein over the fractions: each fraction's
-  normalized signal as a share of the sample's summed signal over the five
+  normalized signal as a share of the sample's summed signal over its
   lanes. With equal protein per lane this is a share of *concentration* (per
   microgram), not of the protein's mass, which would also need each fraction's
   yield;
-* the **MAM enrichment**: ``log(MAM / homogenate)`` per sample and protein.
-  Both lanes of a sample sit on the same gel, so the gel's exposure cancels.
-  Enrichment is modelled on the log scale with the sample (one fractionation of
-  pooled cords) as the unit: OLS on genotype x treatment cell means plus the gel
-  (fractionation batch) as a sum-coded fixed effect where the design identifies
-  it. Estimates are reported back as ratios with t-based confidence intervals.
-  The alternative, equally defensible, treats the gel as a random intercept
-  (REML, Kenward-Roger SE and df; :mod:`helpers.stats.mixed`): it recovers
-  between-gel information that the fixed gel discards, and with a handful of
-  gels the two can disagree on whether an interval excludes 1, so the chapter
-  shows both (``gel="random"``).
+* the **MAM enrichment**: ``log(MAM / reference fraction)`` per sample and
+  protein. Both lanes of a sample sit on the same gel, so the gel's exposure
+  cancels. Enrichment is modelled on the log scale with the sample (one
+  fractionation of pooled tissue) as the unit: OLS on genotype x treatment cell
+  means plus the gel (fractionation batch) as a sum-coded fixed effect where
+  the design identifies it. Estimates are reported back as ratios with t-based
+  confidence intervals. The alternative, equally defensible, treats the gel as
+  a random intercept (REML, Kenward-Roger SE and df; :mod:`helpers.stats.mixed`):
+  it recovers between-gel information that the fixed gel discards, and with a
+  handful of gels the two can disagree on whether an interval excludes 1, so the
+  chapter shows both (``gel="random"``).
 
-Within a protein, the comparisons of one kind (the arsenite effects, the
+Within a protein, the comparisons of one kind (the stress effects, the
 interactions) form a family: Bonferroni-simultaneous intervals and the
 matching adjusted p-values are added (:mod:`helpers.stats.simultaneous`).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from functools import partial
 
 import numpy as np
@@ -34,16 +43,103 @@ import pandas as pd
 import statsmodels.formula.api as smf
 
 from helpers.analysis import design
-from helpers.data.vocabulary import FRACTIONS, RECRUITED_PROTEINS
+from helpers.data.study import Study, StudyError
 from helpers.stats.mixed import fit_random_intercept
 from helpers.stats.simultaneous import adjust_family, holm
 
 UNIT = "sample_id"
+TABLE = "mam_fraction"
 #: How the gel (fractionation batch) enters the enrichment model.
 GEL_MODELS = {
     "fixed": "gel as a fixed effect (sum-coded); t on the residual df",
     "random": "gel as a random intercept (REML); Kenward-Roger SE and df",
 }
+
+
+@dataclass(frozen=True)
+class FractionDesign:
+    """The levels of a fractionation study, as its description declares them.
+
+    >>> d = FractionDesign(fractions=("lysate", "M", "C"), mam="M", reference="lysate", proteins=("P", "Q", "R"),
+    ...                    markers=("Q",), recruited=("P",), genotypes=("ref", "mut"), stresses=("ctl", "drug"))
+    >>> d.control, d.stressors, d.reference_genotype, d.reported
+    ('ctl', ('drug',), 'ref', ('P',))
+    """
+
+    fractions: tuple[str, ...]
+    #: The MAM fraction (numerator of the enrichment) and the reference fraction (its denominator).
+    mam: str
+    reference: str
+    proteins: tuple[str, ...]
+    #: MAM markers (purity of the fractions) and proteins recruited to the MAM under stress.
+    markers: tuple[str, ...]
+    recruited: tuple[str, ...]
+    #: Genotypes, the reference first; stress levels, the control first.
+    genotypes: tuple[str, ...]
+    stresses: tuple[str, ...]
+    labels: dict[str, str] = field(default_factory=dict)
+    #: How messages name the table: its file (or workbook sheet).
+    source: str = "mam_fraction.csv"
+
+    @classmethod
+    def of(cls, study: Study, table: str = TABLE) -> FractionDesign:
+        """Read the design of *table* from *study*; a :class:`StudyError` says which fact is missing."""
+        where = study.descriptor or f"study {study.name}"
+        fraction, protein, genotype = study.factor("fraction"), study.factor("protein"), study.factor("genotype")
+        mam = fraction.with_role("mam")
+        if len(mam) != 1:
+            raise StudyError(f"{where}, property 'mam_tbk1_design.factors.fraction.roles': the MAM enrichment needs "
+                             f"exactly one fraction declared as the MAM (found {len(mam)}: "
+                             f"{', '.join(mam) or 'none'}); declare it as roles: {{<your MAM fraction>: mam}}.")
+        reference = study.reference(table, "fraction")
+        if reference is None:
+            raise StudyError(f"{where}, property 'mam_tbk1_design.factors.fraction.reference': the MAM enrichment "
+                             "needs the reference fraction it is divided by (the whole-tissue lysate); "
+                             "declare it as the factor's reference.")
+        path = study.table_path(table)
+        source = (f"{path.name}, sheet {table}" if path is not None and path.suffix == ".xlsx"
+                  else path.name if path is not None else f"{table}.csv")
+        proteins = study.levels(table, "protein")
+        genotypes = _reference_first(study.levels(table, "genotype"), study.reference(table, "genotype"))
+        stresses = _reference_first(study.levels(table, "stress"), study.reference(table, "stress"))
+        return cls(study.levels(table, "fraction"), mam[0], reference, proteins,
+                   tuple(p for p in proteins if protein.roles.get(p) == "marker"),
+                   tuple(p for p in proteins if protein.roles.get(p) == "recruited"),
+                   genotypes, stresses, dict(genotype.labels), source)
+
+    @property
+    def control(self) -> str:
+        """The control stress level (the stress factor's reference)."""
+        return self.stresses[0]
+
+    @property
+    def stressors(self) -> tuple[str, ...]:
+        """The stress levels compared with the control."""
+        return self.stresses[1:]
+
+    @property
+    def reference_genotype(self) -> str:
+        return self.genotypes[0]
+
+    @property
+    def reported(self) -> tuple[str, ...]:
+        """The proteins whose stress effect the page reports: those declared recruited, else every non-marker."""
+        return self.recruited or tuple(p for p in self.proteins if p not in self.markers)
+
+    def label(self, genotype: str) -> str:
+        """The display label of *genotype* (the level itself when none is declared)."""
+        return self.labels.get(genotype, genotype)
+
+
+def _reference_first(levels: tuple[str, ...], reference: str | None) -> tuple[str, ...]:
+    """Return *levels* with *reference* first (as declared when it has none).
+
+    >>> _reference_first(("a", "ref", "b"), "ref"), _reference_first(("a", "b"), None)
+    (('ref', 'a', 'b'), ('a', 'b'))
+    """
+    if reference is None or reference not in levels:
+        return tuple(levels)
+    return (reference, *(v for v in levels if v != reference))
 
 
 def add_log_signal(table: pd.DataFrame) -> pd.DataFrame:
@@ -58,8 +154,8 @@ def add_log_signal(table: pd.DataFrame) -> pd.DataFrame:
     return table.assign(log_signal=np.log(table["signal"]) - np.log(table["total_protein"]))
 
 
-def fraction_shares(table: pd.DataFrame, fractions: tuple[str, ...] = FRACTIONS,
-                    proteins: tuple[str, ...] = RECRUITED_PROTEINS) -> pd.DataFrame:
+def fraction_shares(table: pd.DataFrame, fractions: tuple[str, ...], reference: tuple[str, str],
+                    source: str = "mam_fraction.csv") -> pd.DataFrame:
     """Return each fraction's share of a sample's summed normalized signal, per protein.
 
     Parameters
@@ -67,32 +163,33 @@ def fraction_shares(table: pd.DataFrame, fractions: tuple[str, ...] = FRACTIONS,
     table : DataFrame
         The ``mam_fraction`` table.
     fractions : tuple of str
-        The fractions every table must hold (default: all five).
-    proteins : tuple of str
-        The proteins the table must hold (default: the four recruited ones, whose arsenite effects the
-        chapter reports); WT vehicle samples (the reference) are required too.
+        The fractions every table must hold (the study's, :attr:`FractionDesign.fractions`).
+    reference : (str, str)
+        The reference genotype and the control stress: the chapter's table of shares
+        is theirs, so they must have samples.
+    source : str
+        The table's file, named in a refusal.
 
     Returns
     -------
     DataFrame
-        One row per sample x protein x fraction with ``share`` (0-1; the five
-        shares of a sample and protein sum to 1).
+        One row per sample x protein x fraction with ``share`` (0-1; the shares
+        of a sample and protein sum to 1).
 
     Raises
     ------
     DesignError
-        If one of *fractions* or *proteins* has no lane at all, or there are no
-        WT vehicle samples (the chapter's table of shares and its comparisons need them).
+        If one of *fractions* has no lane at all, or the reference group has no samples.
 
     Examples
     --------
-    >>> t = pd.DataFrame({"sample_id": ["a", "a"], "genotype": "WT", "stress": "vehicle",
-    ...                   "protein": "TBK1", "fraction": ["MAM", "cytosol"],
+    >>> t = pd.DataFrame({"sample_id": ["a", "a"], "genotype": "ref", "stress": "ctl",
+    ...                   "protein": "P", "fraction": ["A", "B"],
     ...                   "signal": [3.0, 1.0], "total_protein": [1.0, 1.0]})
-    >>> fraction_shares(t, fractions=("MAM", "cytosol"), proteins=("TBK1",))["share"].round(6).tolist()
+    >>> fraction_shares(t, ("A", "B"), ("ref", "ctl"))["share"].round(6).tolist()
     [0.75, 0.25]
     """
-    design.check_mam_table(table, fractions, proteins)
+    design.check_mam_table(table, fractions, reference, source)
     data = add_log_signal(table)
     data = data.assign(normalized=np.exp(data["log_signal"]))
     total = data.groupby([UNIT, "protein"], observed=True)["normalized"].transform("sum")
@@ -100,27 +197,40 @@ def fraction_shares(table: pd.DataFrame, fractions: tuple[str, ...] = FRACTIONS,
     return data[[UNIT, "genotype", "stress", "protein", "fraction", "share"]].reset_index(drop=True)
 
 
-def mam_enrichment(table: pd.DataFrame, numerator: str = "MAM", denominator: str = "homogenate") -> pd.DataFrame:
+def mam_enrichment(table: pd.DataFrame, numerator: str, denominator: str,
+                   source: str = "mam_fraction.csv") -> pd.DataFrame:
     """Return ``log_enrichment`` = log(numerator / denominator) per sample and protein.
+
+    *numerator* is the study's MAM fraction, *denominator* its reference fraction
+    (:class:`FractionDesign`); *source* names the table's file in a refusal.
 
     Raises
     ------
-    ValueError
-        If a sample lacks one of the two lanes for a protein, or the two lanes
-        ran on different gels (then the gel no longer cancels).
+    DesignError
+        If the table has no lane of one of the two fractions, a sample lacks one of
+        them for a protein, or the two lanes ran on different gels (then the gel no
+        longer cancels).
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"sample_id": "a", "genotype": "ref", "stress": "ctl", "protein": "P", "gel_id": "g",
+    ...                   "fraction": ["T", "M"], "signal": [2.0, 8.0], "total_protein": [1.0, 1.0]})
+    >>> round(float(np.exp(mam_enrichment(t, "M", "T")["log_enrichment"].iloc[0])), 6)
+    4.0
     """
-    design.check_mam_fractions(table, numerator, denominator)
+    design.check_mam_fractions(table, numerator, denominator, source)
     data = add_log_signal(table)
     wide = data.pivot_table(index=[UNIT, "genotype", "stress", "protein"], columns="fraction",
                             values="log_signal", observed=True)
     gels = data.pivot_table(index=[UNIT, "genotype", "stress", "protein"], columns="fraction",
                             values="gel_id", aggfunc="first", observed=True)
     for fraction in (numerator, denominator):
-        if fraction not in wide.columns or wide[fraction].isna().any():
-            raise design.DesignError(f"mam_fraction: the enrichment ({numerator} over {denominator}) needs a "
-                                     f"{fraction!r} lane for every sample and protein, and some have none; add them.")
+        if wide[fraction].isna().any():
+            raise design.DesignError(f"{source}, column 'fraction': the enrichment ({numerator} over {denominator}) "
+                                     f"needs a {fraction!r} lane for every sample and protein, and some have none; "
+                                     "add them.")
     if (gels[numerator] != gels[denominator]).any():
-        raise design.DesignError(f"mam_fraction: the {numerator} and {denominator} lanes of a sample must run on the "
+        raise design.DesignError(f"{source}: the {numerator} and {denominator} lanes of a sample must run on the "
                                  "same gel (share a gel, so that its exposure cancels), and some do not; rerun them side by side.")
     out = pd.DataFrame({"log_enrichment": wide[numerator] - wide[denominator], "gel_id": gels[numerator]})
     return out.reset_index()
@@ -139,7 +249,7 @@ def fit_enrichment_model(
     enrichment: pd.DataFrame,
     protein: str,
     genotypes: tuple[str, ...],
-    stresses: tuple[str, str] = ("vehicle", "arsenite"),
+    stresses: tuple[str, str],
     alpha: float = 0.05,
     gel: str = "fixed",
     ddf: str = "kenward-roger",
@@ -160,9 +270,10 @@ def fit_enrichment_model(
     protein : str
         Protein to model.
     genotypes : tuple of str
-        Genotypes, reference (e.g. WT) first.
+        Genotypes, the reference first (:attr:`FractionDesign.genotypes`).
     stresses : (str, str)
-        Control and stress treatment.
+        The control and one stress level (:attr:`FractionDesign.control`, one of its ``stressors``);
+        samples of other stress levels are left out.
     alpha : float
         1 - confidence level.
     gel : {"fixed", "random"}
@@ -189,8 +300,9 @@ def fit_enrichment_model(
     if data.empty:
         raise design.DesignError(f"mam_fraction: no samples for protein {protein!r}; add its lanes, or choose a "
                                  "protein that is present.")
-    design.check_mam_groups(data, protein, genotypes, stresses)
     control, stress = stresses
+    design.check_mam_groups(data, protein, genotypes, stresses)
+    data = data[data["genotype"].isin(genotypes) & data["stress"].isin(stresses)].copy()
     cells = [f"{g}|{s}" for g in genotypes for s in stresses]
     data["group"] = pd.Categorical(data["genotype"] + "|" + data["stress"], categories=cells)
     missing = [c for c in cells if not (data["group"] == c).any()]

@@ -459,12 +459,15 @@ def fraction_specification_curve(
 ) -> pd.DataFrame:
     """Return the interaction (arsenite effect in *genotype* over that in WT) of *protein*, gel fixed and random."""
     from helpers.analysis import mam_fraction
+    from helpers.data.study import example_study
     from helpers.data.vocabulary import GENOTYPES_TISSUE
 
-    enrichment = mam_fraction.mam_enrichment(lanes)
+    fractionation = mam_fraction.FractionDesign.of(example_study())  # the example's, as the genotypes above
+    enrichment = mam_fraction.mam_enrichment(lanes, fractionation.mam, fractionation.reference)
 
     def fit(gel: str) -> dict:
-        table = mam_fraction.fit_enrichment_model(enrichment, protein, tuple(GENOTYPES_TISSUE), alpha=alpha, gel=gel)
+        table = mam_fraction.fit_enrichment_model(enrichment, protein, tuple(GENOTYPES_TISSUE),
+                                                  fractionation.stresses[:2], alpha=alpha, gel=gel)
         row = table[(table["kind"] == "interaction") & (table["genotype"] == genotype)].iloc[0]
         return _effect(row["estimate"], row["se"], row["ci_low"], row["ci_high"], row["p_value"], row["n_units"],
                        note="" if row["gel_adjusted"] else "one gel: no gel term")

@@ -26,7 +26,8 @@ data source's study description (:mod:`helpers.data.study`), not from this file:
 ``levels: table.column`` admits the levels the study declares for that column;
 a notebook default of ``None`` is replaced, before anything executes, by the
 level ``pick`` names (``first``, ``last``, ``affected`` (the first level the
-disease strikes), ``other`` (the first level that is not the reference)).
+disease strikes), ``other`` (the first level that is not the reference), or a
+position ``n`` (the n-th level, the last when there are fewer)).
 ``measured: table`` keeps, of the ``allowed`` values, those the study
 measured: a blot's normalizations (a two-colour blot has no loading control),
 another table's measurement columns (a motor table with body weight alone);
@@ -101,7 +102,9 @@ def apply_study(declared: dict, study) -> tuple[dict, dict]:
                 levels = ()
             if levels:
                 rule["allowed"] = list(levels)
-                picks[name] = study.pick(table, column, rule.get("pick", "first"))
+                how = rule.get("pick", "first")
+                picks[name] = (levels[min(how, len(levels)) - 1] if _is_position(how)
+                               else study.pick(table, column, how))
             else:  # a table the study does not hold: its chapter is not built, nothing to pick
                 rule["nullable"] = True
         if rule.get("measured"):
@@ -111,6 +114,15 @@ def apply_study(declared: dict, study) -> tuple[dict, dict]:
                 picks[name] = rule["allowed"][0]
         rules[name] = rule
     return rules, picks
+
+
+def _is_position(how: object) -> bool:
+    """True if a ``pick`` is a position (1 for the first level).
+
+    >>> _is_position(2), _is_position("first"), _is_position(0), _is_position(True)
+    (True, False, False, False)
+    """
+    return isinstance(how, int) and not isinstance(how, bool) and how >= 1
 
 
 def load_declarations(path: Path) -> dict[str, dict]:
@@ -132,9 +144,9 @@ def load_declarations(path: Path) -> dict[str, dict]:
             if rule.get("levels") is not None and "." not in str(rule["levels"]):
                 problems.append(f"{path.name}: chapter '{chapter}', parameter '{name}': `levels` names a "
                                 f"table and a column, e.g. mouse_blot.tissue (found {rule['levels']!r})")
-            if rule.get("pick", "first") not in PICKS:
+            if rule.get("pick", "first") not in PICKS and not _is_position(rule["pick"]):
                 problems.append(f"{path.name}: chapter '{chapter}', parameter '{name}': `pick` is one of "
-                                f"{', '.join(PICKS)} (found {rule['pick']!r})")
+                                f"{', '.join(PICKS)} (found {rule['pick']!r}), or a position (1 for the first level)")
         declarations[str(chapter)] = {str(k): dict(v or {}) for k, v in params.items()}
     if problems:
         raise ParameterError(problems)

@@ -102,14 +102,16 @@ def _fraction_truth(null: bool) -> float:
 
 
 def _fraction_simulate(seed: int, null: bool):
-    from helpers.analysis.mam_fraction import mam_enrichment
+    from helpers.analysis.mam_fraction import FractionDesign, mam_enrichment
     from helpers.data.generators.mam_fraction import simulate
+    from helpers.data.study import example_study
     from helpers.data.truths import MAM_FRACTION
 
     truth = MAM_FRACTION
     if null:  # mutant SOD1 keeps the whole WT recruitment: no interaction for SOD1-G85R
         truth = replace(MAM_FRACTION, arsenite_retained={**MAM_FRACTION.arsenite_retained, FRACTION_GENOTYPE: 1.0})
-    enrichment = mam_enrichment(simulate(seed, truth))
+    fractionation = FractionDesign.of(example_study())  # the example study's MAM and reference fraction
+    enrichment = mam_enrichment(simulate(seed, truth), fractionation.mam, fractionation.reference)
     return enrichment[enrichment["protein"] == FRACTION_PROTEIN].reset_index(drop=True)
 
 
@@ -119,7 +121,8 @@ def _fraction_fit(gel: str, ddf: str = "kenward-roger", z: bool = False):
         from helpers.data.truths import MAM_FRACTION
 
         table = _shared(f"fraction_{gel}_{ddf}", enrichment, alpha, lambda: fit_enrichment_model(
-            enrichment, FRACTION_PROTEIN, tuple(MAM_FRACTION.genotypes), alpha=alpha, gel=gel, ddf=ddf))
+            enrichment, FRACTION_PROTEIN, tuple(MAM_FRACTION.genotypes), tuple(MAM_FRACTION.stresses), alpha=alpha,
+            gel=gel, ddf=ddf))
         row = table[(table["kind"] == "interaction") & (table["genotype"] == FRACTION_GENOTYPE)].iloc[0]
         if z:
             return _z_fit(row["estimate"], row["se"], alpha)
