@@ -1,7 +1,8 @@
 """Coupling of MAM integrity and TBK1 activation, animal by animal.
 
 For each mouse and tissue two measures exist: MAM integrity, the log of the
-mean PLA puncta per motor neuron (``pla_cells``), and TBK1 activation,
+mean PLA puncta per cell of one type (``pla_cells``; motor neurons in the
+example study), and TBK1 activation,
 log(pTBK1/TBK1) (``mouse_blot``). The mouse is the unit: one row per mouse x
 tissue, cells are only averaged.
 
@@ -19,7 +20,7 @@ Satterthwaite df, :func:`helpers.stats.robust.cr2_test`); the plain OLS
 interval that counts rows is available for comparison (``se="ols"``).
 
 **Proportion of a genotype effect accounted for** by the MAM measure (the
-difference method): the genotype-vs-WT contrast of log(pTBK1/TBK1) in the
+difference method): the genotype-vs-reference contrast of log(pTBK1/TBK1) in the
 within-group design without (``total``) and with (``direct``) the MAM term;
 ``proportion = 1 - direct / total``. By the Frisch-Waugh-Lovell identity
 ``total - direct = slope x (the same contrast of log_mam)``.
@@ -33,6 +34,12 @@ sections / mean squared; delta method). ``slope / lambda`` is the
 regression-calibration correction, and the proportion is reported both naive
 and corrected. Confidence intervals come from a bootstrap over mice,
 stratified by genotype x stage so every group keeps its size.
+
+Levels come from the study description (:mod:`helpers.data.study`): the
+reference genotype, the pair's reference and cell type, and the genotypes in
+which a pair does not measure contacts (``not_measured_in`` of the tether pair
+factor, :func:`pair_measures_mam`); callers without a study get the example
+study's.
 """
 
 from __future__ import annotations
@@ -45,27 +52,50 @@ import statsmodels.api as sm
 
 from helpers.analysis.blots import add_log_ratio
 from helpers.analysis.design import DesignError
+from helpers.analysis.pla import groups_of, reference_level, unmeasured_genotypes
 from helpers.data.aggregate import is_section_table, mice_from_sections
+from helpers.data.study import Study
 from helpers.stats.intervals import Effect
 from helpers.stats.robust import cr2_test
 
-#: Tether pairs whose antibodies need Sig1R: without it the PLA shows background only.
-PAIRS_NEEDING_SIG1R = ("IP3R3_Sig1R",)
-REFERENCE = "WT"
 
+def pair_measures_mam(pair: str, genotype: str, study: Study | None = None) -> bool:
+    """True if the PLA *pair* can report MAM integrity in *genotype*, as *study* declares.
 
-def pair_measures_mam(pair: str, genotype: str) -> bool:
-    """True if the PLA *pair* can report MAM integrity in *genotype*.
+    A pair does not measure contacts in the genotypes its tether pair factor
+    lists under ``not_measured_in`` (an antigen the genotype lacks); default:
+    the example study's description.
 
-    >>> pair_measures_mam("IP3R3_Sig1R", "SOD1_G85R_Sigmar1_KO")
-    False
-    >>> pair_measures_mam("VAPB_PTPIP51", "Sigmar1_KO")
-    True
+    >>> from helpers.data.study import Factor
+    >>> pairs = Factor("tether_pair", ("A_B", "C_D"), not_measured_in={"C_D": ("d_null", "e_d_null")})
+    >>> study = Study("s", "s", None, {"tether_pair": pairs}, {})
+    >>> pair_measures_mam("C_D", "e_d_null", study), pair_measures_mam("A_B", "d_null", study)
+    (False, True)
     """
-    return not (pair in PAIRS_NEEDING_SIG1R and "Sigmar1_KO" in genotype)
+    return genotype not in unmeasured_genotypes(study, pair)
 
 
-def mouse_mam_integrity(cells: pd.DataFrame, pair: str = "VAPB_PTPIP51", cell_type: str = "motor_neuron") -> pd.DataFrame:
+def decomposed_genotype(pair: str, genotypes, study: Study | None = None) -> str:
+    """Return the genotype whose effect the chapter decomposes: the last of *genotypes* the *pair* measures.
+
+    *genotypes* are those compared with the reference, in the study's order
+    (in the example study the last is the combined, most severe genotype).
+
+    >>> from helpers.data.study import Factor
+    >>> pairs = Factor("tether_pair", ("A_B", "C_D"), not_measured_in={"C_D": ("d_null", "e_d_null")})
+    >>> study = Study("s", "s", None, {"tether_pair": pairs}, {})
+    >>> decomposed_genotype("A_B", ["d_null", "e", "e_d_null"], study), decomposed_genotype("C_D", ["d_null", "e", "e_d_null"], study)
+    ('e_d_null', 'e')
+    """
+    measured = [g for g in genotypes if pair_measures_mam(pair, g, study)]
+    if not measured:
+        raise DesignError(f"pla_cells: the pair {pair} measures contacts in none of the genotypes compared with the "
+                          f"reference ({', '.join(genotypes) or 'none'}), so no genotype effect can be decomposed; "
+                          "choose another pair (the chapter's parameter pair).")
+    return measured[-1]
+
+
+def mouse_mam_integrity(cells: pd.DataFrame, pair: str | None = None, cell_type: str | None = None) -> pd.DataFrame:
     """Return MAM integrity per mouse x tissue: log mean puncta per cell and its error variance.
 
     Parameters
@@ -74,7 +104,7 @@ def mouse_mam_integrity(cells: pd.DataFrame, pair: str = "VAPB_PTPIP51", cell_ty
         The ``pla_cells`` table, or its section aggregate
         (:func:`helpers.data.aggregate.aggregate_pla_sections`).
     pair, cell_type : str
-        Tether pair and cell type to average.
+        Tether pair and cell type to average (default: the example study's reference levels).
 
     Returns
     -------
@@ -86,13 +116,14 @@ def mouse_mam_integrity(cells: pd.DataFrame, pair: str = "VAPB_PTPIP51", cell_ty
 
     Examples
     --------
-    >>> c = pd.DataFrame({"mouse_id": "M1", "genotype": "WT", "stage": "onset", "tissue": "t",
-    ...                   "section_id": ["s1", "s1", "s2", "s2"], "cell_type": "motor_neuron",
-    ...                   "tether_pair": "VAPB_PTPIP51", "puncta": [8, 12, 18, 22]})
-    >>> row = mouse_mam_integrity(c).iloc[0]
+    >>> c = pd.DataFrame({"mouse_id": "M1", "genotype": "ref", "stage": "s1", "tissue": "t",
+    ...                   "section_id": ["s1", "s1", "s2", "s2"], "cell_type": "c1",
+    ...                   "tether_pair": "A_B", "puncta": [8, 12, 18, 22]})
+    >>> row = mouse_mam_integrity(c, "A_B", "c1").iloc[0]
     >>> float(row["mean_puncta"]), round(float(row["error_var"]), 4)
     (15.0, 0.1111)
     """
+    pair, cell_type = pair or reference_level("tether_pair"), cell_type or reference_level("cell_type")
     sel = cells[(cells["tether_pair"] == pair) & (cells["cell_type"] == cell_type)]
     if sel.empty:
         raise DesignError(f"pla_cells: no {cell_type} cells probed with {pair}, so the MAM integrity of the mice "
@@ -123,19 +154,24 @@ def mouse_mam_integrity(cells: pd.DataFrame, pair: str = "VAPB_PTPIP51", cell_ty
 def animal_table(
     cells: pd.DataFrame,
     blot: pd.DataFrame,
-    pair: str = "VAPB_PTPIP51",
+    pair: str | None = None,
     tissue: str = "all",
     normalization: str = "loading_control",
+    *,
+    cell_type: str | None = None,
+    study: Study | None = None,
 ) -> pd.DataFrame:
     """Return one row per mouse x tissue with ``log_mam`` (PLA) and ``log_ratio`` (blot).
 
     Mice of genotypes the *pair* cannot measure (see :func:`pair_measures_mam`)
-    are left out; *tissue* ``"all"`` keeps every tissue.
+    are left out; *tissue* ``"all"`` keeps every tissue. *pair* and
+    *cell_type* default to the reference levels, *study* to the example study.
     """
-    mam = mouse_mam_integrity(cells, pair)
+    pair = pair or reference_level("tether_pair", study)
+    mam = mouse_mam_integrity(cells, pair, cell_type or reference_level("cell_type", study))
     lanes = add_log_ratio(blot, normalization)[["mouse_id", "tissue", "gel_id", "log_ratio"]]
     animals = mam.merge(lanes, on=["mouse_id", "tissue"], how="inner", validate="one_to_one")
-    animals = animals[[pair_measures_mam(pair, g) for g in animals["genotype"]]]
+    animals = animals[[pair_measures_mam(pair, g, study) for g in animals["genotype"]]]
     if tissue != "all":
         animals = animals[animals["tissue"] == tissue]
     if animals.empty:
@@ -207,14 +243,17 @@ def fit_slope(animals: pd.DataFrame, groups: bool, alpha: float = 0.05, se: str 
                   n_units=n_units)
 
 
-def contrast_vector(names: list[str], genotype: str, stage: str, tissues: list[str]) -> np.ndarray:
-    """Return weights for *genotype* minus WT at *stage*, averaged over *tissues* (cell columns)."""
+def contrast_vector(names: list[str], genotype: str, stage: str, tissues: list[str],
+                    reference: str | None = None) -> np.ndarray:
+    """Return weights for *genotype* minus *reference* (default: the example study's) at *stage*, averaged over
+    *tissues* (cell columns)."""
+    reference = reference or groups_of().reference
     weights = np.zeros(len(names))
     for tissue in tissues:
-        for g, w in ((genotype, 1.0), (REFERENCE, -1.0)):
+        for g, w in ((genotype, 1.0), (reference, -1.0)):
             name = f"cell[{g}|{stage}|{tissue}]"
             if name not in names:
-                raise DesignError(f"mouse_blot and pla_cells: the {genotype}-vs-{REFERENCE} difference at {stage}, "
+                raise DesignError(f"mouse_blot and pla_cells: the {genotype}-vs-{reference} difference at {stage}, "
                                   f"averaged over the tissues ({', '.join(tissues)}), needs {g} mice at {stage} "
                                   f"in {tissue} measured in both tables, but there are none; add them, or leave "
                                   f"{tissue} out of both tables.")
@@ -271,10 +310,10 @@ def decompose(
     }
 
 
-def explain_genotype_effect(animals: pd.DataFrame, genotype: str, stage: str) -> dict:
-    """Decompose the *genotype* vs WT effect at *stage* on TBK1 activation (averaged over tissues present)."""
+def explain_genotype_effect(animals: pd.DataFrame, genotype: str, stage: str, reference: str | None = None) -> dict:
+    """Decompose the *genotype* vs *reference* effect at *stage* on TBK1 activation (averaged over tissues present)."""
     nuisance, names = design_matrix(animals, groups=True)
-    contrast = contrast_vector(names, genotype, stage, sorted(animals["tissue"].unique()))
+    contrast = contrast_vector(names, genotype, stage, sorted(animals["tissue"].unique()), reference)
     return decompose(nuisance, animals["log_ratio"].to_numpy(float), animals["log_mam"].to_numpy(float),
                      animals["error_var"].to_numpy(float), contrast)
 
@@ -319,10 +358,10 @@ def bootstrap_units(
 
 
 def bootstrap_decomposition(animals: pd.DataFrame, genotype: str, stage: str, n_boot: int,
-                            seed: int | list[int]) -> pd.DataFrame:
+                            seed: int | list[int], reference: str | None = None) -> pd.DataFrame:
     """Return bootstrap replicates of :func:`explain_genotype_effect`, resampling mice within genotype x stage."""
     nuisance, names = design_matrix(animals, groups=True)
-    contrast = contrast_vector(names, genotype, stage, sorted(animals["tissue"].unique()))
+    contrast = contrast_vector(names, genotype, stage, sorted(animals["tissue"].unique()), reference)
     y, x = animals["log_ratio"].to_numpy(float), animals["log_mam"].to_numpy(float)
     err = animals["error_var"].to_numpy(float)
     keys = list(decompose(nuisance, y, x, err, contrast))

@@ -2,8 +2,8 @@
 
 Cells are nested in sections nested in mice. The primary analysis works on
 one number per mouse — the log of its mean puncta per cell — with ordinary
-least squares on ``genotype * stage`` and mutant-vs-WT contrasts within each
-stage (:func:`fit_mouse_level_contrasts`): a log rate ratio with a t-based
+least squares on ``genotype * stage`` and each genotype against the study's
+reference genotype within each stage (:func:`fit_mouse_level_contrasts`): a log rate ratio with a t-based
 interval, unadjusted and Bonferroni-simultaneous over the tissue's contrasts
 (with matching adjusted p-values; Holm's p kept for reference). A second view models the counts of every
 cell with a Poisson GEE clustered on the mouse (exchangeable working
@@ -11,6 +11,13 @@ correlation, Pearson-estimated scale, bias-reduced sandwich standard errors;
 :func:`fit_cell_level_contrasts` with ``method="gee"``). The naive cell-level
 Poisson and quasi-Poisson GLMs, which treat cells as independent, are there
 only to show how much they overstate certainty (:func:`compare_inference`).
+
+Every level comes from the study description (:mod:`helpers.data.study`):
+the genotype x stage design as :class:`helpers.analysis.mouse_blots.Groups`
+(:func:`groups_of`), the tissue, tether pair and cell type as arguments, and
+the genotypes in which a pair does not measure contacts from the tether pair
+factor's ``not_measured_in`` (:func:`unmeasured_genotypes`). Callers without a
+study get the example study's description (``data/datapackage.yaml``).
 """
 
 from __future__ import annotations
@@ -26,14 +33,17 @@ import statsmodels.formula.api as smf
 from helpers.analysis import design
 from helpers.analysis.mouse_blots import (
     CONTRAST_COLUMNS,
-    GENOTYPE_LABELS,
-    GROUP_RHS,
+    Groups,
     genotype_stage_contrasts,
     group_formula,
 )
 from helpers.data.aggregate import count_sums, is_section_table, mice_from_sections
+from helpers.data.study import Study, StudyError, example_study
 from helpers.stats import cluster_counts
 
+__all__ = ["CELL_METHODS", "CONTRAST_COLUMNS", "Groups", "featured_genotype", "group_formula", "groups_of",
+           "unmeasured_genotypes"]
+TABLE = "pla_cells"
 UNIT = "mouse_id"
 SUMMARY_KEYS = [UNIT, "genotype", "stage", "sex", "tissue", "tether_pair", "cell_type"]
 CELL_METHODS = {
@@ -41,6 +51,58 @@ CELL_METHODS = {
     "quasipoisson": "quasi-Poisson GLM of cells as independent (Pearson scale)",
     "poisson": "Poisson GLM of cells as independent",
 }
+
+
+def groups_of(study: Study | None = None) -> Groups:
+    """Return the genotype x stage design of the PLA table of *study* (default: the example study)."""
+    return Groups.of(study or example_study(), TABLE)
+
+
+def reference_level(column: str, study: Study | None = None) -> str:
+    """Return the reference level of *column* (``tether_pair``, ``cell_type``) of the PLA table, else its first."""
+    study = study or example_study()
+    return study.reference(TABLE, column) or study.levels(TABLE, column)[0]
+
+
+def unmeasured_genotypes(study: Study | None, pair: str) -> tuple[str, ...]:
+    """Return the genotypes in which PLA *pair* does not measure contacts, as the study declares them.
+
+    A pair whose antibody targets a protein a genotype lacks shows only
+    background there (``not_measured_in`` of the tether pair factor).
+
+    >>> from helpers.data.study import Factor
+    >>> pairs = Factor("tether_pair", ("A_B", "C_D"), not_measured_in={"C_D": ("d_null",)})
+    >>> study = Study("s", "s", None, {"tether_pair": pairs}, {})
+    >>> unmeasured_genotypes(study, "C_D"), unmeasured_genotypes(study, "A_B")
+    (('d_null',), ())
+    """
+    try:
+        factor = (study or example_study()).factor("tether_pair")
+    except StudyError:  # a study without PLA declares no pair, hence no blind one
+        return ()
+    return tuple(factor.not_measured_in.get(pair, ()))
+
+
+def featured_genotype(study: Study | None = None, groups: Groups | None = None) -> str:
+    """Return the genotype whose comparison with the reference a page features.
+
+    The last genotype compared with the reference (the study's order) that every
+    tether pair of the PLA table measures, so that the featured comparison is
+    the same whichever pair is analysed; the last compared genotype when every
+    one is unmeasured by some pair.
+
+    >>> from helpers.data.study import Factor, Resource
+    >>> factors = {"genotype": Factor("genotype", ("ref", "a", "ab"), "ref"), "stage": Factor("stage", ("s1",)),
+    ...            "tether_pair": Factor("tether_pair", ("P1", "P2"), not_measured_in={"P2": ("ab",)})}
+    >>> study = Study("s", "s", None, factors, {})
+    >>> featured_genotype(study)
+    'a'
+    """
+    study = study or example_study()
+    groups = groups or groups_of(study)
+    blind = {g for pair in study.levels(TABLE, "tether_pair") for g in unmeasured_genotypes(study, pair)}
+    measured = [g for g in groups.others if g not in blind]
+    return (measured or list(groups.others))[-1]
 
 
 def summarise_mice(cells: pd.DataFrame) -> pd.DataFrame:
@@ -61,9 +123,9 @@ def summarise_mice(cells: pd.DataFrame) -> pd.DataFrame:
 
     Examples
     --------
-    >>> cells = pd.DataFrame({"mouse_id": ["a", "a"], "genotype": "WT", "stage": "onset", "sex": "F",
-    ...                       "tissue": "spinal_cord", "tether_pair": "VAPB_PTPIP51",
-    ...                       "cell_type": "motor_neuron", "section_id": ["s1", "s2"], "puncta": [2, 6]})
+    >>> cells = pd.DataFrame({"mouse_id": ["a", "a"], "genotype": "ref", "stage": "s1", "sex": "F",
+    ...                       "tissue": "t1", "tether_pair": "A_B",
+    ...                       "cell_type": "c1", "section_id": ["s1", "s2"], "puncta": [2, 6]})
     >>> out = summarise_mice(cells)
     >>> int(out.at[0, "n_cells"]), int(out.at[0, "n_sections"]), float(out.at[0, "mean_puncta"])
     (2, 2, 4.0)
@@ -99,75 +161,90 @@ def select_cells(cells: pd.DataFrame, tissue: str, pair: str, cell_type: str) ->
 def fit_mouse_level_contrasts(
     cells: pd.DataFrame,
     tissue: str,
-    pair: str = "VAPB_PTPIP51",
-    cell_type: str = "motor_neuron",
+    pair: str | None = None,
+    cell_type: str | None = None,
     alpha: float = 0.05,
+    *,
+    groups: Groups | None = None,
 ) -> pd.DataFrame:
-    """Estimate mutant vs WT log rate ratios of PLA puncta per cell, one number per mouse.
+    """Estimate each genotype vs the reference genotype: log rate ratios of PLA puncta per cell, one number per mouse.
 
     Ordinary least squares of each mouse's log mean puncta on
-    ``genotype * stage``; each mutant genotype is compared with WT mice of the
-    same stage. The mouse is the unit, so the residual degrees of freedom are
-    mice minus groups.
+    ``genotype * stage``; each genotype is compared with the reference mice
+    of the same stage. The mouse is the unit, so the residual degrees of
+    freedom are mice minus groups.
 
     Parameters
     ----------
     cells : DataFrame
         The ``pla_cells`` table.
     tissue, pair, cell_type : str
-        Which cells to analyse.
+        Which cells to analyse (*pair* and *cell_type* default to the example
+        study's reference levels).
     alpha : float
         1 - confidence level.
+    groups : Groups, optional
+        The study's genotype x stage design (:func:`groups_of`; default: the example study's).
 
     Returns
     -------
     DataFrame
         :data:`helpers.analysis.mouse_blots.CONTRAST_COLUMNS`: log rate
-        ratios vs WT (exp gives the ratio of geometric means of the per-mouse
-        mean puncta), t-based CI and p unadjusted, and Bonferroni-simultaneous
-        across the rows (``sim_low, sim_high, p_adj``), Holm's p.
+        ratios vs the reference (exp gives the ratio of geometric means of the
+        per-mouse mean puncta), t-based CI and p unadjusted, and
+        Bonferroni-simultaneous across the rows (``sim_low, sim_high,
+        p_adj``), Holm's p.
 
     Raises
     ------
     DesignError
         If a mouse has no punctum in any cell (its log mean is undefined).
     """
+    groups, pair, cell_type = _resolve(groups, pair, cell_type)
     chosen = select_cells(cells, tissue, pair, cell_type)
     context = f"tissue {tissue}, pair {pair}, {cell_type} cells"
     design.check_pla_cells(chosen, context)
     mice = summarise_mice(chosen)
-    design.check_mouse_groups(mice, "pla_cells", context, GROUP_RHS)
+    design.check_mouse_groups(mice, "pla_cells", context, groups.rhs, reference=groups.reference)
     empty = mice.loc[~np.isfinite(mice["log_mean"]), UNIT].tolist()
     if empty:
         raise design.DesignError(f"pla_cells, {context}: mice {', '.join(map(str, empty))} have no punctum in any "
                                  "cell, so the log of their mean is undefined and the mouse-level comparison "
                                  "cannot use them; check their sections, or read the cell-level (GEE) view.")
-    fit = smf.ols(group_formula("log_mean", mice), data=mice).fit()
-    table = genotype_stage_contrasts(fit, mice, UNIT, alpha, df=fit.df_resid)
+    fit = smf.ols(group_formula("log_mean", mice, groups=groups), data=mice).fit()
+    table = genotype_stage_contrasts(fit, mice, UNIT, alpha, df=fit.df_resid, groups=groups)
     table.insert(0, "tissue", tissue)
     return table[CONTRAST_COLUMNS]
 
 
-def contrasts_at_stage(contrasts: pd.DataFrame, stage: str, genotypes, context: str = "") -> pd.DataFrame:
+def _resolve(groups: Groups | None, pair: str | None, cell_type: str | None) -> tuple[Groups, str, str]:
+    """The design and the pair and cell type to analyse, the example study's where not given."""
+    return (groups or groups_of(), pair or reference_level("tether_pair"),
+            cell_type or reference_level("cell_type"))
+
+
+def contrasts_at_stage(contrasts: pd.DataFrame, stage: str, genotypes, context: str = "",
+                       reference: str = "the reference") -> pd.DataFrame:
     """Return the rows of *contrasts* at *stage*, indexed by genotype; refuse when one of *genotypes* is absent.
 
-    A page that reports each mutant against WT needs every one of them at the
-    stage it reports.
+    A page that reports each genotype against the reference needs every one of
+    them at the stage it reports.
 
-    >>> t = pd.DataFrame({"genotype": ["SOD1_G85R"], "stage": ["onset"], "ratio": [0.8]})
-    >>> contrasts_at_stage(t, "onset", ["SOD1_G85R"])["ratio"].tolist()
+    >>> t = pd.DataFrame({"genotype": ["mut"], "stage": ["s1"], "ratio": [0.8]})
+    >>> contrasts_at_stage(t, "s1", ["mut"])["ratio"].tolist()
     [0.8]
-    >>> contrasts_at_stage(t, "onset", ["Sigmar1_KO", "SOD1_G85R"], "tissue spinal_cord")
+    >>> contrasts_at_stage(t, "s1", ["ko", "mut"], "tissue t1", reference="ref")
     Traceback (most recent call last):
     ...
-    helpers.analysis.design.DesignError: pla_cells, tissue spinal_cord, stage onset: the comparison of each genotype with WT needs mice of Sigmar1_KO at this stage, but the table has none (compared: SOD1_G85R); add the cells of those mice, or choose a stage where every genotype was measured.
+    helpers.analysis.design.DesignError: pla_cells, tissue t1, stage s1: the comparison of each genotype with ref needs mice of ko at this stage, but the table has none (compared: mut); add the cells of those mice, or choose a stage where every genotype was measured.
     """
     at_stage = contrasts[contrasts["stage"] == stage].set_index("genotype")
     missing = [g for g in genotypes if g not in at_stage.index]
     if missing:
         where = ", ".join(x for x in ("pla_cells", context, f"stage {stage}") if x)
         raise design.DesignError(
-            f"{where}: the comparison of each genotype with WT needs mice of {' and '.join(missing)} at this stage, "
+            f"{where}: the comparison of each genotype with {reference} needs mice of {' and '.join(missing)} at "
+            "this stage, "
             f"but the table has none (compared: {', '.join(at_stage.index) or 'none'}); add the cells of those "
             "mice, or choose a stage where every genotype was measured.")
     return at_stage
@@ -192,8 +269,10 @@ class CountModelFit:
 
 
 def fit_count_model(data: pd.DataFrame, method: str = "gee", cov_type: str = "bias_reduced", *,
-                    rhs: str = GROUP_RHS, per_area: bool = False) -> CountModelFit:
+                    rhs: str | None = None, per_area: bool = False) -> CountModelFit:
     """Fit ``puncta ~ genotype * stage`` (or *rhs*) to the cells in *data* by *method* (see :data:`CELL_METHODS`).
+
+    *rhs* defaults to the example study's group terms (:attr:`Groups.rhs`: genotype against its reference x stage).
 
     ``"gee"``: Poisson GEE with the mouse as cluster, exchangeable working
     correlation, scale estimated from Pearson residuals and *cov_type*
@@ -208,6 +287,7 @@ def fit_count_model(data: pd.DataFrame, method: str = "gee", cov_type: str = "bi
     """
     if method not in CELL_METHODS:
         raise ValueError(f"method must be one of {sorted(CELL_METHODS)}, got {method!r}")
+    rhs = rhs or groups_of().rhs
     keys = [UNIT, *[k for k in ("genotype", "stage", "cell") if k in data.columns]]
     mice = count_sums(data, keys, per_area=per_area)
     mice[keys] = mice[keys].astype(str)  # the levels present only (a large table's categoricals keep all)
@@ -226,13 +306,15 @@ def fit_count_model(data: pd.DataFrame, method: str = "gee", cov_type: str = "bi
 def fit_cell_level_contrasts(
     cells: pd.DataFrame,
     tissue: str,
-    pair: str = "VAPB_PTPIP51",
-    cell_type: str = "motor_neuron",
+    pair: str | None = None,
+    cell_type: str | None = None,
     alpha: float = 0.05,
     method: str = "gee",
     cov_type: str = "bias_reduced",
+    *,
+    groups: Groups | None = None,
 ) -> pd.DataFrame:
-    """Estimate mutant vs WT log rate ratios from a count model of every cell.
+    """Estimate each genotype vs the reference: log rate ratios from a count model of every cell.
 
     Same contrasts as :func:`fit_mouse_level_contrasts`, from
     :func:`fit_count_model`; normal-based intervals. With ``method="gee"`` the
@@ -244,28 +326,32 @@ def fit_cell_level_contrasts(
     DataFrame
         The columns of :func:`fit_mouse_level_contrasts` plus ``n_cells``.
     """
+    groups, pair, cell_type = _resolve(groups, pair, cell_type)
     data = select_cells(cells, tissue, pair, cell_type)
     context = f"tissue {tissue}, pair {pair}, {cell_type} cells"
     design.check_pla_cells(data, context)
     mice = summarise_mice(data)
-    design.check_mouse_groups(mice, "pla_cells", context, GROUP_RHS)
+    design.check_mouse_groups(mice, "pla_cells", context, groups.rhs, reference=groups.reference)
     if method == "gee":
         design.check_sandwich_clusters(mice, "pla_cells", ["genotype", "stage"], UNIT, "mice",
                                        "the cell-level GEE (clustered on the mouse)", context)
-    fit = fit_count_model(data, method, cov_type)
-    table = genotype_stage_contrasts(fit, mice, UNIT, alpha, df=None)
+    fit = fit_count_model(data, method, cov_type, rhs=groups.rhs)
+    table = genotype_stage_contrasts(fit, mice, UNIT, alpha, df=None, groups=groups)
     table.insert(0, "tissue", tissue)
     counts = mice.groupby(["genotype", "stage"], observed=True)["n_cells"].sum()
-    table["n_cells"] = [int(counts[(g, s)] + counts[("WT", s)]) for g, s in zip(table["genotype"], table["stage"], strict=True)]
+    table["n_cells"] = [int(counts[(g, s)] + counts[(groups.reference, s)])
+                        for g, s in zip(table["genotype"], table["stage"], strict=True)]
     return table[[*CONTRAST_COLUMNS, "n_cells"]]
 
 
 def compare_inference(
     cells: pd.DataFrame,
     tissue: str,
-    pair: str = "VAPB_PTPIP51",
-    cell_type: str = "motor_neuron",
+    pair: str | None = None,
+    cell_type: str | None = None,
     alpha: float = 0.05,
+    *,
+    groups: Groups | None = None,
 ) -> pd.DataFrame:
     """Return every contrast by every method, with its SE relative to the mouse-level SE.
 
@@ -274,9 +360,10 @@ def compare_inference(
     method claims more certainty than the mouse-level design supports);
     ``design_effect`` is the mouse-level variance over the method's variance.
     """
-    frames = [fit_mouse_level_contrasts(cells, tissue, pair, cell_type, alpha).assign(method="mouse")]
+    frames = [fit_mouse_level_contrasts(cells, tissue, pair, cell_type, alpha, groups=groups).assign(method="mouse")]
     for method in CELL_METHODS:
-        frames.append(fit_cell_level_contrasts(cells, tissue, pair, cell_type, alpha, method).assign(method=method))
+        frames.append(fit_cell_level_contrasts(cells, tissue, pair, cell_type, alpha, method,
+                                               groups=groups).assign(method=method))
     table = pd.concat(frames, ignore_index=True)
     mouse_se = table[table["method"] == "mouse"].set_index(["genotype", "stage"])["se"]
     reference = mouse_se.reindex(pd.MultiIndex.from_frame(table[["genotype", "stage"]])).to_numpy()
@@ -284,20 +371,21 @@ def compare_inference(
                         ci_width=table["ci_high"] - table["ci_low"])
 
 
-def superplot_data(cells: pd.DataFrame, tissue: str, pair: str, cell_type: str, stage: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+def superplot_data(cells: pd.DataFrame, tissue: str, pair: str, cell_type: str, stage: str,
+                   groups: Groups | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Return (cells, per-mouse means) of one tissue, pair, cell type and stage, with genotype labels."""
+    groups = groups or groups_of()
     chosen = select_cells(cells, tissue, pair, cell_type)
     chosen = chosen[chosen["stage"] == stage]
     if chosen.empty:
         raise design.DesignError(f"pla_cells: no cells at stage {stage!r} (stages present: "
                                  f"{sorted(cells['stage'].unique())}); add them, or choose a stage that is present.")
-    chosen = chosen.assign(genotype_label=_labels(chosen["genotype"]))
+    chosen = chosen.assign(genotype_label=_labels(chosen["genotype"], groups))
     means = summarise_mice(chosen)
-    means = means.assign(genotype_label=_labels(means["genotype"]))
+    means = means.assign(genotype_label=_labels(means["genotype"], groups))
     return chosen, means
 
 
-def _labels(genotypes: pd.Series) -> pd.Series:
+def _labels(genotypes: pd.Series, groups: Groups) -> pd.Series:
     """Display labels of genotype codes (the code itself when it has none); categoricals of a large table too."""
-    codes = genotypes.astype(str)
-    return codes.map(GENOTYPE_LABELS).fillna(codes)
+    return genotypes.astype(str).map(groups.label)

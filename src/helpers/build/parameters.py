@@ -23,7 +23,8 @@ data source's study description (:mod:`helpers.data.study`), not from this file:
         tissue: {type: str, levels: mouse_blot.tissue, pick: affected}
         normalization: {type: str, allowed: [loading_control, total_protein, none], measured: mouse_blot}
 
-``levels: table.column`` admits the levels the study declares for that column;
+``levels: table.column`` admits the levels the study declares for that column
+(and the values of an ``allowed`` list beside it, e.g. ``all`` for every tissue);
 a notebook default of ``None`` is replaced, before anything executes, by the
 level ``pick`` names (``first``, ``last``, ``affected`` (the first level the
 disease strikes), ``other`` (the first level that is not the reference), or a
@@ -100,8 +101,8 @@ def apply_study(declared: dict, study) -> tuple[dict, dict]:
                 levels = study.levels(table, column)
             except Exception:  # the study declares no such factor: no value can be checked or picked
                 levels = ()
-            if levels:
-                rule["allowed"] = list(levels)
+            if levels:  # an `allowed` list beside `levels` names values admitted besides the levels (e.g. all)
+                rule["allowed"] = [*(rule.get("allowed") or []), *levels]
                 how = rule.get("pick", "first")
                 picks[name] = (levels[min(how, len(levels)) - 1] if _is_position(how)
                                else study.pick(table, column, how))

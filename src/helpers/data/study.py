@@ -10,9 +10,12 @@ one custom property, ``mam_tbk1_design``::
     mam_tbk1_design:
       version: 1
       factors:                        # one entry per design factor the tables use
-        genotype: {levels: [WT, SOD1_G93A], reference: WT, labels: {SOD1_G93A: SOD1-G93A}}
+        genotype: {levels: [WT, SOD1_G93A, Sigmar1_KO], reference: WT, labels: {SOD1_G93A: SOD1-G93A}}
         stage: {levels: [presymptomatic, onset, end_stage], ordered: true}
         tissue: {levels: [lumbar_spinal_cord, brainstem], affected: [lumbar_spinal_cord, brainstem]}
+        tether_pair:                  # per PLA pair, the genotypes lacking one of its antigens
+          levels: [VAPB_PTPIP51, IP3R3_Sig1R]
+          not_measured_in: {IP3R3_Sig1R: [Sigmar1_KO]}   # its puncta there are background, not contacts
       combined: {}                    # combined genotypes: {level: {locus: level of that locus}}
       tables:                         # per-table design facts that differ from the factor's
         disease_course: {reference: {genotype: SOD1_G85R}}
@@ -30,7 +33,7 @@ example study's design (``data/datapackage.yaml``), and says so in a note.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 
@@ -46,7 +49,10 @@ DESCRIPTOR_NAMES = ("datapackage.yaml", "datapackage.yml", "datapackage.json")
 DESIGN_VERSION = 1
 #: Properties allowed in ``mam_tbk1_design`` and in one of its factors.
 DESIGN_PROPERTIES = ("version", "factors", "combined", "tables")
-FACTOR_PROPERTIES = ("levels", "reference", "ordered", "labels", "affected", "roles", "description")
+FACTOR_PROPERTIES = ("levels", "reference", "ordered", "labels", "affected", "roles", "not_measured_in",
+                     "description")
+#: The one factor that may carry ``not_measured_in``: a PLA pair whose antigen a genotype lacks.
+NOT_MEASURED_FACTOR = "tether_pair"
 TABLE_PROPERTIES = ("reference",)
 #: Table Schema field types that hold each of the book's column kinds.
 FIELD_TYPES = {"str": ("string", "any"), "int": ("integer", "number", "any"), "float": ("number", "any")}
@@ -77,6 +83,8 @@ class Factor:
     affected: tuple[str, ...] | None = None
     #: ``{level: role}``: e.g. the fraction that is the MAM (``mam``), a protein's role (``marker``, ``recruited``).
     roles: dict[str, str] = field(default_factory=dict)
+    #: For tether pairs: ``{pair: genotypes}`` in which the pair does not measure contacts (an antigen is missing).
+    not_measured_in: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     def with_role(self, role: str) -> tuple[str, ...]:
         """Return the levels declared with *role*, in declared order."""
@@ -381,7 +389,33 @@ def _parse_factors(raw: object, path: Path | None) -> dict[str, Factor]:
         factors[name] = Factor(name, levels, None if reference is None else str(reference),
                                bool(entry.get("ordered", False)), {str(k): str(v) for k, v in labels.items()},
                                affected, {str(k): str(v) for k, v in roles.items()})
+    for name, entry in raw.items():
+        if entry.get("not_measured_in") is not None:
+            factors[name] = replace(factors[name], not_measured_in=_parse_not_measured(
+                entry["not_measured_in"], name, factors, path, f"{where}.{name}.not_measured_in"))
     return factors
+
+
+def _parse_not_measured(raw: object, name: str, factors: dict[str, Factor], path: Path | None,
+                        here: str) -> dict[str, tuple[str, ...]]:
+    """Return ``{pair: genotypes}`` of a tether pair factor's ``not_measured_in``, or fail naming *here*."""
+    if name != NOT_MEASURED_FACTOR:
+        raise _fail(path, here, f"only the {NOT_MEASURED_FACTOR} factor has this property (the genotypes in "
+                    "which a PLA pair does not measure contacts)")
+    if not isinstance(raw, dict):
+        raise _fail(path, here, "expected a mapping {tether pair: [genotypes in which it does not measure contacts]}")
+    genotypes = factors["genotype"].levels if "genotype" in factors else ()
+    out = {}
+    for pair, blind in raw.items():
+        if str(pair) not in factors[name].levels:
+            raise _fail(path, f"{here}.{pair}", f"'{pair}' is not among the levels ({', '.join(factors[name].levels)})")
+        blind = _text_list(path, f"{here}.{pair}", blind)
+        stray = [g for g in blind if g not in genotypes]
+        if stray:
+            raise _fail(path, f"{here}.{pair}", f"'{stray[0]}' is not a declared genotype level "
+                        f"({', '.join(genotypes) or 'no genotype factor is declared'})")
+        out[str(pair)] = blind
+    return out
 
 
 def _parse_combined(raw: object, factors: dict[str, Factor], path: Path | None) -> dict[str, dict[str, str]]:
@@ -549,6 +583,8 @@ def descriptor_mapping(study: Study, *, title: str = "", description: str = "", 
             entry["affected"] = list(factor.affected)
         if factor.roles:
             entry["roles"] = dict(factor.roles)
+        if factor.not_measured_in:
+            entry["not_measured_in"] = {k: list(v) for k, v in factor.not_measured_in.items()}
         factors[name] = entry
     design: dict = {"version": DESIGN_VERSION, "factors": factors}
     if study.combined:

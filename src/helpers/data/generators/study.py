@@ -40,6 +40,8 @@ REFERENCES = {"genotype": "WT", "group": "control", "stress": "vehicle", "treatm
               "fraction": "homogenate", "cell_type": "motor_neuron", "tether_pair": "VAPB_PTPIP51"}
 ROLES = {"fraction": {"MAM": "mam"},
          "protein": {p: "recruited" if p in RECRUITED_PROTEINS else "marker" for p in MAM_FRACTION.proteins}}
+#: ``{factor: {level: genotypes}}``: a PLA pair does not measure contacts in the genotypes that lack its antigen.
+NOT_MEASURED = {"tether_pair": {"IP3R3_Sig1R": tuple(g for g in MOUSE_COHORT.genotypes if PLA.lacks_sig1r(g))}}
 #: Display labels of the genotypes outside the tissue tables (arsenite, disease course).
 MORE_LABELS = {"Tbk1_het": "Tbk1+/−", "SOD1_G85R_Sigmar1_het": "SOD1;Sigmar1+/−"}
 TITLE = "The MAM-TBK1 axis in ALS: simulated example study"
@@ -71,7 +73,7 @@ def example_study(folder: Path) -> Study:
             if column == "genotype" else {}
         roles = ROLES.get(column, {})
         factors[column] = Factor(column, levels, REFERENCES.get(column), column == "stage", labels, affected,
-                                 {k: v for k, v in roles.items() if k in levels})
+                                 {k: v for k, v in roles.items() if k in levels}, NOT_MEASURED.get(column, {}))
     resources = {t: Resource(t, folder / specs[t].filename, dict(levels)) for t, levels in TABLE_LEVELS.items()}
     resources["disease_course"].reference["genotype"] = DISEASE_COURSE.genotypes[0]
     combined = {"SOD1_G85R_Sigmar1_KO": {"SOD1": "SOD1_G85R", "Sigmar1": "Sigmar1_KO"},

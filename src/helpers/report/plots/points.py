@@ -99,7 +99,8 @@ def plot_superplot(
         10⁵ cells per mouse would hide the means and take minutes to draw.
         The unit means are always those of all cells.
     """
-    fig, ax = plt.subplots(figsize=(5.6, 3.9))
+    # Wider with more groups, so each group's label keeps its room (2 to 8 genotypes).
+    fig, ax = plt.subplots(figsize=(max(5.6, 1.3 + 0.95 * len(order)), 3.9))
     rng = np.random.default_rng(0)  # fixed jitter: figures are deterministic
     sampled = False
     for i, group in enumerate(order):
@@ -117,7 +118,7 @@ def plot_superplot(
                        linewidth=0.9, zorder=3)
         if len(group_means):
             ax.hlines(group_means[mean_y].mean(), i - 0.32, i + 0.32, color="black", linewidth=2.5, zorder=4)
-    ax.set_xticks(range(len(order)), wrap_labels(order, 16), fontsize=8)
+    ax.set_xticks(range(len(order)), wrap_labels(order, 16 if len(order) <= 5 else 11), fontsize=8)
     ax.set_ylabel(ylabel)
     ax.set_ylim(bottom=0)
     ax.set_title(title + (f"\n(a random {max_cells_per_unit} cells of each {unit.removesuffix('_id')} shown; means of all)"
@@ -201,9 +202,13 @@ def plot_coupling(
     slope : float, optional
         A common slope drawn through each panel's mean point (dashed line).
     """
-    fig, axes = plt.subplots(1, len(facet_order), figsize=(3.0 * len(facet_order) + 1.4, 3.4), squeeze=False)
+    ncols = min(len(facet_order), 3)  # at most three panels a row: five in one row are unreadable in a page
+    nrows = -(-len(facet_order) // ncols)
+    fig, panels = plt.subplots(nrows, ncols, figsize=(3.0 * ncols + 1.4, 3.1 * nrows + 0.3), squeeze=False)
+    for extra in panels.flat[len(facet_order):]:
+        extra.set_visible(False)
     palette = dict(zip(hue_order, sns.color_palette("colorblind", len(hue_order)), strict=True))
-    for ax, level in zip(axes[0], facet_order, strict=True):
+    for ax, level in zip(panels.flat, facet_order, strict=False):
         panel = animals[animals[facet] == level]
         for h in hue_order:
             sub = panel[panel[hue] == h]
@@ -217,8 +222,9 @@ def plot_coupling(
         _log_axis(ax.yaxis)
         ax.set_title(level.replace("_", " "), fontsize=9)
         ax.set_xlabel(xlabel, fontsize=8)
-    axes[0][0].set_ylabel(ylabel)
-    axes[0][-1].legend(fontsize=7, frameon=False, loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    for row in panels:
+        row[0].set_ylabel(ylabel)
+    panels[0][-1].legend(fontsize=7, frameon=False, loc="upper left", bbox_to_anchor=(1.0, 1.0))
     return _finish(fig, simulated, suptitle=title)
 
 
