@@ -26,7 +26,9 @@ data source's study description (:mod:`helpers.data.study`), not from this file:
 ``levels: table.column`` admits the levels the study declares for that column;
 a notebook default of ``None`` is replaced, before anything executes, by the
 level ``pick`` names (``first``, ``last``, ``affected`` (the first level the
-disease strikes), ``other`` (the first level that is not the reference)).
+disease strikes), ``other`` (the first level that is not the reference)), or a
+position ``n`` (the n-th level compared with the reference, the last when there
+are fewer; :func:`helpers.analysis.design.pick_level`).
 ``measured: table`` keeps, of the ``allowed`` values, those the study
 measured: a blot's normalizations (a two-colour blot has no loading control),
 another table's measurement columns (a motor table with body weight alone);
@@ -101,7 +103,9 @@ def apply_study(declared: dict, study) -> tuple[dict, dict]:
                 levels = ()
             if levels:
                 rule["allowed"] = list(levels)
-                picks[name] = study.pick(table, column, rule.get("pick", "first"))
+                from helpers.analysis.design import pick_level
+
+                picks[name] = pick_level(study, table, column, rule.get("pick", "first"))
             else:  # a table the study does not hold: its chapter is not built, nothing to pick
                 rule["nullable"] = True
         if rule.get("measured"):
@@ -132,9 +136,10 @@ def load_declarations(path: Path) -> dict[str, dict]:
             if rule.get("levels") is not None and "." not in str(rule["levels"]):
                 problems.append(f"{path.name}: chapter '{chapter}', parameter '{name}': `levels` names a "
                                 f"table and a column, e.g. mouse_blot.tissue (found {rule['levels']!r})")
-            if rule.get("pick", "first") not in PICKS:
+            pick = rule.get("pick", "first")
+            if pick not in PICKS and not (type(pick) is int and pick >= 1):
                 problems.append(f"{path.name}: chapter '{chapter}', parameter '{name}': `pick` is one of "
-                                f"{', '.join(PICKS)} (found {rule['pick']!r})")
+                                f"{', '.join(PICKS)} or a position 1, 2, ... (found {rule['pick']!r})")
         declarations[str(chapter)] = {str(k): dict(v or {}) for k, v in params.items()}
     if problems:
         raise ParameterError(problems)
