@@ -18,7 +18,6 @@ import numpy as np
 import pandas as pd
 import patsy
 
-
 #: Fewest experimental units per group below which a page shows a warning box.
 RECOMMENDED_UNITS = {"donors": 5, "mice": 3, "samples": 3, "cultures": 3}
 #: Fewest distinct doses of a series for a four-parameter logistic (4 parameters + 1).

@@ -19,7 +19,12 @@ import pandas as pd
 import statsmodels.formula.api as smf
 
 from helpers.analysis import design
-from helpers.analysis.mouse_blots import CONTRAST_COLUMNS, Groups, genotype_stage_contrasts, group_formula
+from helpers.analysis.mouse_blots import (
+    CONTRAST_COLUMNS,
+    Groups,
+    genotype_stage_contrasts,
+    group_formula,
+)
 from helpers.stats.meta_analysis import MetaResult, meta_analyze, stratum_weights
 
 STRATA_SETS = ("motor", "all")
@@ -55,6 +60,8 @@ class Design:
     #: The tether pair and cell type of the MAM strata (the pla factors' references, else their first levels).
     pair: str = ""
     cell_type: str = ""
+    #: ``{blot table: normalization}``: the first the study's blots measured (loading control, total protein, none).
+    normalizations: dict[str, str] = field(default_factory=dict)
 
     @classmethod
     def of(cls, study) -> Design:
@@ -72,7 +79,9 @@ class Design:
         if {"tether_pair", "cell_type"} <= set(factors):
             pair = study.reference("pla_cells", "tether_pair") or study.levels("pla_cells", "tether_pair")[0]
             cell_type = study.reference("pla_cells", "cell_type") or study.levels("pla_cells", "cell_type")[0]
-        return cls(affected, human_reference, labels, mouse["mouse_blot"], mouse["pla_cells"], pair, cell_type)
+        normalizations = {t: study.normalizations(t)[0] for t in ("human_blot", "mouse_blot") if study.normalizations(t)}
+        return cls(affected, human_reference, labels, mouse["mouse_blot"], mouse["pla_cells"], pair, cell_type,
+                   normalizations)
 
     @property
     def undeclared(self) -> tuple[str, ...]:
@@ -110,8 +119,9 @@ def collect_tbk1_strata(human_lanes: pd.DataFrame | None, mouse_lanes: pd.DataFr
     """Return the TBK1 effect (log pTBK1/TBK1) of every human region x group and mouse tissue x genotype.
 
     Human: each diagnosis group vs the study's reference group per region
-    (:func:`helpers.analysis.blots.fit_region_effect`, lanes normalized with the
-    loading control; every group in one model). Mouse: each genotype vs the
+    (:func:`helpers.analysis.blots.fit_region_effect`, every group in one model;
+    lanes normalized as :attr:`Design.normalizations` says: with the loading
+    control where the blots measured it). Mouse: each genotype vs the
     reference genotype at *stage* per tissue
     (:func:`helpers.analysis.mouse_blots.fit_genotype_contrasts`). *truth*, given
     ``(species, tissue, genotype, stage)``, returns the value put into simulated
@@ -127,7 +137,9 @@ def collect_tbk1_strata(human_lanes: pd.DataFrame | None, mouse_lanes: pd.DataFr
     from helpers.analysis.mouse_blots import fit_genotype_contrasts
 
     rows = []
-    human = add_log_ratio(human_lanes) if human_lanes is not None else pd.DataFrame({"region": [], "group": []})
+    norm = study.normalizations
+    human = (add_log_ratio(human_lanes, norm.get("human_blot", "loading_control")) if human_lanes is not None
+             else pd.DataFrame({"region": [], "group": []}))
     reference = study.human_reference
     for region in human["region"].unique():
         present = set(human.loc[human["region"] == region, "group"])
@@ -136,7 +148,8 @@ def collect_tbk1_strata(human_lanes: pd.DataFrame | None, mouse_lanes: pd.DataFr
             rows.append({"species": "human", "tissue": region, "genotype": group, "estimate": effect.estimate,
                          "se": effect.se, "ci_low": effect.ci_low, "ci_high": effect.ci_high,
                          "n_units": effect.n_units, "truth": _truth(truth, "human", region, group, stage)})
-    mouse = add_log_ratio(mouse_lanes) if mouse_lanes is not None else pd.DataFrame({"tissue": []})
+    mouse = (add_log_ratio(mouse_lanes, norm.get("mouse_blot", "loading_control")) if mouse_lanes is not None
+             else pd.DataFrame({"tissue": []}))
     for tissue in mouse["tissue"].unique():
         rows += _mouse_rows(fit_genotype_contrasts(mouse, tissue, alpha, groups=study.mouse_blot), stage, truth)
     return _finish_strata(rows, study)
