@@ -82,7 +82,7 @@ def _plural(n: int, unit: str) -> str:
 
 
 def _counts_text(counts: pd.Series, unit: str) -> str:
-    """Return "control 2 donors, sALS 2 donors" from a Series of unit counts by group."""
+    """Return "ref 2 donors, B 2 donors" from a Series of unit counts by group."""
     return ", ".join(f"{_label(k)} {_plural(int(v), unit)}" for k, v in counts.items())
 
 
