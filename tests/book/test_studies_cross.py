@@ -138,21 +138,25 @@ def test_the_cross_chapters_build_a_four_group_sod1_g93a_study_in_its_own_terms(
     assert "mam_all_ratio" not in results  # no PLA table: no MAM pool
     for which, chosen in (("all", strata), ("motor", strata[strata.affected]), ("nonmotor", strata[~strata.affected])):
         ref = combine_effects(chosen["estimate"].to_numpy(), chosen["se"].to_numpy() ** 2, method_re="chi2")
-        k = len(chosen)
-        half = stats.t.ppf(0.975, k - 1) * ref.sd_eff_w_re * np.sqrt(max(1.0, ref.scale_hksj_re))  # KH, truncated
+        # statsmodels keeps a negative DerSimonian-Laird tau^2; the estimator truncates it at 0 (then the
+        # random-effects pool is the fixed-effect one)
+        pooled, sd, scale = ((ref.mean_effect_re, ref.sd_eff_w_re, ref.scale_hksj_re) if ref.tau2 > 0
+                             else (ref.mean_effect_fe, ref.sd_eff_w_fe, ref.scale_hksj_fe))
+        half = stats.t.ppf(0.975, len(chosen) - 1) * sd * np.sqrt(max(1.0, scale))  # Knapp-Hartung, truncated at 1
         row = results[f"tbk1_{which}_ratio"]
-        assert row["value"] == pytest.approx(np.exp(ref.mean_effect_re), rel=1e-9), which
-        assert (row["ci_low"], row["ci_high"]) == pytest.approx(
-            (np.exp(ref.mean_effect_re - half), np.exp(ref.mean_effect_re + half)), rel=1e-9), which
-        assert results[f"tbk1_{which}_tau"]["value"] == pytest.approx(np.sqrt(ref.tau2), rel=1e-9, abs=1e-12)
-        assert results[f"tbk1_{which}_i2"]["value"] == pytest.approx(100 * ref.i2, rel=1e-9, abs=1e-9)
+        assert row["value"] == pytest.approx(np.exp(pooled), rel=1e-9), which
+        assert (row["ci_low"], row["ci_high"]) == pytest.approx((np.exp(pooled - half), np.exp(pooled + half)),
+                                                                rel=1e-9), which
+        assert results[f"tbk1_{which}_tau"]["value"] == pytest.approx(np.sqrt(max(0.0, ref.tau2)), rel=1e-9, abs=1e-12)
+        assert results[f"tbk1_{which}_i2"]["value"] == pytest.approx(100 * max(0.0, 1 - (len(chosen) - 1) / ref.q),
+                                                                     rel=1e-9, abs=1e-9)
     assert results["tbk1_headline_ratio"]["value"] == results["tbk1_all_ratio"]["value"]
     assert "human lumbar spinal cord; mouse lumbar spinal cord" in shown  # the affected strata, named
 
     # Robustness: the study's featured levels, its primary the direct fit
     shown, results = _run(tmp_path, "robustness", lab)
     assert "**Lumbar spinal cord: sALS vs control.**" in shown
-    assert "SOD1-G93A vs WT" in shown or "SOD1_G93A vs WT" in shown
+    assert "SOD1-G93A vs WT, lumbar spinal cord, end stage" in shown
     estimate, _ = _direct_human_effect(human, "lumbar_spinal_cord", "sALS")
     assert results["human_primary_ratio"]["value"] == pytest.approx(np.exp(estimate), rel=1e-9)
     assert results["human_primary_ratio"]["n"] == 14  # control and sALS donors of the region
