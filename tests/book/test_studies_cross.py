@@ -7,6 +7,7 @@
   strata follow the tissues it declares affected, and the numbers agree with a
   direct computation (per-stratum OLS, statsmodels' ``combine_effects`` for the
   pool, by-hand Knapp-Hartung interval);
+* every figure of these runs reads (data width, no overlap: the figure check);
 * the example data with every level renamed, and the descriptor renamed the
   same way: the synthesis gives the same ledger, key for key.
 """
@@ -34,6 +35,8 @@ from helpers.data.describe import draft_text
 from helpers.data.study import read_study
 from helpers.data.tables import get_specs
 from helpers.data.validate import load_table
+from helpers.report.figure_alt import figure_checks
+from helpers.report.figure_check import figure_problems
 
 CROSS = ("synthesis", "robustness", "design_next_experiment")
 GROUPS = ("control", "sALS", "fALS", "C9orf72_ALS")
@@ -45,6 +48,9 @@ def _run(tmp_path: Path, chapter: str, source: Path, **parameters) -> tuple[str,
     pm.execute_notebook(str(CHAPTERS_DIR / f"{chapter}.ipynb"), str(out), cwd=str(ROOT),
                         parameters={"data_dir": str(source), **parameters}, progress_bar=False)
     nb = json.loads(out.read_text(encoding="utf-8"))
+    figures = figure_checks(nb)  # measured when rendered: data width and overlaps (as tests/book/test_figures.py)
+    assert figures and all(m is not None and not figure_problems(m) for _, m in figures), \
+        [(name[:60], figure_problems(m) if m else "unmeasured") for name, m in figures]
     outputs = [o.get("data", {}) for c in nb["cells"] for o in c.get("outputs", [])]
     shown = "\n".join("".join(d.get("text/markdown", "")) + "".join(d.get(GLUED, "")) for d in outputs)
     return shown, {r["key"]: r for r in read_notebook_results(out)}
