@@ -19,7 +19,7 @@ def human_lanes():
 
 @pytest.fixture(scope="module")
 def human_specs(human_lanes):
-    return robustness.human_specification_curve(human_lanes, "lumbar_spinal_cord")
+    return robustness.human_specification_curve(human_lanes, "lumbar_spinal_cord", reference="control", group="sALS")
 
 
 @pytest.fixture(scope="module")
@@ -30,6 +30,11 @@ def mouse_lanes():
 @pytest.fixture(scope="module")
 def pla_cells():
     return load_table("pla_cells", DATA_DIR)
+
+
+#: The example's featured PLA contrast, as the robustness chapter picks it.
+PLA_CONTRAST = {"tissue": "spinal_cord", "genotype": "SOD1_G85R_Sigmar1_KO", "stage": "end_stage", "reference": "WT",
+                "pair": "VAPB_PTPIP51", "cell_type": "motor_neuron"}
 
 
 def test_robust_z_is_distance_from_median_in_scaled_mads():
@@ -85,7 +90,8 @@ def test_human_curve_contains_the_primary_and_reproduces_it_exactly(human_lanes,
 
 def test_human_unadjusted_spec_without_gel_is_the_two_sample_t_test(human_lanes):
     effect = robustness.fit_human_specification(
-        human_lanes, "motor_cortex", normalization="none", outliers="none", covariates="none", gel="ignored")
+        human_lanes, "motor_cortex", normalization="none", outliers="none", covariates="none", gel="ignored",
+        reference="control", group="sALS")
     data = blots.add_log_ratio(human_lanes[human_lanes["region"] == "motor_cortex"], "none")
     sals, control = (data.loc[data["group"] == g, "log_ratio"] for g in ("sALS", "control"))
     t = stats.ttest_ind(sals, control)
@@ -97,7 +103,8 @@ def test_outlier_rule_drops_a_planted_outlier(human_lanes):
     lanes = human_lanes.copy()
     row = lanes.index[(lanes["region"] == "lumbar_spinal_cord") & (lanes["group"] == "control")][0]
     lanes.loc[row, "ptbk1"] *= 50.0  # one lane 50-fold too bright
-    choice = {"normalization": "loading_control", "covariates": "none", "gel": "fixed"}
+    choice = {"normalization": "loading_control", "covariates": "none", "gel": "fixed", "reference": "control",
+              "group": "sALS"}
     kept = robustness.fit_human_specification(lanes, "lumbar_spinal_cord", outliers="none", **choice)
     dropped = robustness.fit_human_specification(lanes, "lumbar_spinal_cord", outliers="drop", **choice)
     assert kept["n_units"] == 22 and dropped["n_units"] == 21
@@ -124,7 +131,8 @@ def test_mixed_model_on_a_balanced_design_gives_the_within_gel_difference():
 
 
 def test_mouse_curve_reproduces_the_primary_contrast(mouse_lanes):
-    specs = robustness.mouse_blot_specification_curve(mouse_lanes)
+    specs = robustness.mouse_blot_specification_curve(mouse_lanes, "spinal_cord", "SOD1_G85R_Sigmar1_KO", "end_stage",
+                                                      reference="WT")
     assert len(specs) == 72 and specs["primary"].sum() == 1
     primary = specs[specs["primary"]].iloc[0]
     table = mouse_blots.fit_genotype_contrasts(blots.add_log_ratio(mouse_lanes), "spinal_cord")
@@ -135,7 +143,7 @@ def test_mouse_curve_reproduces_the_primary_contrast(mouse_lanes):
 
 
 def test_pla_curve_reproduces_the_primary_and_the_gee_of_the_pla_chapter(pla_cells):
-    specs = robustness.pla_specification_curve(pla_cells)
+    specs = robustness.pla_specification_curve(pla_cells, **PLA_CONTRAST)
     assert len(specs) == 16 and specs["primary"].sum() == 1
 
     def pick(table):

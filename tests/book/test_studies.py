@@ -64,8 +64,10 @@ def test_the_engine_reads_a_sod1_g93a_study_before_anything_executes(tmp_path, s
     assert not mouse.design_note
     assert (mouse.parameters["tissue"], mouse.parameters["stage"], mouse.parameters["normalization"]) == (
         "lumbar_spinal_cord", "end_stage", "loading_control")
-    for name in ("design_next_experiment", "synthesis", "robustness"):  # they could read mouse_blot, not this design
-        assert "mouse_blot.genotype holds 'SOD1_G93A'" in chapters[name].design_note
+    for name in ("design_next_experiment", "synthesis", "robustness"):  # they read mouse_blot in the study's terms
+        assert not chapters[name].design_note
+        assert chapters[name].parameters.get("tissue", "lumbar_spinal_cord") == "lumbar_spinal_cord"
+    assert chapters["synthesis"].parameters["stage"] == "end_stage"
     assert not chapters["own_data"].design_note and not chapters["human_tbk1"].design_note
     from helpers.build.parameters import ParameterError
 

@@ -235,8 +235,28 @@ def test_a_parameter_outside_the_studys_levels_is_refused_before_execution(tmp_p
                     "    stage: {type: str, levels: stage}\n")
     with pytest.raises(P.ParameterError) as err:
         P.load_declarations(path)
-    assert "`pick` is one of first, last, affected, other (found 'middle')" in str(err.value)
+    assert "`pick` is one of first, last, affected, other or a position 1, 2, ... (found 'middle')" in str(err.value)
     assert "`levels` names a table and a column, e.g. mouse_blot.tissue (found 'stage')" in str(err.value)
+
+
+def test_a_position_pick_counts_the_levels_compared_with_the_reference(tmp_path):
+    from helpers.core.paths import DATA_DIR
+    from helpers.data.study import read_study
+
+    notebook = {"cells": [{"cell_type": "code", "metadata": {"tags": ["parameters"]},
+                           "source": "genotype = None\nstage = None\nlate = None\n"}]}
+    declared = {"demo": {"genotype": {"type": "str", "levels": "mouse_blot.genotype", "pick": 2},
+                         "stage": {"type": "str", "levels": "mouse_blot.stage", "pick": 2},
+                         "late": {"type": "str", "levels": "mouse_blot.stage", "pick": 9}}}
+    study = read_study(DATA_DIR / "datapackage.yaml")
+    genotypes = study.levels("mouse_blot", "genotype")  # the reference first, then those compared with it
+    stages = study.levels("mouse_blot", "stage")  # no reference: every level counts
+    assert P.build_parameters("demo", notebook, declared, {}, study=study) == {
+        "genotype": genotypes[2], "stage": stages[1], "late": stages[-1]}
+    path = tmp_path / "parameters.yml"
+    path.write_text("demo:\n  parameters:\n    stage: {type: str, levels: mouse_blot.stage, pick: 0}\n")
+    with pytest.raises(P.ParameterError, match="or a position 1, 2, ... \\(found 0\\)"):
+        P.load_declarations(path)
 
 
 def test_a_two_colour_blot_offers_only_the_raw_band_ratio(tmp_path):

@@ -121,7 +121,7 @@ def _motor(t):
 
 
 def _cells(t):
-    return design.check_arsenite_cells(t, "viability")
+    return design.check_arsenite_cells(t, "viability", "WT")
 
 
 def _course(t):

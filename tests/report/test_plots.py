@@ -191,6 +191,23 @@ def test_every_plot_passes_the_figure_check(name):
         plt.close(fig)
 
 
+@pytest.mark.parametrize("name", ["forest", "effects"])
+def test_a_legend_below_the_axes_clears_the_axis_label_without_the_simulated_stamp(name):
+    """A lab's own data get no stamp, hence no band under the legend: the legend must not ride onto the x label."""
+    if name == "forest":
+        fig = plots.plot_forest(*_forest(), xlabel="ratio of geometric means (vs the reference groups)",
+                                title="Pooled", group="species", simulated=False)
+    else:
+        fig = plots.plot_effects(_effects(), label="label", estimate="estimate", low="low", high="high",
+                                 xlabel="ratio to the reference (95% CI)", title=LONG[1], truth="truth",
+                                 simulated=False)
+    try:
+        assert check_figure(fig) == [], measure_figure(fig).as_dict()
+        assert not any(t.get_text() == SIMULATED_MARK for t in fig.texts)
+    finally:
+        plt.close(fig)
+
+
 def test_long_row_labels_are_wrapped_not_cut():
     fig = CASES["effects"]()
     try:

@@ -158,12 +158,14 @@ def test_ec50_estimator_reproduces_the_chapter_ratio_on_the_example_data():
 
 def test_synthesis_design_pools_as_many_strata_as_the_chapter_default_and_draws_the_model():
     from helpers.analysis import synthesis as meta
+    from helpers.data.study import example_study
     from helpers.data.truths import HUMAN_BLOT, MOUSE_COHORT
     from helpers.data.vocabulary import MOUSE_TISSUES
 
-    # The chapter's default pool ("motor" strata): human motor regions and mouse motor tissues x mutants.
-    human = sum(meta.MOTOR_TISSUES[r] for r in HUMAN_BLOT.regions)
-    mouse = sum(meta.MOTOR_TISSUES[t] for t in MOUSE_TISSUES) * (len(MOUSE_COHORT.genotypes) - 1)
+    # The chapter's default pool ("motor" strata): the affected human regions and mouse tissues x mutants.
+    design = meta.Design.of(example_study())
+    human = sum(design.is_affected("human", r) for r in HUMAN_BLOT.regions)
+    mouse = sum(design.is_affected("mouse", t) for t in MOUSE_TISSUES) * (len(MOUSE_COHORT.genotypes) - 1)
     assert len(registry.META_SES) == human + mouse == 8
     design = cal.DESIGNS["meta_synthesis"]
     n = 500

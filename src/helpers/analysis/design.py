@@ -18,13 +18,6 @@ import numpy as np
 import pandas as pd
 import patsy
 
-from helpers.data.vocabulary import (
-    ARSENITE_TREATMENTS,
-    HUMAN_GROUPS,
-    REFERENCE_GENOTYPE,
-    REFERENCE_GROUP,
-)
-
 #: Fewest experimental units per group below which a page shows a warning box.
 RECOMMENDED_UNITS = {"donors": 5, "mice": 3, "samples": 3, "cultures": 3}
 #: Fewest distinct doses of a series for a four-parameter logistic (4 parameters + 1).
@@ -51,6 +44,32 @@ def pending_warnings(clear: bool = True) -> list[str]:
     return out
 
 
+def pick_level(study, table: str, column: str, how: str | int = "first") -> str:
+    """Return the level of *column* in *table* that a chapter features when its parameter is None.
+
+    *how* is a pick of :meth:`helpers.data.study.Study.pick` (``first``, ``last``,
+    ``affected``, ``other``) or a position *n* >= 1: the n-th level compared with
+    the reference (the n-th level when the factor has no reference), the last
+    of them when there are fewer. ``chapters/parameters.yml`` names it as
+    ``pick: 2``; the build engine and a chapter run by hand resolve it alike.
+
+    >>> from helpers.data.study import Factor, Study
+    >>> study = Study("s", "", None, {"genotype": Factor("genotype", ("ref", "A", "B"), reference="ref"),
+    ...                              "stage": Factor("stage", ("early", "late"), ordered=True)}, {})
+    >>> pick_level(study, "mouse_blot", "genotype", 2), pick_level(study, "mouse_blot", "genotype", 5)
+    ('B', 'B')
+    >>> pick_level(study, "mouse_blot", "stage", 1), pick_level(study, "mouse_blot", "stage", "last")
+    ('early', 'late')
+    """
+    if isinstance(how, bool) or not isinstance(how, int):
+        return study.pick(table, column, how)
+    if how < 1:
+        raise ValueError(f"a position pick counts from 1, got {how}")
+    reference = study.reference(table, column)
+    compared = [v for v in study.levels(table, column) if v != reference] or list(study.levels(table, column))
+    return compared[min(how, len(compared)) - 1]
+
+
 def _plural(n: int, unit: str) -> str:
     """Return "1 mouse" / "3 mice" / "2 donors".
 
@@ -63,7 +82,7 @@ def _plural(n: int, unit: str) -> str:
 
 
 def _counts_text(counts: pd.Series, unit: str) -> str:
-    """Return "control 2 donors, sALS 2 donors" from a Series of unit counts by group."""
+    """Return "ref 2 donors, B 2 donors" from a Series of unit counts by group."""
     return ", ".join(f"{_label(k)} {_plural(int(v), unit)}" for k, v in counts.items())
 
 
@@ -84,12 +103,12 @@ def require_levels(data: pd.DataFrame, table: str, column: str, needed: Iterable
                    unit: str, purpose: str, context: str = "") -> None:
     """Refuse when a level a comparison needs is absent from *column*.
 
-    >>> t = pd.DataFrame({"group": ["sALS", "sALS"], "donor_id": ["a", "b"]})
-    >>> require_levels(t, "human_blot", "group", ["control", "sALS"], "donor_id", "donors",
-    ...                "the sALS-vs-control comparison")
+    >>> t = pd.DataFrame({"group": ["B", "B"], "donor_id": ["a", "b"]})
+    >>> require_levels(t, "human_blot", "group", ["ref", "B"], "donor_id", "donors",
+    ...                "the B-vs-ref comparison")
     Traceback (most recent call last):
     ...
-    helpers.analysis.design.DesignError: human_blot: the sALS-vs-control comparison needs group 'control', but the table has none (present: sALS 2 donors); add the lanes of the control donors.
+    helpers.analysis.design.DesignError: human_blot: the B-vs-ref comparison needs group 'ref', but the table has none (present: B 2 donors); add the lanes of the ref donors.
     """
     present = count_units(data, column, unit_col)
     missing = [level for level in needed if level not in present.index]
@@ -250,9 +269,11 @@ def survival_notes(data: pd.DataFrame, table: str, group: str, event: str, refer
 # --------------------------------------------------------------------------- per table
 
 
-def check_human_region(data: pd.DataFrame, rhs: str, region: str, reference: str = REFERENCE_GROUP,
-                       groups: Sequence[str] = HUMAN_GROUPS[1:]) -> None:
-    """Check one region of the human blot table before the OLS of *rhs* (diagnosis + covariates + gel)."""
+def check_human_region(data: pd.DataFrame, rhs: str, region: str, reference: str, groups: Sequence[str]) -> None:
+    """Check one region of the human blot table before the OLS of *rhs* (diagnosis + covariates + gel).
+
+    *reference* is the study's reference diagnosis group, *groups* those compared with it.
+    """
     table, context = "human_blot", f"region {region}"
     purpose = f"the {'/'.join(groups)}-vs-{reference} comparison"
     require_levels(data, table, "group", (reference, *groups), "donor_id", "donors", purpose, context)
@@ -266,8 +287,16 @@ def check_human_region(data: pd.DataFrame, rhs: str, region: str, reference: str
 
 
 def check_mouse_groups(data: pd.DataFrame, table: str, context: str, rhs: str, batch: str | None = None,
-                       reference: str = REFERENCE_GENOTYPE) -> None:
-    """Check a genotype x stage design against the reference genotype before fitting *rhs* (+ *batch*)."""
+                       reference: str | None = None) -> None:
+    """Check a genotype x stage design against the reference genotype before fitting *rhs* (+ *batch*).
+
+    *reference* is the study's reference genotype; None (for callers that do not
+    pass it yet) takes the one the example study declares for *table*.
+    """
+    if reference is None:
+        from helpers.data.study import example_study
+
+        reference = example_study().reference(table, "genotype")
     purpose = f"the comparison with {reference} mice"
     require_levels(data, table, "genotype", (reference,), "mouse_id", "mice", purpose, context)
     counts = check_units(data, table, ["genotype", "stage"], "mouse_id", "mice", purpose, context)
@@ -371,10 +400,8 @@ def check_mam_groups(data: pd.DataFrame, protein: str, genotypes: Sequence[str],
                       "the genotype × treatment model", context)
 
 
-def check_arsenite_motor(table: pd.DataFrame, reference: str = REFERENCE_GENOTYPE, control: str = "",
-                         stressor: str = "") -> None:
+def check_arsenite_motor(table: pd.DataFrame, reference: str, control: str, stressor: str) -> None:
     """Check the stress time course: reference genotype, control and stressor present, repeated weeks, mice per group."""
-    control, stressor = control or ARSENITE_TREATMENTS[0], stressor or ARSENITE_TREATMENTS[1]
     name, purpose = "arsenite_motor", f"the {stressor}-vs-{control} slope comparison"
     require_levels(table, name, "treatment", (control, stressor), "mouse_id", "mice", purpose)
     require_levels(table, name, "genotype", (reference,), "mouse_id", "mice", f"the comparison with {reference}")
@@ -385,7 +412,7 @@ def check_arsenite_motor(table: pd.DataFrame, reference: str = REFERENCE_GENOTYP
                       "the per-mouse slopes by genotype × treatment")
 
 
-def check_arsenite_cells(cells: pd.DataFrame, response: str, reference: str = REFERENCE_GENOTYPE) -> None:
+def check_arsenite_cells(cells: pd.DataFrame, response: str, reference: str) -> None:
     """Check the dose series before the per-culture four-parameter logistic fits."""
     name = "arsenite_cells"
     require_levels(cells, name, "genotype", (reference,), "culture_id", "cultures",

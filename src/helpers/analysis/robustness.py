@@ -157,12 +157,6 @@ def agreement_shares(specs: pd.DataFrame, alpha: float = 0.05) -> dict[str, floa
     }
 
 
-def rank_specifications(specs: pd.DataFrame) -> pd.DataFrame:
-    """Return *specs* sorted by estimate with a ``rank`` column (0 = smallest) and ``significant``."""
-    out = specs.sort_values("estimate", kind="stable").reset_index(drop=True)
-    return out.assign(rank=np.arange(len(out)))
-
-
 def _effect(estimate, se, low, high, p_value, n_units, note="") -> dict:
     return {"estimate": float(estimate), "se": float(se), "ci_low": float(low), "ci_high": float(high),
             "p_value": float(p_value), "n_units": int(n_units), "note": note}
@@ -187,7 +181,7 @@ def fit_mixed_term(data: pd.DataFrame, formula: str, groups: str, term: str, alp
 
 
 # --------------------------------------------------------------------------
-# Human autopsy tissue: sALS vs control in one region
+# Human autopsy tissue: one diagnosis group vs the reference group in one region
 # --------------------------------------------------------------------------
 HUMAN_CHOICES = {
     "normalization": blots.NORMALIZATIONS,
@@ -206,10 +200,15 @@ def fit_human_specification(
     outliers: str,
     covariates: str,
     gel: str,
+    reference: str,
+    group: str,
     alpha: float = 0.05,
     threshold: float = DEFAULT_OUTLIER_Z,
 ) -> dict:
-    """Estimate sALS minus control in log(pTBK1/TBK1) in *region* under one specification.
+    """Estimate diagnosis *group* minus the *reference* group in log(pTBK1/TBK1) in *region* under one specification.
+
+    Every diagnosis group of the region stays in the model (one coefficient
+    each, against *reference*); the effect is *group*'s.
 
     Parameters
     ----------
@@ -231,17 +230,22 @@ def fit_human_specification(
         raise ValueError(f"outliers must be one of {OUTLIER_RULES}, got {outliers!r}")
     adjust = HUMAN_COVARIATES[covariates]
     if gel == "fixed":
-        return _from_effect(blots.fit_region_effect(data, region, adjust, alpha))
+        return _from_effect(blots.fit_region_effect(data, region, adjust, alpha, reference=reference, group=group))
     if gel == "ignored":
-        return _from_effect(blots.fit_region_effect(data.assign(gel_id="one"), region, adjust, alpha))
+        return _from_effect(blots.fit_region_effect(data.assign(gel_id="one"), region, adjust, alpha,
+                                                    reference=reference, group=group))
     if gel != "random":
         raise ValueError(f"gel must be one of {GEL_MODELS}, got {gel!r}")
+    others = [g for g in pd.unique(data["group"]) if g != reference]
+    if group not in others:
+        raise ValueError(f"no {group} donors in region {region!r} (groups present: {sorted(set(data['group']))})")
+    dummies = {f"group_{i}": (data["group"] == g).astype(float) for i, g in enumerate(others)}
     data = data.assign(age_c=data["age_years"] - data["age_years"].mean(),
-                       pmi_c=data["pmi_hours"] - data["pmi_hours"].mean(),
-                       sals=(data["group"] == "sALS").astype(float))
+                       pmi_c=data["pmi_hours"] - data["pmi_hours"].mean(), **dummies)
     terms = {"age": "age_c", "sex": "C(sex)", "pmi": "pmi_c"}
-    formula = "log_ratio ~ " + " + ".join(["sals"] + [terms[c] for c in adjust])
-    return fit_mixed_term(data, formula, "gel_id", "sals", alpha, data["donor_id"].nunique())
+    formula = "log_ratio ~ " + " + ".join([*dummies] + [terms[c] for c in adjust])
+    n_units = data.loc[data["group"].isin([reference, group]), "donor_id"].nunique()
+    return fit_mixed_term(data, formula, "gel_id", f"group_{others.index(group)}", alpha, n_units)
 
 
 def _from_effect(effect: blots.Effect) -> dict:
@@ -249,18 +253,33 @@ def _from_effect(effect: blots.Effect) -> dict:
 
 
 def human_specification_curve(
-    lanes: pd.DataFrame, region: str = "lumbar_spinal_cord", alpha: float = 0.05,
-    threshold: float = DEFAULT_OUTLIER_Z,
+    lanes: pd.DataFrame, region: str, alpha: float = 0.05, threshold: float = DEFAULT_OUTLIER_Z, *,
+    reference: str, group: str, normalizations: Sequence[str] = blots.NORMALIZATIONS,
 ) -> pd.DataFrame:
-    """Return every specification of the human sALS-vs-control effect in *region* (see :data:`HUMAN_CHOICES`)."""
-    def fit(**choice):
-        return fit_human_specification(lanes, region, alpha=alpha, threshold=threshold, **choice)
+    """Return every specification of the human *group*-vs-*reference* effect in *region* (see :data:`HUMAN_CHOICES`).
 
-    return run_specifications(HUMAN_CHOICES, fit, HUMAN_PRIMARY)
+    *normalizations* are those the blots measured (:meth:`helpers.data.study.Study.normalizations`);
+    the first is the primary one.
+    """
+    def fit(**choice):
+        return fit_human_specification(lanes, region, alpha=alpha, threshold=threshold, reference=reference,
+                                       group=group, **choice)
+
+    choices, primary = _with_normalizations(HUMAN_CHOICES, HUMAN_PRIMARY, normalizations)
+    return run_specifications(choices, fit, primary)
+
+
+def _with_normalizations(choices: Mapping[str, Sequence], primary: Mapping[str, object],
+                         normalizations: Sequence[str]) -> tuple[dict, dict]:
+    """Keep the normalizations the blots measured, the first of them primary."""
+    unknown = [n for n in normalizations if n not in blots.NORMALIZATIONS]
+    if not normalizations or unknown:
+        raise ValueError(f"normalizations must be among {blots.NORMALIZATIONS}, got {list(normalizations)}")
+    return {**choices, "normalization": tuple(normalizations)}, {**primary, "normalization": normalizations[0]}
 
 
 # --------------------------------------------------------------------------
-# Mouse models: one mutant genotype vs WT at one stage, in one tissue
+# Mouse models: one genotype vs the reference genotype at one stage, in one tissue
 # --------------------------------------------------------------------------
 GROUP_SETS = ("all", "pair")  # every genotype x stage in the model, or only the two compared groups
 MOUSE_BLOT_CHOICES = {
@@ -281,21 +300,24 @@ PLA_CHOICES = {
 PLA_PRIMARY = {"outcome": "per_cell", "outliers": "none", "model": "mouse_ols", "groups": "all"}
 
 
-def _cell_coded(data: pd.DataFrame, genotype: str, stage: str, groups: str) -> tuple[pd.DataFrame, str, str]:
-    """Return the data, a cell-means factor term and the name of the *genotype* vs WT coefficient.
+def _cell_coded(data: pd.DataFrame, genotype: str, stage: str, groups: str,
+                reference: str) -> tuple[pd.DataFrame, str, str]:
+    """Return the data, a cell-means factor term and the name of the *genotype* vs *reference* coefficient.
 
-    Coding each genotype x stage cell against ``WT|stage`` makes the contrast
+    Coding each genotype x stage cell against ``reference|stage`` makes the contrast
     of :func:`helpers.analysis.mouse_blots.fit_genotype_contrasts` (a difference of two
     cell means of the saturated ``genotype * stage`` model) a single coefficient.
     """
+    if genotype == reference:
+        raise ValueError(f"the genotype compared is the reference genotype {reference!r}; choose another one")
     if groups == "pair":
-        data = data[(data["stage"] == stage) & data["genotype"].isin([genotype, "WT"])]
+        data = data[(data["stage"] == stage) & data["genotype"].isin([genotype, reference])]
     elif groups != "all":
         raise ValueError(f"groups must be one of {GROUP_SETS}, got {groups!r}")
     if data[(data["genotype"] == genotype) & (data["stage"] == stage)].empty:
         raise ValueError(f"no {genotype} at stage {stage!r} in the data")
     data = data.assign(cell=data["genotype"].astype(str) + "|" + data["stage"].astype(str))
-    factor = f"C(cell, Treatment('WT|{stage}'))"
+    factor = f"C(cell, Treatment({reference + '|' + stage!r}))"
     return data, factor, f"{factor}[T.{genotype}|{stage}]"
 
 
@@ -316,14 +338,15 @@ def fit_mouse_blot_specification(
     covariates: str,
     gel: str,
     groups: str,
+    reference: str,
     alpha: float = 0.05,
     threshold: float = DEFAULT_OUTLIER_Z,
 ) -> dict:
-    """Estimate *genotype* minus WT (same *stage*) in log(pTBK1/TBK1) in *tissue* under one specification.
+    """Estimate *genotype* minus the *reference* genotype (same *stage*) in log(pTBK1/TBK1) in *tissue*, one specification.
 
     The mouse is the unit (one lane per mouse and tissue). ``groups="all"``
-    fits every genotype x stage cell (residual variance pooled over 60
-    mice), ``"pair"`` only the two compared groups. ``covariates="sex"`` adds
+    fits every genotype x stage cell (residual variance pooled over all the
+    mice of the tissue), ``"pair"`` only the two compared groups. ``covariates="sex"`` adds
     sex; ``gel`` as in :func:`fit_human_specification`; ``outliers="drop"``
     removes mice with |robust z| > *threshold* within their genotype x stage group.
     """
@@ -332,9 +355,9 @@ def fit_mouse_blot_specification(
         data = drop_outliers(data, "log_ratio", ["genotype", "stage"], threshold)
     elif outliers != "none":
         raise ValueError(f"outliers must be one of {OUTLIER_RULES}, got {outliers!r}")
-    data, factor, term = _cell_coded(data, genotype, stage, groups)
+    data, factor, term = _cell_coded(data, genotype, stage, groups, reference)
     rhs = [factor] + (["C(sex)"] if covariates == "sex" else [])
-    compared = data[(data["stage"] == stage) & data["genotype"].isin([genotype, "WT"])]
+    compared = data[(data["stage"] == stage) & data["genotype"].isin([genotype, reference])]
     n_units = compared["mouse_id"].nunique()
     if gel == "random":
         return fit_mixed_term(data, "log_ratio ~ " + " + ".join(rhs), "gel_id", term, alpha, n_units)
@@ -346,15 +369,19 @@ def fit_mouse_blot_specification(
 
 
 def mouse_blot_specification_curve(
-    lanes: pd.DataFrame, tissue: str = "spinal_cord", genotype: str = "SOD1_G85R_Sigmar1_KO",
-    stage: str = "end_stage", alpha: float = 0.05, threshold: float = DEFAULT_OUTLIER_Z,
+    lanes: pd.DataFrame, tissue: str, genotype: str, stage: str, alpha: float = 0.05,
+    threshold: float = DEFAULT_OUTLIER_Z, *, reference: str, normalizations: Sequence[str] = blots.NORMALIZATIONS,
 ) -> pd.DataFrame:
-    """Return every specification of a mouse TBK1 contrast (see :data:`MOUSE_BLOT_CHOICES`)."""
+    """Return every specification of a mouse TBK1 contrast, *genotype* vs *reference* (see :data:`MOUSE_BLOT_CHOICES`).
+
+    *normalizations* as in :func:`human_specification_curve`.
+    """
     def fit(**choice):
-        return fit_mouse_blot_specification(lanes, tissue, genotype, stage, alpha=alpha,
+        return fit_mouse_blot_specification(lanes, tissue, genotype, stage, alpha=alpha, reference=reference,
                                             threshold=threshold, **choice)
 
-    return run_specifications(MOUSE_BLOT_CHOICES, fit, MOUSE_BLOT_PRIMARY)
+    choices, primary = _with_normalizations(MOUSE_BLOT_CHOICES, MOUSE_BLOT_PRIMARY, normalizations)
+    return run_specifications(choices, fit, primary)
 
 
 def summarise_pla_mice(cells: pd.DataFrame, outcome: str) -> pd.DataFrame:
@@ -363,7 +390,7 @@ def summarise_pla_mice(cells: pd.DataFrame, outcome: str) -> pd.DataFrame:
     ``"per_area"`` is the mouse's total puncta over its total soma area
     (a ratio estimator), times 100.
 
-    >>> cells = pd.DataFrame({"mouse_id": ["a", "a"], "genotype": "WT", "stage": "onset", "sex": "F",
+    >>> cells = pd.DataFrame({"mouse_id": ["a", "a"], "genotype": "ref", "stage": "s1", "sex": "F",
     ...                       "puncta": [2, 6], "cell_area_um2": [100.0, 300.0]})
     >>> np.exp(summarise_pla_mice(cells, "per_area")["log_value"]).round(6).tolist()
     [2.0]
@@ -397,12 +424,15 @@ def fit_pla_specification(
     outliers: str,
     model: str,
     groups: str,
-    pair: str = "VAPB_PTPIP51",
-    cell_type: str = "motor_neuron",
+    pair: str,
+    cell_type: str,
+    reference: str,
     alpha: float = 0.05,
     threshold: float = DEFAULT_OUTLIER_Z,
 ) -> dict:
-    """Estimate the log PLA rate ratio *genotype* vs WT (same *stage*) under one specification.
+    """Estimate the log PLA rate ratio *genotype* vs the *reference* genotype (same *stage*) under one specification.
+
+    The cells of tether *pair* in *cell_type* of *tissue*.
 
     ``model="mouse_ols"``: OLS of one log mean per mouse (the primary
     analysis, :func:`helpers.analysis.pla.fit_mouse_level_contrasts`). ``"cell_gee"``:
@@ -421,13 +451,13 @@ def fit_pla_specification(
         chosen = chosen[chosen["mouse_id"].isin(mice["mouse_id"])]
     elif outliers != "none":
         raise ValueError(f"outliers must be one of {OUTLIER_RULES}, got {outliers!r}")
-    mice, factor, term = _cell_coded(mice, genotype, stage, groups)
-    n_units = mice[(mice["stage"] == stage) & mice["genotype"].isin([genotype, "WT"])]["mouse_id"].nunique()
+    mice, factor, term = _cell_coded(mice, genotype, stage, groups, reference)
+    n_units = mice[(mice["stage"] == stage) & mice["genotype"].isin([genotype, reference])]["mouse_id"].nunique()
     if model == "mouse_ols":
         return _ols_term(f"log_value ~ {factor}", mice, term, alpha, n_units)
     if model != "cell_gee":
         raise ValueError(f"model must be 'mouse_ols' or 'cell_gee', got {model!r}")
-    chosen, _, _ = _cell_coded(chosen, genotype, stage, groups)
+    chosen, _, _ = _cell_coded(chosen, genotype, stage, groups, reference)
     fit = fit_count_model(chosen, "gee", "bias_reduced", rhs=factor, per_area=outcome == "per_area")
     estimate, se = fit.params[term], fit.bse[term]
     z = stats.norm.ppf(1 - alpha / 2)
@@ -435,18 +465,19 @@ def fit_pla_specification(
 
 
 def pla_specification_curve(
-    cells: pd.DataFrame, tissue: str = "spinal_cord", genotype: str = "SOD1_G85R_Sigmar1_KO",
-    stage: str = "end_stage", alpha: float = 0.05, threshold: float = DEFAULT_OUTLIER_Z,
+    cells: pd.DataFrame, tissue: str, genotype: str, stage: str, alpha: float = 0.05,
+    threshold: float = DEFAULT_OUTLIER_Z, *, reference: str, pair: str, cell_type: str,
 ) -> pd.DataFrame:
-    """Return every specification of a mouse PLA (MAM) contrast (see :data:`PLA_CHOICES`)."""
+    """Return every specification of a mouse PLA (MAM) contrast, *genotype* vs *reference* (see :data:`PLA_CHOICES`)."""
     def fit(**choice):
-        return fit_pla_specification(cells, tissue, genotype, stage, alpha=alpha, threshold=threshold, **choice)
+        return fit_pla_specification(cells, tissue, genotype, stage, alpha=alpha, threshold=threshold,
+                                     reference=reference, pair=pair, cell_type=cell_type, **choice)
 
     return run_specifications(PLA_CHOICES, fit, PLA_PRIMARY)
 
 
 # --------------------------------------------------------------------------
-# MAM fraction: the arsenite x genotype interaction of MAM enrichment, gel fixed or random
+# MAM fraction: the stress x genotype interaction of MAM enrichment, gel fixed or random
 # --------------------------------------------------------------------------
 #: The gel of the fractionation blots as a fixed effect (the chapter's primary model) or a
 #: random intercept (REML, Kenward-Roger); see :mod:`helpers.analysis.mam_fraction`.
@@ -455,19 +486,23 @@ FRACTION_PRIMARY = {"gel": "fixed"}
 
 
 def fraction_specification_curve(
-    lanes: pd.DataFrame, protein: str = "pTBK1", genotype: str = "SOD1_G85R_Sigmar1_KO", alpha: float = 0.05,
+    lanes: pd.DataFrame, protein: str, genotype: str, alpha: float = 0.05, *, genotypes: Sequence[str],
+    stresses: tuple[str, str], fractions: tuple[str, str],
 ) -> pd.DataFrame:
-    """Return the interaction (arsenite effect in *genotype* over that in WT) of *protein*, gel fixed and random."""
-    from helpers.analysis import mam_fraction
-    from helpers.data.study import example_study
-    from helpers.data.vocabulary import GENOTYPES_TISSUE
+    """Return the interaction of *protein*'s MAM enrichment, gel fixed and random.
 
-    fractionation = mam_fraction.FractionDesign.of(example_study())  # the example's, as the genotypes above
-    enrichment = mam_fraction.mam_enrichment(lanes, fractionation.mam, fractionation.reference)
+    The interaction is the stress effect in *genotype* over that in the
+    reference genotype (``genotypes[0]``; *genotypes* are all the genotypes of
+    the model, reference first); *stresses* are (control, stressor) and
+    *fractions* (MAM fraction, reference fraction) of the enrichment ratio.
+    """
+    from helpers.analysis import mam_fraction
+
+    enrichment = mam_fraction.mam_enrichment(lanes, *fractions)
 
     def fit(gel: str) -> dict:
-        table = mam_fraction.fit_enrichment_model(enrichment, protein, tuple(GENOTYPES_TISSUE),
-                                                  fractionation.stresses[:2], alpha=alpha, gel=gel)
+        table = mam_fraction.fit_enrichment_model(enrichment, protein, tuple(genotypes), tuple(stresses),
+                                                  alpha=alpha, gel=gel)
         row = table[(table["kind"] == "interaction") & (table["genotype"] == genotype)].iloc[0]
         return _effect(row["estimate"], row["se"], row["ci_low"], row["ci_high"], row["p_value"], row["n_units"],
                        note="" if row["gel_adjusted"] else "one gel: no gel term")

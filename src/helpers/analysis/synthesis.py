@@ -1,47 +1,132 @@
 """Synthesis across tissues, species and models: collect one effect per stratum and pool them.
 
 The pooling itself is generic (:mod:`helpers.stats.meta_analysis`); this module
-knows the book's strata: human regions (sALS vs control) and mouse tissues x
-models (each mutant vs WT at one stage), for TBK1 activation and MAM integrity.
+knows the book's strata, read from the study description (:class:`Design`):
+human regions (each diagnosis group vs the reference group) and mouse tissues
+x models (each genotype vs the reference genotype at one stage), for TBK1
+activation and MAM integrity. Which strata are *affected* (the tissues and
+regions the disease strikes) and which are the less-affected comparison is the
+study's declaration (``affected`` of the ``region`` and ``tissue`` factors).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
+import statsmodels.formula.api as smf
 
-from helpers.data.vocabulary import GENOTYPE_LABELS, MOTOR_TISSUES
+from helpers.analysis import design
+from helpers.analysis.mouse_blots import (
+    CONTRAST_COLUMNS,
+    Groups,
+    genotype_stage_contrasts,
+    group_formula,
+)
 from helpers.stats.meta_analysis import MetaResult, meta_analyze, stratum_weights
 
 STRATA_SETS = ("motor", "all")
 STRATA_COLUMNS = ["label", "species", "tissue", "genotype", "estimate", "se", "ci_low", "ci_high",
-                  "n_units", "motor", "truth"]
+                  "n_units", "affected", "truth"]
+#: Which factor holds the places of each species' strata.
+PLACE_FACTOR = {"human": "region", "mouse": "tissue"}
+
+__all__ = ["Design", "MetaResult", "collect_mam_strata", "collect_tbk1_strata", "fit_pla_mouse_contrasts",
+           "meta_analyze", "pool_strata"]
 
 
 #: ``truth(species, tissue, genotype, stage)`` -> the true value of a stratum in simulated data.
 StratumTruth = Callable[[str, str, str, str], float]
 
 
+@dataclass(frozen=True)
+class Design:
+    """What the synthesis compares, from a study description (:meth:`of`).
+
+    ``affected`` maps a species to the places (regions, tissues) the disease
+    strikes, or to None when the study declares none (every stratum then
+    counts as affected, and :attr:`undeclared` says so).
+    """
+
+    affected: dict[str, tuple[str, ...] | None]
+    #: Human: the reference diagnosis group and the display labels of the groups.
+    human_reference: str = ""
+    group_labels: dict[str, str] = field(default_factory=dict)
+    #: Mouse: the genotype x stage design of the blot and of the PLA tables (None: no such factors).
+    mouse_blot: Groups | None = None
+    pla_cells: Groups | None = None
+    #: The tether pair and cell type of the MAM strata (the pla factors' references, else their first levels).
+    pair: str = ""
+    cell_type: str = ""
+    #: ``{blot table: normalization}``: the first the study's blots measured (loading control, total protein, none).
+    normalizations: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, study) -> Design:
+        """Return the synthesis design of *study* (:class:`helpers.data.study.Study`)."""
+        factors = study.factors
+        affected = {species: factors[name].affected if name in factors else None
+                    for species, name in PLACE_FACTOR.items()}
+        human_reference, labels = "", {}
+        if "group" in factors:
+            human_reference = study.reference("human_blot", "group") or study.levels("human_blot", "group")[0]
+            labels = dict(factors["group"].labels)
+        mouse = {t: Groups.of(study, t) if {"genotype", "stage"} <= set(factors) else None
+                 for t in ("mouse_blot", "pla_cells")}
+        pair = cell_type = ""
+        if {"tether_pair", "cell_type"} <= set(factors):
+            pair = study.reference("pla_cells", "tether_pair") or study.levels("pla_cells", "tether_pair")[0]
+            cell_type = study.reference("pla_cells", "cell_type") or study.levels("pla_cells", "cell_type")[0]
+        normalizations = {t: study.normalizations(t)[0] for t in ("human_blot", "mouse_blot") if study.normalizations(t)}
+        return cls(affected, human_reference, labels, mouse["mouse_blot"], mouse["pla_cells"], pair, cell_type,
+                   normalizations)
+
+    @property
+    def undeclared(self) -> tuple[str, ...]:
+        """The species whose study declares no affected places (all their strata count as affected)."""
+        return tuple(species for species, places in self.affected.items() if places is None)
+
+    def is_affected(self, species: str, place: str) -> bool:
+        """True when the study declares *place* affected (or declares no affected place for *species*)."""
+        places = self.affected.get(species)
+        return True if places is None else place in places
+
+    def label(self, species: str, place: str, compared: str) -> str:
+        """Return the stratum's display label, e.g. ``"mouse: spinal cord, <genotype label>"``."""
+        if species == "human":
+            name = self.group_labels.get(compared, compared)
+        else:
+            groups = self.mouse_blot or self.pla_cells
+            name = groups.label(compared) if groups is not None else compared
+        return f"{species}: {place.replace('_', ' ')}, {name}"
+
+
 def _truth(truth: StratumTruth | None, species: str, tissue: str, genotype: str, stage: str) -> float:
     return float(truth(species, tissue, genotype, stage)) if truth is not None else float("nan")
 
 
-def _label(species: str, tissue: str, genotype: str) -> str:
-    place = tissue.replace("_", " ")
-    return f"{species}: {place}, " + ("sALS" if species == "human" else GENOTYPE_LABELS.get(genotype, genotype))
+def _mouse_rows(table: pd.DataFrame, stage: str, truth: StratumTruth | None) -> list[dict]:
+    return [{**{k: row[k] for k in ("tissue", "genotype", "estimate", "se", "ci_low", "ci_high")},
+             "species": "mouse", "n_units": row["n_mice"],
+             "truth": _truth(truth, "mouse", row["tissue"], row["genotype"], stage)}
+            for row in table[table["stage"] == stage].to_dict("records")]
 
 
-def collect_tbk1_strata(human_lanes: pd.DataFrame | None, mouse_lanes: pd.DataFrame | None, stage: str,
-                        alpha: float = 0.05, truth: StratumTruth | None = None) -> pd.DataFrame:
-    """Return the TBK1 effect (log pTBK1/TBK1) of every human region and mouse tissue x model.
+def collect_tbk1_strata(human_lanes: pd.DataFrame | None, mouse_lanes: pd.DataFrame | None, stage: str | None,
+                        alpha: float = 0.05, truth: StratumTruth | None = None, *, study: Design) -> pd.DataFrame:
+    """Return the TBK1 effect (log pTBK1/TBK1) of every human region x group and mouse tissue x genotype.
 
-    Human: sALS vs control per region (:func:`helpers.analysis.blots.fit_region_effect`,
-    lanes normalized with the loading control). Mouse: each mutant genotype vs
-    WT at *stage* per tissue (:func:`helpers.analysis.mouse_blots.fit_genotype_contrasts`).
-    *truth*, given ``(species, tissue, genotype, stage)``, returns the value put
-    into simulated data (column ``truth``; NaN without it). Either table may be
-    None (not in the data): its strata are then left out.
+    Human: each diagnosis group vs the study's reference group per region
+    (:func:`helpers.analysis.blots.fit_region_effect`, every group in one model;
+    lanes normalized as :attr:`Design.normalizations` says: with the loading
+    control where the blots measured it). Mouse: each genotype vs the
+    reference genotype at *stage* per tissue
+    (:func:`helpers.analysis.mouse_blots.fit_genotype_contrasts`). *truth*, given
+    ``(species, tissue, genotype, stage)``, returns the value put into simulated
+    data (column ``truth``; NaN without it). Either table may be None (not in
+    the data): its strata are then left out.
 
     Returns
     -------
@@ -52,57 +137,88 @@ def collect_tbk1_strata(human_lanes: pd.DataFrame | None, mouse_lanes: pd.DataFr
     from helpers.analysis.mouse_blots import fit_genotype_contrasts
 
     rows = []
-    human = add_log_ratio(human_lanes) if human_lanes is not None else pd.DataFrame({"region": []})
+    norm = study.normalizations
+    human = (add_log_ratio(human_lanes, norm.get("human_blot", "loading_control")) if human_lanes is not None
+             else pd.DataFrame({"region": [], "group": []}))
+    reference = study.human_reference
     for region in human["region"].unique():
-        effect = fit_region_effect(human, region, alpha=alpha)
-        rows.append({"species": "human", "tissue": region, "genotype": "sALS", "estimate": effect.estimate,
-                     "se": effect.se, "ci_low": effect.ci_low, "ci_high": effect.ci_high,
-                     "n_units": effect.n_units, "truth": _truth(truth, "human", region, "sALS", stage)})
-    mouse = add_log_ratio(mouse_lanes) if mouse_lanes is not None else pd.DataFrame({"tissue": []})
+        present = set(human.loc[human["region"] == region, "group"])
+        for group in [g for g in pd.unique(human["group"]) if g != reference and g in present]:
+            effect = fit_region_effect(human, region, alpha=alpha, reference=reference, group=group)
+            rows.append({"species": "human", "tissue": region, "genotype": group, "estimate": effect.estimate,
+                         "se": effect.se, "ci_low": effect.ci_low, "ci_high": effect.ci_high,
+                         "n_units": effect.n_units, "truth": _truth(truth, "human", region, group, stage)})
+    mouse = (add_log_ratio(mouse_lanes, norm.get("mouse_blot", "loading_control")) if mouse_lanes is not None
+             else pd.DataFrame({"tissue": []}))
     for tissue in mouse["tissue"].unique():
-        table = fit_genotype_contrasts(mouse, tissue, alpha)
-        for row in table[table["stage"] == stage].to_dict("records"):
-            rows.append({**{k: row[k] for k in ("tissue", "genotype", "estimate", "se", "ci_low", "ci_high")},
-                         "species": "mouse", "n_units": row["n_mice"],
-                         "truth": _truth(truth, "mouse", tissue, row["genotype"], stage)})
-    return _finish_strata(rows)
+        rows += _mouse_rows(fit_genotype_contrasts(mouse, tissue, alpha, groups=study.mouse_blot), stage, truth)
+    return _finish_strata(rows, study)
+
+
+def fit_pla_mouse_contrasts(cells: pd.DataFrame, tissue: str, groups: Groups, pair: str, cell_type: str,
+                            alpha: float = 0.05) -> pd.DataFrame:
+    """Estimate each genotype vs the reference genotype (same stage) in log mean PLA puncta, one value per mouse.
+
+    The mouse-level analysis of :func:`helpers.analysis.pla.fit_mouse_level_contrasts`
+    (OLS of each mouse's log mean puncta per cell on genotype x stage, the mouse
+    the unit, Bonferroni over the tissue's contrasts) with the study's *groups*:
+    that function compares with the example study's reference genotype only
+    (replace this one by it once it takes ``groups``).
+
+    Returns
+    -------
+    DataFrame
+        :data:`helpers.analysis.mouse_blots.CONTRAST_COLUMNS`.
+    """
+    from helpers.analysis.pla import UNIT, select_cells, summarise_mice
+
+    chosen = select_cells(cells, tissue, pair, cell_type)
+    context = f"tissue {tissue}, pair {pair}, {cell_type} cells"
+    design.check_pla_cells(chosen, context)
+    mice = summarise_mice(chosen)
+    design.check_mouse_groups(mice, "pla_cells", context, groups.rhs, reference=groups.reference)
+    empty = mice.loc[~np.isfinite(mice["log_mean"]), UNIT].tolist()
+    if empty:
+        raise design.DesignError(f"pla_cells, {context}: mice {', '.join(map(str, empty))} have no punctum in any "
+                                 "cell, so the log of their mean is undefined and the mouse-level comparison "
+                                 "cannot use them; check their sections, or read the cell-level (GEE) view.")
+    fit = smf.ols(group_formula("log_mean", mice, groups=groups), data=mice).fit()
+    table = genotype_stage_contrasts(fit, mice, UNIT, alpha, df=fit.df_resid, groups=groups)
+    table.insert(0, "tissue", tissue)
+    return table[CONTRAST_COLUMNS]
 
 
 def collect_mam_strata(cells: pd.DataFrame, stage: str, alpha: float = 0.05,
-                       truth: StratumTruth | None = None) -> pd.DataFrame:
-    """Return the MAM effect (log PLA rate ratio, VAPB–PTPIP51 in motor neurons) of every mouse tissue x model.
+                       truth: StratumTruth | None = None, *, study: Design) -> pd.DataFrame:
+    """Return the MAM effect (log PLA rate ratio) of every mouse tissue x genotype.
 
-    Each mutant genotype vs WT at *stage* per tissue, one value per mouse
-    (:func:`helpers.analysis.pla.fit_mouse_level_contrasts`).
+    The study's reference tether pair in its reference cell type
+    (:attr:`Design.pair`, :attr:`Design.cell_type`); each genotype vs the
+    reference genotype at *stage* per tissue, one value per mouse
+    (:func:`fit_pla_mouse_contrasts`).
     """
-    from helpers.analysis.pla import fit_mouse_level_contrasts
-
     rows = []
     for tissue in cells["tissue"].unique():
-        table = fit_mouse_level_contrasts(cells, tissue, alpha=alpha)
-        for row in table[table["stage"] == stage].to_dict("records"):
-            rows.append({**{k: row[k] for k in ("tissue", "genotype", "estimate", "se", "ci_low", "ci_high")},
-                         "species": "mouse", "n_units": row["n_mice"],
-                         "truth": _truth(truth, "mouse", tissue, row["genotype"], stage)})
-    return _finish_strata(rows)
+        table = fit_pla_mouse_contrasts(cells, tissue, study.pla_cells, study.pair, study.cell_type, alpha)
+        rows += _mouse_rows(table, stage, truth)
+    return _finish_strata(rows, study)
 
 
-def _finish_strata(rows: list[dict]) -> pd.DataFrame:
+def _finish_strata(rows: list[dict], study: Design) -> pd.DataFrame:
     if not rows:
-        raise ValueError("no strata to pool: the tables hold no matching comparisons")
+        raise design.DesignError("synthesis: no strata to pool: the tables hold no comparison with the reference "
+                                 "group at the chosen stage; check the reference levels and the parameter stage.")
     frame = pd.DataFrame(rows)
-    unknown = sorted(set(frame["tissue"]) - set(MOTOR_TISSUES))
-    if unknown:
-        raise ValueError(f"tissues {unknown} are not classed as motor or non-motor in MOTOR_TISSUES")
-    frame["motor"] = frame["tissue"].map(MOTOR_TISSUES).astype(bool)
-    frame["label"] = [_label(s, t, g) for s, t, g in zip(frame["species"], frame["tissue"], frame["genotype"],
-                                                          strict=True)]
+    frame["affected"] = [study.is_affected(s, t) for s, t in zip(frame["species"], frame["tissue"], strict=True)]
+    frame["label"] = [study.label(s, t, g) for s, t, g in zip(frame["species"], frame["tissue"], frame["genotype"],
+                                                               strict=True)]
     return frame[STRATA_COLUMNS]
 
 
 def pool_strata(strata: pd.DataFrame, which: str = "all", method: str = "REML", alpha: float = 0.05
                 ) -> tuple[MetaResult, pd.DataFrame]:
-    """Pool the strata of set *which* (``"motor"``: motor tissues only; ``"all"``; ``"non-motor"``).
+    """Pool the strata of set *which* (``"motor"``: the affected tissues and regions only; ``"all"``;
+    ``"non-motor"``: the less-affected ones).
 
     Returns
     -------
@@ -110,9 +226,9 @@ def pool_strata(strata: pd.DataFrame, which: str = "all", method: str = "REML", 
         The meta-analysis and the pooled strata with their relative weights.
     """
     if which == "motor":
-        chosen = strata[strata["motor"]]
+        chosen = strata[strata["affected"]]
     elif which == "non-motor":
-        chosen = strata[~strata["motor"]]
+        chosen = strata[~strata["affected"]]
     elif which == "all":
         chosen = strata
     else:

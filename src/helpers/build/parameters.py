@@ -27,8 +27,9 @@ data source's study description (:mod:`helpers.data.study`), not from this file:
 (and the values of an ``allowed`` list beside it, e.g. ``all`` for every tissue);
 a notebook default of ``None`` is replaced, before anything executes, by the
 level ``pick`` names (``first``, ``last``, ``affected`` (the first level the
-disease strikes), ``other`` (the first level that is not the reference), or a
-position ``n`` (the n-th level, the last when there are fewer)).
+disease strikes), ``other`` (the first level that is not the reference)), or a
+position ``n`` (the n-th level compared with the reference, the last when there
+are fewer; :func:`helpers.analysis.design.pick_level`).
 ``measured: table`` keeps, of the ``allowed`` values, those the study
 measured: a blot's normalizations (a two-colour blot has no loading control),
 another table's measurement columns (a motor table with body weight alone);
@@ -102,10 +103,10 @@ def apply_study(declared: dict, study) -> tuple[dict, dict]:
             except Exception:  # the study declares no such factor: no value can be checked or picked
                 levels = ()
             if levels:  # an `allowed` list beside `levels` names values admitted besides the levels (e.g. all)
+                from helpers.analysis.design import pick_level
+
                 rule["allowed"] = [*(rule.get("allowed") or []), *levels]
-                how = rule.get("pick", "first")
-                picks[name] = (levels[min(how, len(levels)) - 1] if _is_position(how)
-                               else study.pick(table, column, how))
+                picks[name] = pick_level(study, table, column, rule.get("pick", "first"))
             else:  # a table the study does not hold: its chapter is not built, nothing to pick
                 rule["nullable"] = True
         if rule.get("measured"):

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from helpers.analysis.design import pending_warnings
+from helpers.analysis.design import pending_warnings, pick_level
 from helpers.core.paths import resolve_data_dir
 from helpers.data.simulate import example_data_dir
 from helpers.report.banner import data_banner, describe_data
@@ -41,13 +41,14 @@ class Chapter:
 
         return study_of(self.data_dir)
 
-    def level(self, table: str, column: str, value: str | None, pick: str = "first") -> str:
+    def level(self, table: str, column: str, value: str | None, pick: str | int = "first") -> str:
         """Return *value*, or when it is None the level of *column* the study's description picks.
 
         The build engine injects the picked level already (``pick`` in
-        ``chapters/parameters.yml``); this covers a chapter run by hand.
+        ``chapters/parameters.yml``; :func:`helpers.analysis.design.pick_level`);
+        this covers a chapter run by hand.
         """
-        return value if value is not None else self.study.pick(table, column, pick)
+        return value if value is not None else pick_level(self.study, table, column, pick)
 
 
 def start_chapter(name: str, data_dir: str | Path = "data", seed: int | None = None, *,

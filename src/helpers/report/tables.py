@@ -40,8 +40,8 @@ SCROLL_STYLE = "overflow-x:auto;max-width:100%;"
 def format_number_cell(value) -> str:
     """Return *value* as a reader reads it (:func:`helpers.report.values.format_value`).
 
-    >>> [format_number_cell(v) for v in (0.123456, 12.3456, 1234.5, 2.5e-06, float("nan"), 3, True, "WT")]
-    ['0.123', '12.35', '1,234', '2.5e-06', '–', '3', 'True', 'WT']
+    >>> [format_number_cell(v) for v in (0.123456, 12.3456, 1234.5, 2.5e-06, float("nan"), 3, True, "ref")]
+    ['0.123', '12.35', '1,234', '2.5e-06', '–', '3', 'True', 'ref']
     >>> format_number_cell(pd.NA), format_number_cell((0.2733, float("inf")))
     ('–', '0.273, open above')
     """

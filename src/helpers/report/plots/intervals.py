@@ -42,7 +42,7 @@ def _plot_intervals(effects: pd.DataFrame, *, label: str, estimate: str, low: st
     ax.set_title(title, fontsize=10)
     handles, labels = ax.get_legend_handles_labels()
     fig.legend(handles, labels, fontsize=7, frameon=False, loc="lower left", ncol=min(len(labels), 2),
-               bbox_to_anchor=(0.01, STAMP_BAND_IN / fig.get_figheight()))
+               bbox_to_anchor=(0.01, (STAMP_BAND_IN if simulated else 0.0) / fig.get_figheight()))
     rows = -(-len(labels) // 2)
     return _finish(fig, simulated, band_in=0.08 + 0.16 * rows)
 
@@ -130,11 +130,11 @@ def plot_forest(
     if truth is not None:
         handles.append(plt.Line2D([], [], marker="x", linestyle="", color="#b22222",
                                   label="true value put into the simulation"))
-    # The legend sits in its own band below the axes, above the "simulated" stamp.
+    # The legend sits in its own band below the axes, above the "simulated" stamp (when there is one).
     ncol = min(len(handles), 3)
     rows = -(-len(handles) // ncol)
     fig.legend(handles=handles, fontsize=7, frameon=False, loc="lower center", ncol=ncol,
-               bbox_to_anchor=(0.5, STAMP_BAND_IN / fig.get_figheight()))
+               bbox_to_anchor=(0.5, (STAMP_BAND_IN if simulated else 0.0) / fig.get_figheight()))
     return _finish(fig, simulated, band_in=0.08 + 0.16 * rows)
 
 
