@@ -147,12 +147,20 @@ def test_a_check_counts_misses_and_refuses_an_interval_without_a_truth():
                              [{"key": "hr_other", "ci_low": 1.0, "ci_high": 2.0}])
 
 
-def _execute(tmp_path: Path, chapter: str, parameters: dict) -> list[dict]:
+def _execute(tmp_path: Path, chapter: str, parameters: dict) -> tuple[str, list[dict]]:
+    """Run *chapter* with the engine's parameters; return its Markdown outputs and its ledger rows."""
     out = tmp_path / f"{chapter}.ipynb"
     pm.execute_notebook(str(CHAPTERS_DIR / f"{chapter}.ipynb"), str(out), cwd=str(ROOT), parameters=parameters,
                         progress_bar=False)
-    json.loads(out.read_text(encoding="utf-8"))
-    return read_notebook_results(out)
+    nb = json.loads(out.read_text(encoding="utf-8"))
+    shown = "\n".join("".join(o["data"]["text/markdown"]) for c in nb["cells"] for o in c.get("outputs", [])
+                      if "text/markdown" in o.get("data", {}))
+    return shown, read_notebook_results(out)
+
+
+#: The factor whose levels a chapter compares (its page names each compared level).
+COMPARED = {"mouse_tbk1": ("mouse_blot", "genotype"), "human_tbk1": ("human_blot", "group"),
+            "arsenite_challenge": ("arsenite_motor", "genotype"), "disease_course": ("disease_course", "genotype")}
 
 
 CHECKS: list[corpus.Check] = []
@@ -165,7 +173,13 @@ def test_each_design_builds_and_its_intervals_contain_its_truths(written, tmp_pa
     study = study_of(folder)
     chapters = {c.name: c for c in Book(data_dir=folder).chapters()}
     for chapter in sorted(expected_chapters(d)):
-        rows = _execute(tmp_path, chapter, chapters[chapter].parameters)
+        shown, rows = _execute(tmp_path, chapter, chapters[chapter].parameters)
+        assert "Simulated data of another study design" in shown and "User-supplied" not in shown
+        table, column = COMPARED.get(chapter, (None, None))
+        if table in d.tables:  # the page names the study's own levels
+            factor = study.factor(study.spec(table).factor_columns[column])
+            for level in factor.others:
+                assert factor.label(level) in shown, (name, chapter, level)
         if chapter not in corpus.TRUE_VALUES:
             pytest.fail(f"{chapter} is built from the corpus design {name}, but the corpus knows no true value of its "
                         "results: add it to helpers.simstudies.corpus.TRUE_VALUES")

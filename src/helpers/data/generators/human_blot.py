@@ -5,7 +5,13 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from helpers.data.cohorts import assign_gels, gel_prefix, rng_for, simulate_bands, simulate_two_colour_bands
+from helpers.data.cohorts import (
+    assign_gels,
+    gel_prefix,
+    rng_for,
+    simulate_bands,
+    simulate_two_colour_bands,
+)
 from helpers.data.tables.human_blot import SPEC
 from helpers.data.truths import HUMAN_BLOT, HumanBlotTruth
 
