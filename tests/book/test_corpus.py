@@ -92,35 +92,23 @@ def test_each_design_validates_and_the_engine_builds_the_chapters_parameters_yml
             assert "still reads only the example study's design" in c.design_note
 
 
-def test_the_designs_are_the_issue_s():
+def test_the_designs_are_the_issue_s(written):
     """The designs the issue names, each recognisable from its tables and description."""
     levels = {name: {f: set(fac.levels) for f, fac in study_of(folder).factors.items()}
-              for name, folder in _written_once().items()}
+              for name, folder in written.items()}
     assert {"WT", "SOD1_G93A"} == levels["sod1_g93a"]["genotype"]
     assert {"lumbar_spinal_cord", "brainstem"} == levels["sod1_g93a"]["tissue"]
     assert len(levels["sod1_g93a"]["stage"]) == 3 and len(levels["tdp43_q331k"]["stage"]) == 1
-    assert len(levels["sigmar1_allelic"]["genotype"]) == 3 and not study_of(_written_once()["sigmar1_allelic"]).combined
-    assert study_of(_written_once()["tdp43_tbk1"]).combined == {
+    assert len(levels["sigmar1_allelic"]["genotype"]) == 3 and not study_of(written["sigmar1_allelic"]).combined
+    assert study_of(written["tdp43_tbk1"]).combined == {
         "TDP43_Q331K_Tbk1_het": {"Tardbp": "TDP43_Q331K", "Tbk1": "Tbk1_het"}}
     assert levels["human_four_groups"]["group"] == {"control", "sALS", "fALS", "C9orf72_ALS"}
     assert {"ACSL4", "IP3R3", "VDAC1"} <= levels["fraction_markers"]["protein"]
     assert levels["mg132_stressor"]["treatment"] == {"DMSO", "MG132"}
-    two = study_of(_written_once()["two_colour"])
+    two = study_of(written["two_colour"])
     assert two.normalizations("mouse_blot") == ("none",)
-    assert study_of(_written_once()["course_end_stage"]).choices("disease_course") == ("end_stage",)
-    assert study_of(_written_once()["body_weight_only"]).measured("arsenite_motor") == ("body_weight_g",)
-
-
-_CACHE: dict[str, Path] = {}
-
-
-def _written_once() -> dict[str, Path]:
-    if not _CACHE:
-        import tempfile
-
-        root = Path(tempfile.mkdtemp(prefix="corpus-"))
-        _CACHE.update({name: corpus.write_design(d, root / name) for name, d in DESIGNS.items()})
-    return _CACHE
+    assert study_of(written["course_end_stage"]).choices("disease_course") == ("end_stage",)
+    assert study_of(written["body_weight_only"]).measured("arsenite_motor") == ("body_weight_g",)
 
 
 def test_coverage_floor_is_the_binomial_quantile():
@@ -128,15 +116,15 @@ def test_coverage_floor_is_the_binomial_quantile():
 
     for k in (1, 3, 10, 40):
         floor = corpus.coverage_floor(k)
-        assert stats.binom.cdf(floor - 1, k, 0.95) <= 0.001 < stats.binom.cdf(floor, k, 0.95)
+        assert stats.binom.cdf(floor - 1, k, 0.95) < 0.001 <= stats.binom.cdf(floor, k, 0.95)
 
 
-def test_a_check_counts_misses_and_refuses_an_interval_without_a_truth():
+def test_a_check_counts_misses_and_refuses_an_interval_without_a_truth(written):
     d = DESIGNS["course_end_stage"]
-    folder = _written_once()["course_end_stage"]
+    folder = written["course_end_stage"]
     study = study_of(folder)
     hr = corpus.true_values(d, "disease_course", study, {"endpoint": "end_stage"})["hr_TDP43_Q331K_Tbk1_het"]
-    assert hr == pytest.approx(2.718281828 ** (16 * (__import__("math").log(340 / 315))))
+    assert hr == pytest.approx((340 / 315) ** 16)  # Weibull shape 16: HR = (median ratio) ** shape
     rows = [{"key": "hr_TDP43_Q331K_Tbk1_het", "ci_low": hr * 0.9, "ci_high": hr * 1.1},
             {"key": "median_TDP43_Q331K", "ci_low": 100.0, "ci_high": 200.0},  # misses 340
             {"key": "n_mice", "ci_low": None, "ci_high": None}]

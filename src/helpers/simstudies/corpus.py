@@ -366,7 +366,7 @@ def coverage_floor(k: int, level: float = LEVEL, probability: float = FLOOR_PROB
     most *probability*.
 
     >>> coverage_floor(1), coverage_floor(10), coverage_floor(40)
-    (0, 7, 33)
+    (0, 6, 33)
     """
     return int(stats.binom.ppf(probability, k, level)) if k else 0
 
