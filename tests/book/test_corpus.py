@@ -185,3 +185,31 @@ def test_over_the_whole_corpus_the_intervals_cover_as_their_level_says():
     inside, total = sum(c.inside for c in CHECKS), sum(c.total for c in CHECKS)
     assert total >= 20
     assert inside >= corpus.coverage_floor(total), f"{inside} of {total} intervals contain the truth"
+
+
+def test_the_fraction_design_s_tables_carry_its_truths(written):
+    """Until the MAM-fraction chapter reads other designs, its design is checked by hand: per-sample t intervals.
+
+    log(MAM / homogenate) of each sample (signals over the lane's total-protein stain: the gel and the loading
+    cancel) has the design's true log enrichment as its mean; 95% t intervals over the samples of each
+    genotype x stress x protein cell must contain it as often as the coverage floor says.
+    """
+    import numpy as np
+    import pandas as pd
+    from scipy import stats
+
+    d = DESIGNS["fraction_markers"]
+    truth = d.truths["mam_fraction"]
+    table = pd.read_csv(written["fraction_markers"] / "mam_fraction.csv")
+    table["log_norm"] = np.log(table["signal"] / table["total_protein"])
+    wide = table.pivot_table(index=["sample_id", "genotype", "stress", "protein"], columns="fraction",
+                             values="log_norm").reset_index()
+    wide["enrichment"] = wide[truth.mam] - wide[truth.fractions[0]]
+    inside, cells = 0, 0
+    for (genotype, stress, protein), cell in wide.groupby(["genotype", "stress", "protein"]):
+        x = cell["enrichment"].to_numpy()
+        half = stats.t.ppf(0.975, len(x) - 1) * x.std(ddof=1) / np.sqrt(len(x))
+        inside += abs(x.mean() - truth.log_enrichment(protein, genotype, stress)) <= half
+        cells += 1
+    assert cells == len(truth.genotypes) * len(truth.stresses) * len(truth.proteins) == 20
+    assert inside >= corpus.coverage_floor(cells), f"{inside} of {cells}"

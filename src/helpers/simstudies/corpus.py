@@ -234,16 +234,67 @@ def descriptor_text(d: Design, folder: Path) -> str:
     return head + dump_descriptor(mapping)
 
 
+def true_effects(table: str, truth) -> list[tuple[str, float]]:
+    """Return ``(what, true value)`` of the estimands behind *table*'s chapter, on the scale the ledger reports."""
+    rows: list[tuple[str, float]] = []
+    if isinstance(truth, MouseCohortTruth):
+        ref = truth.genotypes[0]
+        for t in truth.tissues:
+            for s in truth.stages:
+                base = truth.tbk1_log_effect(ref, s, t)
+                rows += [(f"pTBK1/TBK1 ratio {g}/{ref}, {t}, {s}", math.exp(truth.tbk1_log_effect(g, s, t) - base))
+                         for g in truth.genotypes[1:]]
+    elif isinstance(truth, HumanBlotTruth):
+        ref = truth.group_levels[0]
+        rows += [(f"pTBK1/TBK1 ratio {g}/{ref}, {r}", math.exp(truth.effect(g, r)))
+                 for r in truth.regions for g in truth.group_levels[1:]]
+    elif isinstance(truth, ArseniteTruth):
+        control, ref = truth.treatments[0], truth.genotypes[0]
+        for m in truth.measures:
+            effects = truth.arsenite_slope_effect[m]
+            rows += [(f"{m} weekly slope, {t} minus {control}, {g}", effects[g])
+                     for t in truth.treatments[1:] for g in truth.genotypes]
+            rows += [(f"{m}: that effect in {g} minus in {ref}", effects[g] - effects[ref]) for g in truth.genotypes[1:]]
+    elif isinstance(truth, DoseResponseTruth):
+        rows += [(f"viability EC50 (µM), {g}", truth.viability_ec50_um[g]) for g in truth.genotypes]
+        if truth.ptbk1_measured:
+            rows.append(("pTBK1/TBK1 IC50 (µM), every genotype", truth.ptbk1_ic50_um))
+    elif isinstance(truth, DiseaseCourseTruth):
+        ref = truth.genotypes[0]
+        for e in truth.endpoints:
+            rows += [(f"median day of {e}, {g}", truth.median_day(e, g)) for g in truth.genotypes]
+            rows += [(f"hazard ratio of {e}, {g} vs {ref}", math.exp(truth.log_hazard_ratio(e, g, ref)))
+                     for g in truth.genotypes[1:]]
+    elif isinstance(truth, MamFractionTruth):
+        control = truth.stresses[0]
+        for q in truth.proteins:
+            rows += [(f"{q} {truth.mam}/{truth.fractions[0]}, {g}, {control}",
+                      math.exp(truth.log_enrichment(q, g, control))) for g in truth.genotypes]
+            rows += [(f"{q} {truth.mam} enrichment, {st}/{control}, {g}", math.exp(truth.stress_effect(q, g)))
+                     for st in truth.stresses[1:] for g in truth.genotypes]
+    return rows
+
+
+#: Fields of a truth that another field replaces when set (``{field: the field that replaces it}``).
+REPLACED = {"sod1_direct": "direct_effect", "n_control": "group_sizes", "n_sals": "group_sizes",
+            "als_effect": "group_effect"}
+
+
 def truth_text(d: Design) -> str:
-    """Return ``TRUTH.md``: the true values put into each table of *d*."""
+    """Return ``TRUTH.md``: the true values put into each table of *d*, and the estimands they imply."""
     lines = [f"# True values of the corpus design `{d.name}`", "", d.title + ".", "",
              f"Simulated by `helpers.data.generators.<table>.simulate(seed={d.seed}, truth=...)` from these "
-             "true values (every field of the truth; `helpers.data.truths` says what each means). "
+             "true values (`helpers.data.truths` says what each field means). "
              "**Simulated data, not measurements of patients or mice.**", ""]
     for table, truth in d.truths.items():
-        lines += [f"## `{table}` ({type(truth).__name__})", "", "| field | value |", "| --- | --- |"]
+        lines += [f"## `{table}` ({type(truth).__name__})", "", "True value of each estimand:", "",
+                  "| estimand | true value |", "| --- | --- |"]
+        lines += [f"| {what} | {value:.4g} |" for what, value in true_effects(table, truth)]
+        lines += ["", "Every field of the truth:", "", "| field | value |", "| --- | --- |"]
         for f in dataclasses.fields(truth):
             value = getattr(truth, f.name)
+            if getattr(truth, REPLACED.get(f.name, ""), None) is not None:
+                continue  # replaced by the design's own field
             if isinstance(value, dict):
                 value = {(" x ".join(k) if isinstance(k, tuple) else k): v for k, v in value.items()}
             lines.append(f"| `{f.name}` | `{value}` |".replace("\n", " "))
