@@ -141,6 +141,8 @@ def _execute(tmp_path: Path, chapter: str, parameters: dict) -> tuple[str, list[
     pm.execute_notebook(str(CHAPTERS_DIR / f"{chapter}.ipynb"), str(out), cwd=str(ROOT), parameters=parameters,
                         progress_bar=False)
     nb = json.loads(out.read_text(encoding="utf-8"))
+    stderr = ["".join(o["text"]) for c in nb["cells"] for o in c.get("outputs", []) if o.get("name") == "stderr"]
+    assert not stderr, f"{chapter} wrote to stderr (the book's render refuses such a page): {stderr[0][:300]}"
     shown = "\n".join("".join(o["data"]["text/markdown"]) for c in nb["cells"] for o in c.get("outputs", [])
                       if "text/markdown" in o.get("data", {}))
     return shown, read_notebook_results(out)
