@@ -91,7 +91,7 @@ test: $(STAMP) browser-deps citation-deps ## Run the test suite (schemas, models
 
 .PHONY: corpus
 corpus: $(STAMP) ## Write the 10 corpus study designs (own truths) under OUT=dir and build the book from each; truth checks (~MEASURE min)
-	nice $(BIN)/python -m helpers.build.corpus $(or $(OUT),_build/corpus) $(if $(DESIGNS),--designs $(DESIGNS))
+	nice $(BIN)/python -m helpers corpus $(or $(OUT),_build/corpus) $(if $(DESIGNS),--designs $(DESIGNS))
 
 .PHONY: fuzz
 fuzz: $(STAMP) ## Fuzz the validator: 1,000 damaged tables (CSV, Parquet, workbook), fresh random draws (~2-4 min)
