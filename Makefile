@@ -90,7 +90,7 @@ test: $(STAMP) browser-deps citation-deps ## Run the test suite (schemas, models
 	$(BIN)/python -m pytest -m "not pdf" $(PYTEST_ARGS)
 
 .PHONY: corpus
-corpus: $(STAMP) ## Write the 10 corpus study designs (own truths) under OUT=dir and build the book from each; truth checks (~MEASURE min)
+corpus: $(STAMP) ## Write the 10 corpus designs (own truths) under OUT=dir (default _build/corpus), build the book from each, check the truths (~45 min; DESIGNS=a,b)
 	nice $(BIN)/python -m helpers corpus $(or $(OUT),_build/corpus) $(if $(DESIGNS),--designs $(DESIGNS))
 
 .PHONY: fuzz
