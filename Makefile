@@ -89,6 +89,10 @@ bench: $(STAMP) ## Time cold / no-op / one-table builds of this engine against J
 test: $(STAMP) browser-deps citation-deps ## Run the test suite (schemas, models, contracts, chapters, book, browser, lab; ~18 min on 2 cores: 13 chapters, 8 study designs, axe-core at 2 widths; the PDF: make test-pdf)
 	$(BIN)/python -m pytest -m "not pdf" $(PYTEST_ARGS)
 
+.PHONY: corpus
+corpus: $(STAMP) ## Write the 10 corpus designs (own truths) under OUT=dir (default _build/corpus), build the book from each, check the truths (~45 min; DESIGNS=a,b)
+	nice $(BIN)/python -m helpers corpus $(or $(OUT),_build/corpus) $(if $(DESIGNS),--designs $(DESIGNS))
+
 .PHONY: fuzz
 fuzz: $(STAMP) ## Fuzz the validator: 1,000 damaged tables (CSV, Parquet, workbook), fresh random draws (~2-4 min)
 	FUZZ_EXAMPLES=1000 FUZZ_RANDOM=1 $(BIN)/python -m pytest -p no:cacheprovider tests/data/test_fuzz.py $(PYTEST_ARGS)

@@ -62,3 +62,14 @@ def test_a_descriptor_without_licence_and_sources_is_user_data(tmp_path):
     shutil.copy(DATA_DIR / "human_blot.csv", tmp_path / "human_blot.csv")
     (tmp_path / "datapackage.yaml").write_text("name: lab\nresources: []\n", encoding="utf-8")
     assert describe_data(tmp_path)["kind"] == "user" and "User-supplied data" in data_banner(tmp_path)
+
+
+def test_a_folder_whose_description_declares_simulated_data_says_so(tmp_path):
+    shutil.copy(DATA_DIR / "human_blot.csv", tmp_path / "human_blot.csv")
+    (tmp_path / "datapackage.yaml").write_text("name: lab\nsimulated: true\ndescription: Simulated for design X\n"
+                                               "resources: []\n", encoding="utf-8")
+    info = describe_data(tmp_path)
+    assert info["kind"] == "user" and info["simulated"] is False  # not the example: no example truths apply
+    banner = data_banner(tmp_path)
+    assert "Simulated data of another study design" in banner and "Simulated for design X." in banner
+    assert "User-supplied" not in banner and "not** measurements of patients or mice" in banner

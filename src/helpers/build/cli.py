@@ -20,6 +20,7 @@ COMMANDS: dict[str, tuple[str, tuple[str, ...], str]] = {
     "templates": ("helpers.data.templates", (), "write templates/<table>.csv and book_tables.xlsx (for a study: --study)"),
     "convert": ("helpers.data.converters", (), "turn an instrument export into a book table"),
     "calibrate": ("helpers.simstudies.calibration", (), "coverage and type I error of every estimator"),
+    "corpus": ("helpers.build.corpus", (), "write the corpus of study designs and build the book from each"),
     "results": ("helpers.build.ledger_io", (), "compare the built ledger with the committed reference"),
     "zenodo": ("helpers.build.citation", ("zenodo",), "copy the repository setting into CITATION.cff; rewrite .zenodo.json"),
     "check-parquet": ("helpers.build.formats", (), "build the book from CSV and Parquet copies of the data; same ledger?"),

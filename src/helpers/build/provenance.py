@@ -139,7 +139,7 @@ def data_checksums(folder: Path, filenames: list[str]) -> dict[str, str]:
 def run_record(nb: nbformat.NotebookNode, *, chapter: str, parameters: dict, data_dir: Path | str | None,
                commit: str, data_files: dict | None = None) -> dict:
     """Return what identifies a chapter run: page, title, parameters, data (with checksums), commit, date."""
-    from helpers.report.banner import describe_data
+    from helpers.report.banner import declared_simulated, describe_data
 
     params = parameters_ran_with(nb, parameters)
     folder = source_data_dir(params, data_dir)
@@ -148,6 +148,8 @@ def run_record(nb: nbformat.NotebookNode, *, chapter: str, parameters: dict, dat
         source = f"simulated example data (seed {info['seed']})"
     elif info.get("kind") == "real":
         source = f"real measurements ({display_path(folder)}; {info['real']['licence_name']})"
+    elif declared_simulated(folder) is not None:  # e.g. a corpus design: simulated, not the example's truths
+        source = f"user-supplied data declared simulated by its description ({display_path(folder)})"
     else:
         source = f"user-supplied data ({display_path(folder)})"
     end = nb.metadata.get("papermill", {}).get("end_time") or dt.datetime.now(dt.UTC).isoformat()

@@ -138,3 +138,46 @@ def simulate_bands(
         "ptbk1_total_protein": 2.0 * loading_level * load_a * np.exp(rng.normal(0.0, 0.05, size=n)),
         "tbk1_total_protein": 2.0 * loading_level * load_b * np.exp(rng.normal(0.0, 0.05, size=n)),
     }
+
+
+def simulate_two_colour_bands(
+    rng: np.random.Generator,
+    log_ratio: np.ndarray,
+    gel_index: np.ndarray,
+    *,
+    n_gels: int,
+    tbk1_level: float,
+    loading_level: float,
+    sd_gel: float,
+    sd_lane: float,
+    sd_load: float,
+) -> dict[str, np.ndarray]:
+    """Simulate a two-colour lane: pTBK1 (800 nm) and TBK1 (700 nm) on one membrane.
+
+    Both bands share the lane's loading, so their ratio needs no loading
+    control; the gel still shifts the pTBK1 channel's exposure (a batch).
+    *loading_level* is not used (no loading-control band is imaged).
+
+    Returns
+    -------
+    dict
+        Arrays ``ptbk1, tbk1``.
+    """
+    n = len(log_ratio)
+    gel_effect = rng.normal(0.0, sd_gel, size=n_gels)[gel_index]
+    load = np.exp(rng.normal(0.0, sd_load, size=n))
+    abundance = tbk1_level * np.exp(rng.normal(0.0, 0.2, size=n))
+
+    def noise() -> np.ndarray:
+        return np.exp(rng.normal(0.0, sd_lane / np.sqrt(2), size=n))
+
+    return {"ptbk1": abundance * np.exp(log_ratio + gel_effect) * load * noise(), "tbk1": abundance * load * noise()}
+
+
+def gel_prefix(level: str) -> str:
+    """Return a gel-label prefix from a tissue or region name: its initials.
+
+    >>> gel_prefix("lumbar_spinal_cord"), gel_prefix("brainstem")
+    ('LSC-', 'B-')
+    """
+    return "".join(word[:1].upper() for word in level.split("_") if word) + "-"

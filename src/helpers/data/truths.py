@@ -87,10 +87,45 @@ class HumanBlotTruth:
     tbk1_level: float = 12000.0
     loading_level: float = 30000.0
     sd_load: float = 0.15  # unequal loading between lanes
+    #: Another study's diagnosis groups, reference first (None: control and sALS, ``n_control``/``n_sals``).
+    groups: tuple[str, ...] | None = None
+    #: Donors per group of ``groups``.
+    group_sizes: dict[str, int] | None = None
+    #: Group minus reference on the log scale, per group and region (None: ``als_effect`` for sALS).
+    group_effect: dict[str, dict[str, float]] | None = None
+    #: pTBK1 (800 nm) and TBK1 (700 nm) on one membrane, no loading control or stain (a two-colour blot).
+    two_colour: bool = False
 
     def ratio_of_geometric_means(self, region: str) -> float:
         """Return the true sALS/control ratio of geometric means for *region*."""
         return math.exp(self.als_effect[region])
+
+    @property
+    def group_levels(self) -> tuple[str, ...]:
+        """The diagnosis groups, reference first.
+
+        >>> HumanBlotTruth().group_levels
+        ('control', 'sALS')
+        """
+        return self.groups if self.groups is not None else ("control", "sALS")
+
+    def group_size(self, group: str) -> int:
+        """Donors of *group*."""
+        if self.group_sizes is not None:
+            return self.group_sizes[group]
+        return self.n_control if group == self.group_levels[0] else self.n_sals
+
+    def effect(self, group: str, region: str) -> float:
+        """True *group* minus reference difference of log(pTBK1/TBK1) in *region* (0 for the reference).
+
+        >>> HumanBlotTruth().effect("sALS", "motor_cortex"), HumanBlotTruth().effect("control", "motor_cortex")
+        (-0.45, 0.0)
+        """
+        if group == self.group_levels[0]:
+            return 0.0
+        if self.group_effect is not None:
+            return self.group_effect[group][region]
+        return self.als_effect[region]
 
 
 # --------------------------------------------------------------------------
@@ -164,6 +199,11 @@ class MouseCohortTruth:
     tbk1_level: float = 9000.0
     loading_level: float = 25000.0
     sd_load: float = 0.12
+    #: Direct (MAM-independent) effect on log(pTBK1/TBK1) per genotype and stage, in the most
+    #: affected tissue (None: ``sod1_direct`` for the genotypes carrying mutant SOD1).
+    direct_effect: dict[str, dict[str, float]] | None = None
+    #: pTBK1 (800 nm) and TBK1 (700 nm) on one membrane, no loading control or stain (a two-colour blot).
+    two_colour: bool = False
 
     def mam_log_effect(self, genotype: str, stage: str, tissue: str) -> float:
         """True effect of *genotype* at *stage* on log MAM integrity in *tissue* (vs WT)."""
@@ -171,7 +211,10 @@ class MouseCohortTruth:
 
     def tbk1_log_effect(self, genotype: str, stage: str, tissue: str) -> float:
         """True effect on log(pTBK1/TBK1) vs WT: coupling through MAM plus direct SOD1 effect."""
-        direct = self.sod1_direct[stage] * self.tissue_scale[tissue] if "SOD1" in genotype else 0.0
+        if self.direct_effect is not None:
+            direct = self.direct_effect.get(genotype, {}).get(stage, 0.0) * self.tissue_scale[tissue]
+        else:
+            direct = self.sod1_direct[stage] * self.tissue_scale[tissue] if "SOD1" in genotype else 0.0
         return self.coupling_slope * self.mam_log_effect(genotype, stage, tissue) + direct
 
 
@@ -336,26 +379,39 @@ class MamFractionTruth:
     sd_gel: float = 0.20  # exposure of a membrane (cancels within a sample)
     sd_lane: float = 0.08  # lane densitometry noise
     sd_load: float = 0.10  # unequal loading (cancels after total-protein normalization)
+    #: ``{protein: genotype}``: a protein absent from the samples of a genotype whose name contains
+    #: that text (a knockout of its gene: its band is background).
+    knockouts: dict[str, str] = field(default_factory=lambda: {"Sig1R": "Sigmar1_KO"})
+    #: Proteins whose MAM enrichment the genotype does not shift (the MAM marker itself).
+    unshifted: tuple[str, ...] = ("Sig1R",)
+    #: The MAM fraction and the fraction that carries part of a MAM change.
+    mam: str = "MAM"
+    carrier: str = "crude_mitochondria"
+
+    def lacks(self, protein: str, genotype: str) -> bool:
+        """True when *protein* is absent from the samples of *genotype* (its gene knocked out)."""
+        gene = self.knockouts.get(protein)
+        return gene is not None and gene in genotype
 
     def log_enrichment(self, protein: str, genotype: str, stress: str) -> float:
         """True log(MAM / homogenate) of *protein* in *genotype* under *stress*."""
-        if protein == "Sig1R" and "Sigmar1_KO" in genotype:
+        if self.lacks(protein, genotype):
             return 0.0
-        base = math.log(self.relative_concentration[protein][self.fractions.index("MAM")])
-        shift = 0.0 if protein == "Sig1R" else self.genotype_vehicle_effect[genotype]
-        if stress == "arsenite":
+        base = math.log(self.relative_concentration[protein][self.fractions.index(self.mam)])
+        shift = 0.0 if protein in self.unshifted else self.genotype_vehicle_effect[genotype]
+        if stress != self.stresses[0]:
             shift += self.stress_effect(protein, genotype)
         return base + shift
 
     def stress_effect(self, protein: str, genotype: str) -> float:
         """True arsenite minus vehicle difference in log MAM enrichment of *protein* in *genotype*."""
-        if protein == "Sig1R" and "Sigmar1_KO" in genotype:
+        if self.lacks(protein, genotype):
             return 0.0
         return self.arsenite_effect[protein] * self.arsenite_retained[genotype]
 
     def interaction(self, protein: str, genotype: str) -> float:
         """True genotype x stress interaction: stress effect in *genotype* minus that in WT."""
-        return self.stress_effect(protein, genotype) - self.stress_effect(protein, "WT")
+        return self.stress_effect(protein, genotype) - self.stress_effect(protein, self.genotypes[0])
 
 
 MAM_FRACTION = MamFractionTruth()
@@ -423,6 +479,8 @@ class ArseniteTruth:
         default_factory=lambda: {"rotarod_s": 18.0, "grip_g": 6.0, "body_weight_g": 0.5}
     )
     rotarod_cap_s: float = ROTAROD_CUTOFF_S  # trials stop at the book's cutoff (300 s)
+    #: The motor measures the study made (the table's columns), in drawing order.
+    measures: tuple[str, ...] = ("rotarod_s", "grip_g", "body_weight_g")
 
     def slope_effect(self, measure: str, genotype: str) -> float:
         """True arsenite minus vehicle difference in weekly slope of *measure* in *genotype*."""
@@ -431,7 +489,7 @@ class ArseniteTruth:
     def slope_interaction(self, measure: str, genotype: str) -> float:
         """True difference of the arsenite slope effect between *genotype* and WT."""
         effects = self.arsenite_slope_effect[measure]
-        return effects[genotype] - effects["WT"]
+        return effects[genotype] - effects[self.genotypes[0]]
 
     def intercept_sd_with_sex(self, measure: str) -> float:
         """Between-mouse SD of the intercept when sex (half the mice male) is not in the model."""
@@ -478,6 +536,8 @@ class DoseResponseTruth:
     ptbk1_hill: float = 1.2
     sd_culture_log_ptbk1: float = 0.10
     sd_log_ptbk1: float = 0.10  # blot noise per culture x dose (log scale)
+    #: Whether the cultures carry a pTBK1/TBK1 ratio (False: viability alone; the column is left out).
+    ptbk1_measured: bool = True
 
     def log_ec50(self, genotype: str) -> float:
         """True natural-log viability EC50 (µM) of *genotype*."""
@@ -522,6 +582,8 @@ class DiseaseCourseTruth:
     withdrawal_probability: float = 0.10  # mice removed alive for unrelated reasons
     withdrawal_window_day: tuple[float, float] = (120.0, 400.0)
     study_end_day: float = 400.0  # administrative censoring
+    #: The endpoints the study recorded (the table's columns of the others are left out).
+    endpoints: tuple[str, ...] = ("onset", "end_stage")
 
     def scale(self, endpoint: str, genotype: str) -> float:
         """Weibull scale of *endpoint* ("onset" or "end_stage") in *genotype*."""

@@ -73,6 +73,28 @@ def real_data_banner(data_dir: str | Path, info: dict) -> str:
     )
 
 
+def declared_simulated(data_dir: str | Path) -> str | None:
+    """Return the description of a folder whose ``datapackage.yaml`` declares ``simulated: true`` (else None).
+
+    The corpus designs (:mod:`helpers.simstudies.corpus`) are simulated for
+    other study designs than the example's: their pages must say so too.
+    """
+    import yaml
+
+    path = Path(data_dir) / "datapackage.yaml"
+    if not path.is_file():
+        return None
+    with checksum_only():  # what the banner says, not an input of any result
+        try:
+            package = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        except yaml.YAMLError:
+            return None
+    if not isinstance(package, dict) or package.get("simulated") is not True:
+        return None
+    text = str(package.get("description") or "simulated by project code, not measured").strip()
+    return text if text.endswith(".") else text + "."
+
+
 def display_folder(data_dir: str | Path) -> str:
     """Return *data_dir* relative to the repository when it is inside it."""
     from helpers.core.paths import ROOT
@@ -96,6 +118,15 @@ def data_banner(data_dir: str | Path) -> str:
             f"`{info['seed']}`; true values in `src/helpers/data/truths.py`). They are **not** "
             "measurements of patients or mice and are not findings about ALS; they show what "
             "the analysis does and that it recovers the values put in.\n:::\n"
+        )
+    declared = declared_simulated(data_dir)
+    if declared is not None:
+        return (
+            ":::{admonition} Simulated data of another study design\n:class: warning\n"
+            "Every number, table and figure on this page is computed from **simulated data** in "
+            f"`{Path(data_dir).name}`, whose study description says so: {declared} They are **not** "
+            "measurements of patients or mice and are not findings about ALS. They are not the book's example "
+            "data, so this page compares no true value with them.\n:::\n"
         )
     return (
         ":::{admonition} User-supplied data\n:class: note\n"

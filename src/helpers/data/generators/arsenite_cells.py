@@ -42,7 +42,10 @@ def simulate(seed: int, truth: DoseResponseTruth = DOSE_RESPONSE) -> pd.DataFram
                         "ptbk1_ratio": round(float(p), 4),
                     }
                 )
-    return pd.DataFrame(rows)[list(SPEC.column_names)]
+    table = pd.DataFrame(rows)
+    if not truth.ptbk1_measured:
+        table = table.drop(columns="ptbk1_ratio")
+    return table[[c for c in SPEC.column_names if c in table.columns]]
 
 
 #: The true values put in, in prose (``data/README.md``).

@@ -8,7 +8,6 @@ import pandas as pd
 from helpers.data.cohorts import rng_for
 from helpers.data.tables.arsenite_motor import SPEC
 from helpers.data.truths import ARSENITE, ArseniteTruth
-from helpers.data.vocabulary import MOTOR_MEASURES
 
 
 def simulate(seed: int, truth: ArseniteTruth = ARSENITE) -> pd.DataFrame:
@@ -17,7 +16,8 @@ def simulate(seed: int, truth: ArseniteTruth = ARSENITE) -> pd.DataFrame:
     Each mouse gets, per measure, its own intercept and weekly slope
     (independent normal deviations around the group values) and independent
     week-to-week noise. Rotarod latencies are cut to ``[0, rotarod_cap_s]``
-    as a trial stops at the cap.
+    as a trial stops at the cap. The measures are those of ``truth.measures``;
+    every treatment but the first (the control) adds its slope effect.
     """
     rng = rng_for(seed, "arsenite_motor")
     weeks = np.asarray(truth.weeks, dtype=float)
@@ -29,9 +29,9 @@ def simulate(seed: int, truth: ArseniteTruth = ARSENITE) -> pd.DataFrame:
                 number += 1
                 sex = ("F", "M")[number % 2]
                 values = {}
-                for measure in MOTOR_MEASURES:
+                for measure in truth.measures:
                     slope = truth.vehicle_slope[measure] + rng.normal(0.0, truth.sd_slope[measure])
-                    if treatment == "arsenite":
+                    if treatment != truth.treatments[0]:
                         slope += truth.slope_effect(measure, genotype)
                     intercept = (
                         truth.baseline[measure]
@@ -40,7 +40,8 @@ def simulate(seed: int, truth: ArseniteTruth = ARSENITE) -> pd.DataFrame:
                     )
                     noise = rng.normal(0.0, truth.sd_residual[measure], size=len(weeks))
                     values[measure] = intercept + slope * weeks + noise
-                values["rotarod_s"] = np.clip(values["rotarod_s"], 0.0, truth.rotarod_cap_s)
+                if "rotarod_s" in values:
+                    values["rotarod_s"] = np.clip(values["rotarod_s"], 0.0, truth.rotarod_cap_s)
                 for i, week in enumerate(truth.weeks):
                     rows.append(
                         {
@@ -49,10 +50,11 @@ def simulate(seed: int, truth: ArseniteTruth = ARSENITE) -> pd.DataFrame:
                             "treatment": treatment,
                             "sex": sex,
                             "week": week,
-                            **{m: round(float(values[m][i]), 2) for m in MOTOR_MEASURES},
+                            **{m: round(float(values[m][i]), 2) for m in truth.measures},
                         }
                     )
-    return pd.DataFrame(rows)[list(SPEC.column_names)]
+    table = pd.DataFrame(rows)
+    return table[[c for c in SPEC.column_names if c in table.columns]]
 
 
 #: The true values put in, in prose (``data/README.md``).

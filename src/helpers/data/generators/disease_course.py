@@ -49,7 +49,10 @@ def simulate(seed: int, truth: DiseaseCourseTruth = DISEASE_COURSE) -> pd.DataFr
                     "end_stage_observed": int(end_day <= censor_day),
                 }
             )
-    return pd.DataFrame(rows)[list(SPEC.column_names)]
+    table = pd.DataFrame(rows)
+    dropped = [f"{e}_{part}" for e in ("onset", "end_stage") if e not in truth.endpoints for part in ("day", "observed")]
+    table = table.drop(columns=dropped)
+    return table[[c for c in SPEC.column_names if c in table.columns]]
 
 
 #: The true values put in, in prose (``data/README.md``).

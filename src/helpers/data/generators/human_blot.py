@@ -5,7 +5,13 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from helpers.data.cohorts import assign_gels, rng_for, simulate_bands
+from helpers.data.cohorts import (
+    assign_gels,
+    gel_prefix,
+    rng_for,
+    simulate_bands,
+    simulate_two_colour_bands,
+)
 from helpers.data.tables.human_blot import SPEC
 from helpers.data.truths import HUMAN_BLOT, HumanBlotTruth
 
@@ -25,14 +31,32 @@ def _interleave(first: np.ndarray, second: np.ndarray) -> np.ndarray:
     return np.r_[first, second][np.argsort(position, kind="stable")]
 
 
+def _interleave_all(parts: list[np.ndarray]) -> np.ndarray:
+    """Take one element of each index array in turn; longer arrays' tails come last (two: :func:`_interleave`).
+
+    >>> _interleave_all([np.array([0, 1]), np.array([5, 6, 7]), np.array([9])]).tolist()
+    [0, 5, 9, 1, 6, 7]
+    """
+    k = len(parts)
+    position = np.concatenate([np.arange(len(part)) * k + j for j, part in enumerate(parts)])
+    return np.concatenate(parts)[np.argsort(position, kind="stable")]
+
+
 def simulate(seed: int, truth: HumanBlotTruth = HUMAN_BLOT) -> pd.DataFrame:
-    """Return the simulated human blot table for *seed* (see ``helpers.data.truths``)."""
+    """Return the simulated human blot table for *seed* (see ``helpers.data.truths``).
+
+    The diagnosis groups, their sizes and effects come from *truth*
+    (``group_levels``, ``group_size``, ``effect``); a two-colour truth gives the
+    pTBK1 and TBK1 bands of one membrane and no loading-control columns.
+    """
     rng = rng_for(seed, "human_blot")
-    n = truth.n_control + truth.n_sals
+    groups = truth.group_levels
+    sizes = [truth.group_size(g) for g in groups]
+    n = sum(sizes)
     donors = pd.DataFrame(
         {
             "donor_id": [f"D{i + 1:02d}" for i in range(n)],
-            "group": ["control"] * truth.n_control + ["sALS"] * truth.n_sals,
+            "group": [g for g, size in zip(groups, sizes, strict=True) for _ in range(size)],
             "age_years": np.clip(rng.normal(truth.age_mean, truth.age_sd, n).round(), 30, 95),
             "sex": rng.choice(["F", "M"], size=n),
             "pmi_hours": np.clip(rng.normal(truth.pmi_mean_h, truth.pmi_sd_h, n), 1.0, 48.0).round(1),
@@ -42,23 +66,20 @@ def simulate(seed: int, truth: HumanBlotTruth = HUMAN_BLOT) -> pd.DataFrame:
     tables = []
     for region in truth.regions:
         # Alternate groups along the lanes so every gel holds both groups.
-        order = _interleave(
-            rng.permutation(np.flatnonzero(donors["group"] == "control")),
-            rng.permutation(np.flatnonzero(donors["group"] == "sALS")),
-        )
+        order = _interleave_all([rng.permutation(np.flatnonzero(donors["group"] == g)) for g in groups])
         lanes = donors.iloc[order].reset_index(drop=True)
         dev = donor_dev[order]
         log_ratio = (
             truth.baseline_log_ratio[region]
-            + np.where(lanes["group"] == "sALS", truth.als_effect[region], 0.0)
+            + lanes["group"].map(lambda g, r=region: truth.effect(g, r)).to_numpy()
             + truth.age_per_decade * (lanes["age_years"] - truth.age_mean) / 10
             + truth.male_vs_female * (lanes["sex"] == "M")
             + truth.pmi_per_10h * (lanes["pmi_hours"] - truth.pmi_mean_h) / 10
             + dev
         ).to_numpy()
-        gels = assign_gels(len(lanes), truth.lanes_per_gel, GEL_PREFIX[region])
+        gels = assign_gels(len(lanes), truth.lanes_per_gel, GEL_PREFIX.get(region) or gel_prefix(region))
         gel_index = np.arange(len(lanes)) // truth.lanes_per_gel
-        bands = simulate_bands(
+        bands = (simulate_two_colour_bands if truth.two_colour else simulate_bands)(
             rng,
             log_ratio,
             gel_index,
@@ -75,7 +96,7 @@ def simulate(seed: int, truth: HumanBlotTruth = HUMAN_BLOT) -> pd.DataFrame:
         tables.append(lanes)
     table = pd.concat(tables, ignore_index=True)
     table["age_years"] = table["age_years"].astype(int)
-    return table[list(SPEC.column_names)]
+    return table[[c for c in SPEC.column_names if c in table.columns]]
 
 
 #: The true values put in, in prose (``data/README.md``).

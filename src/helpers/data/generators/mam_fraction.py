@@ -26,13 +26,14 @@ def _samples(truth: MamFractionTruth) -> pd.DataFrame:
 def _log_relative(truth: MamFractionTruth, protein: str, genotype: str, stress: str) -> np.ndarray:
     """True log concentration per ug in each fraction, relative to WT vehicle homogenate."""
     fractions = truth.fractions
-    if protein == "Sig1R" and "Sigmar1_KO" in genotype:
+    if truth.lacks(protein, genotype):
         return np.full(len(fractions), np.log(truth.knockout_background))
     values = np.log(np.asarray(truth.relative_concentration[protein], dtype=float))
-    mam = fractions.index("MAM")
+    mam = fractions.index(truth.mam)
     shift = truth.log_enrichment(protein, genotype, stress) - values[mam]
     values[mam] += shift
-    values[fractions.index("crude_mitochondria")] += truth.crude_carryover * shift
+    if truth.carrier in fractions:
+        values[fractions.index(truth.carrier)] += truth.crude_carryover * shift
     return values
 
 
@@ -50,13 +51,13 @@ def simulate(seed: int, truth: MamFractionTruth = MAM_FRACTION) -> pd.DataFrame:
     n_batches = int(batch.max()) + 1
     batch_mam = rng.normal(0.0, truth.sd_batch_mam, size=n_batches)
     load = np.exp(rng.normal(0.0, truth.sd_load, size=(n_samples, n_frac)))
-    mam = truth.fractions.index("MAM")
+    mam = truth.fractions.index(truth.mam)
     tables = []
     for protein in truth.proteins:
         gel = rng.normal(0.0, truth.sd_gel, size=n_batches)
         for s, sample in samples.iterrows():
             log_rel = _log_relative(truth, protein, sample["genotype"], sample["stress"])
-            knockout = protein == "Sig1R" and "Sigmar1_KO" in sample["genotype"]
+            knockout = truth.lacks(protein, sample["genotype"])
             if not knockout:  # a background reading has no biology and no MAM purity in it
                 log_rel = log_rel + rng.normal(0.0, truth.sd_sample) + rng.normal(0.0, truth.sd_sample_fraction, n_frac)
                 log_rel[mam] += batch_mam[batch[s]]

@@ -5,7 +5,14 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from helpers.data.cohorts import assign_gels, rng_for, simulate_bands, simulate_mouse_cohort
+from helpers.data.cohorts import (
+    assign_gels,
+    gel_prefix,
+    rng_for,
+    simulate_bands,
+    simulate_mouse_cohort,
+    simulate_two_colour_bands,
+)
 from helpers.data.tables.mouse_blot import SPEC
 from helpers.data.truths import MOUSE_COHORT, MouseCohortTruth
 
@@ -22,7 +29,7 @@ def simulate(seed: int, truth: MouseCohortTruth = MOUSE_COHORT) -> pd.DataFrame:
         # Randomize lane order so genotypes and stages spread over the gels.
         lanes = lanes.iloc[rng.permutation(len(lanes))].reset_index(drop=True)
         gel_index = np.arange(len(lanes)) // truth.lanes_per_gel
-        bands = simulate_bands(
+        bands = (simulate_two_colour_bands if truth.two_colour else simulate_bands)(
             rng,
             lanes["log_tbk1"].to_numpy(),
             gel_index,
@@ -35,14 +42,14 @@ def simulate(seed: int, truth: MouseCohortTruth = MOUSE_COHORT) -> pd.DataFrame:
         )
         tables.append(
             lanes.assign(
-                gel_id=assign_gels(len(lanes), truth.lanes_per_gel, GEL_PREFIX[tissue]),
+                gel_id=assign_gels(len(lanes), truth.lanes_per_gel, GEL_PREFIX.get(tissue) or gel_prefix(tissue)),
                 lane=np.arange(len(lanes)) % truth.lanes_per_gel + 1,
                 **bands,
             )
         )
     table = pd.concat(tables, ignore_index=True)
     table = table.sort_values(["tissue", "gel_id", "lane"], key=_natural_key).reset_index(drop=True)
-    return table[list(SPEC.column_names)]
+    return table[[c for c in SPEC.column_names if c in table.columns]]
 
 
 def _natural_key(series: pd.Series) -> pd.Series:

@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pandas as pd
 
-from helpers.data.cohorts import rng_for, simulate_mouse_cohort
+from helpers.data.cohorts import gel_prefix, rng_for, simulate_mouse_cohort
 from helpers.data.tables.pla_cells import SPEC
 from helpers.data.truths import MOUSE_COHORT, PLA, MouseCohortTruth, PlaTruth
 
@@ -44,8 +44,8 @@ def simulate(seed: int, truth: PlaTruth = PLA, cohort: MouseCohortTruth = MOUSE_
         pd.DataFrame({"section": range(1, truth.sections + 1)}), how="cross"
     )
     sections["section_id"] = (
-        sections["mouse_id"] + "-" + sections["tissue"].map(TISSUE_CODE) + "-"
-        + sections["tether_pair"].map(PAIR_CODE) + sections["section"].astype(str)
+        sections["mouse_id"] + "-" + sections["tissue"].map(lambda t: TISSUE_CODE.get(t) or gel_prefix(t)[:-1]) + "-"
+        + sections["tether_pair"].map(lambda p: PAIR_CODE.get(p) or gel_prefix(p)[:-1]) + sections["section"].astype(str)
     )
     sections["section_dev"] = rng.normal(0.0, truth.sd_section, size=len(sections))
     blocks = sections.merge(pd.DataFrame({"cell_type": truth.cell_types}), how="cross")

@@ -24,9 +24,9 @@ def _plot_intervals(effects: pd.DataFrame, *, label: str, estimate: str, low: st
     row_in = [max(0.42, 0.16 * k + 0.14) for k in lines]
     fig, ax = plt.subplots(figsize=(6.4, 1.2 + sum(row_in)))
     ys = np.arange(len(effects))[::-1]
-    ax.errorbar(effects[estimate], ys,
-                xerr=[effects[estimate] - effects[low], effects[high] - effects[estimate]],
-                fmt="o", color="black", capsize=3, label=ci_label)
+    # arrays, not Series: with one row matplotlib would call float() on a one-element Series (a FutureWarning)
+    mid, lo, hi = (effects[c].to_numpy(dtype=float) for c in (estimate, low, high))
+    ax.errorbar(mid, ys, xerr=[mid - lo, hi - mid], fmt="o", color="black", capsize=3, label=ci_label)
     if check is not None:
         ax.scatter(effects[check], ys - 0.18, marker="o", facecolor="none", edgecolor="#1b9e77", zorder=3,
                    label=check_label)
