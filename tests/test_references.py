@@ -57,11 +57,13 @@ COMMAND = re.compile(r"python -m helpers ([a-z][\w-]*)")
 FOLDERS = "|".join(re.escape(d) for d in REPO_DIRS + LAYER_DIRS)
 PATH = re.compile(r"(?<![\w./<>{}$-])(?:" + FOLDERS + r")/[\w./*<>{}-]*")
 
-#: ``(file, word)``: words that name something outside this repository's tree, and why.
+#: ``(file or folder, word)``: words that name something outside this repository's tree, and why.
 ELSEWHERE = {
-    ("tests/build/conftest.py", "data/a.csv"): "a file of the test's temporary tiny book",
-    ("tests/build/conftest.py", "data/b.csv"): "a file of the test's temporary tiny book",
+    ("tests/build/", "data/a.csv"): "a file of the engine tests' temporary tiny book (tests/build/conftest.py)",
+    ("tests/build/", "data/b.csv"): "a file of the engine tests' temporary tiny book (tests/build/conftest.py)",
 }
+#: This file names made-up modules on purpose (to show and test the resolver): it is not read.
+SELF = "tests/test_references.py"
 
 #: ``(file, word)`` of dangling words in files other helpers are editing while this test lands:
 #: the lead applies the fix given here after merging, then deletes the line. Empty this list.
@@ -158,7 +160,8 @@ def texts() -> dict[str, list[tuple[int, str]]]:
     for name in tracked("chapters/*.ipynb"):
         found[name] = notebook_text(ROOT / name)
     for name in tracked("src/*.py", "tests/*.py"):
-        found[name] = python_text(ROOT / name)
+        if name != SELF:
+            found[name] = python_text(ROOT / name)
     return found
 
 
@@ -272,7 +275,7 @@ def make_targets() -> frozenset[str]:
 
 def dangling(word: Word) -> bool:
     """True if *word* points nowhere (and is not exempted in :data:`ELSEWHERE`)."""
-    if (word.file, word.text) in ELSEWHERE:
+    if any(word.file.startswith(place) and word.text == text for place, text in ELSEWHERE):
         return False
     if word.kind == "target":
         return word.text not in make_targets()
@@ -353,6 +356,7 @@ def test_the_pending_fixes_are_still_needed_and_right():
         assert not dangling(Word(file, 0, kind, fix)), f"{fix} (for {file}) does not exist either"
 
 
-@pytest.mark.parametrize("key", sorted(ELSEWHERE))
-def test_the_exemptions_are_still_used(key):
-    assert key in {(w.file, w.text) for w in words()}, f"{key} no longer appears: delete it from ELSEWHERE"
+@pytest.mark.parametrize("place, text", sorted(ELSEWHERE))
+def test_the_exemptions_are_still_used(place, text):
+    assert any(w.file.startswith(place) and w.text == text for w in words()), \
+        f"{text} no longer appears in {place}: delete it from ELSEWHERE"
