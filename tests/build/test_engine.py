@@ -1,13 +1,7 @@
 """The build engine (helpers.build.engine) on a tiny temporary book: exactly the chapters whose inputs changed re-run.
 
-The tiny book has three chapters that each start a kernel in about a second:
-
-* ``alpha`` imports ``tinyhelp.core`` (which imports ``tinyhelp.util``, and
-  ``tinyhelp.plugin`` through ``importlib``) and reads ``data/a.csv`` through it;
-* ``beta`` reads ``data/b.csv`` with ``open`` and prints its ``label`` parameter;
-* ``gamma`` imports ``tinyhelp.other`` and reads ``data/b.csv`` with ``pathlib``.
-
-A warm copy (every chapter executed once) is built once per session; each test
+The tiny book (``tests/build/conftest.py``) has three chapters that each start a
+kernel in about a second. A warm copy (every chapter executed once) is built once per session; each test
 copies it, changes one input and asserts which chapters executed.
 """
 
@@ -20,13 +14,12 @@ import shutil
 import signal
 import subprocess
 import sys
-import textwrap
 import time
 from pathlib import Path
 
 import nbformat
 import pytest
-from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+from nbformat.v4 import new_code_cell
 
 from helpers.build import cache, stage
 from helpers.build import engine as B
@@ -36,97 +29,6 @@ from helpers.build.parameters import ParameterError
 from helpers.core.hashing import Hasher, sha256_bytes
 
 pytestmark = pytest.mark.slow
-
-PARAMETERS_YML = """\
-alpha:
-  parameters:
-    data_dir: {type: path}
-    scale: {type: float, min: 0, max: 10}
-  test_variant: {scale: 2.0}
-beta:
-  parameters:
-    data_dir: {type: path}
-    label: {type: str}
-  test_variant: {label: other}
-gamma:
-  parameters:
-    data_dir: {type: path}
-    mode: {type: str, allowed: [a, b]}
-    repeats: {type: int, min: 1, nullable: true}
-  test_variant: {mode: b}
-"""
-
-CONFIG_YML = """\
-title: Tiny book
-author: Tests
-only_build_toc_files: true
-exclude_patterns: [_build, data, src, "**.ipynb_checkpoints"]
-execute:
-  execute_notebooks: force
-sphinx:
-  config:
-    suppress_warnings: ["mystnb.unknown_mime_type"]
-"""
-
-
-def _notebook(title: str, params: str, code: list[str]) -> nbformat.NotebookNode:
-    nb = new_notebook()
-    nb.metadata = {"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"},
-                   "language_info": {"name": "python"}}
-    nb.cells.append(new_markdown_cell(f"# {title}\n\nTiny chapter."))
-    cell = new_code_cell(params)
-    cell.metadata["tags"] = ["parameters"]
-    nb.cells.append(cell)
-    for i, source in enumerate(code):
-        nb.cells.append(new_markdown_cell(f"Step {i}."))
-        nb.cells.append(new_code_cell(source))
-    return nb
-
-
-def make_tiny_book(root: Path) -> Path:
-    """Write the tiny book into *root*; return it."""
-    (root / "chapters").mkdir(parents=True)
-    (root / "data").mkdir()
-    pkg = root / "src" / "tinyhelp"
-    pkg.mkdir(parents=True)
-    (root / "_config.yml").write_text(CONFIG_YML)
-    (root / "_toc.yml").write_text("format: jb-book\nroot: intro\nchapters:\n"
-                                   "  - file: chapters/alpha\n  - file: chapters/beta\n  - file: chapters/gamma\n")
-    (root / "intro.md").write_text("# Tiny book\n\nThe introduction.\n")
-    (root / "requirements.txt").write_text("tinydep==1.0\n")
-    (root / "chapters" / "parameters.yml").write_text(PARAMETERS_YML)
-    (root / "chapters" / "variants.yml").write_text("mode_b:\n  description: gamma in mode b\n"
-                                                    "  parameters:\n    gamma: {mode: b}\n")
-    (root / "data" / "a.csv").write_text("x\n1\n2\n")
-    (root / "data" / "b.csv").write_text("y\n3\n")
-    (pkg / "__init__.py").write_text("")
-    (pkg / "util.py").write_text("FACTOR = 1\n")
-    (pkg / "plugin.py").write_text("OFFSET = 0\n")
-    (pkg / "core.py").write_text(textwrap.dedent("""\
-        import importlib
-        from pathlib import Path
-        from .util import FACTOR
-
-        def total(data_dir, name):
-            rows = Path(data_dir, name).read_text().split()[1:]
-            offset = importlib.import_module("tinyhelp.plugin").OFFSET  # imported by name at run time
-            return FACTOR * sum(int(r) for r in rows) + offset
-        """))
-    (pkg / "other.py").write_text("GREETING = 'hello'\n")
-    nbs = {
-        "alpha": _notebook("Alpha", 'data_dir = "data"\nscale = 1.0',
-                           ["from tinyhelp.core import total", "print('alpha total', scale * total(data_dir, 'a.csv'))"]),
-        "beta": _notebook("Beta", 'data_dir = "data"\nlabel = "plain"',
-                          ["import os\nwith open(os.path.join(data_dir, 'b.csv')) as f:\n    print(f.read())",
-                           "print('label is', label)"]),
-        "gamma": _notebook("Gamma", 'data_dir = "data"\nmode = "a"\nrepeats = None',
-                           ["from pathlib import Path\nfrom tinyhelp.other import GREETING",
-                            "print(GREETING, mode, Path(data_dir, 'b.csv').read_text())"]),
-    }
-    for name, nb in nbs.items():
-        nbformat.write(nb, str(root / "chapters" / f"{name}.ipynb"))
-    return root
-
 
 #: The tiny chapters import nothing heavy: the kernel zygote only preloads the kernel itself.
 TINY_PRELOAD = ("IPython", "ipykernel.kernelapp")
@@ -141,9 +43,9 @@ def run(root: Path, **kwargs) -> B.BuildResult:
 
 
 @pytest.fixture(scope="session")
-def warm_book(tmp_path_factory) -> Path:
+def warm_book(tmp_path_factory, tiny) -> Path:
     """The tiny book with every chapter executed once (cache under its _build)."""
-    root = make_tiny_book(tmp_path_factory.mktemp("warm") / "book")
+    root = tiny.make(tmp_path_factory.mktemp("warm") / "book")
     result = run(root)
     assert result.executed == ["alpha", "beta", "gamma"]
     return root
@@ -358,24 +260,8 @@ def test_render_noop_variant_and_provenance(book, tmp_path):
 
 # --------------------------------------------------------------------------- any subset of tables (issue 12)
 
-TABLES_YML = {"alpha": "  tables: {required: [human_blot], optional: []}\n",
-              "beta": "  tables: {required: [mouse_blot, pla_cells], optional: []}\n",
-              "gamma": "  tables: {required: [], optional: [human_blot, pla_cells]}\n"}
-
-
-def tables_book(root: Path) -> Path:
-    """The tiny book whose chapters declare book tables: alpha needs human_blot, beta mouse_blot and
-    pla_cells, gamma either human_blot or pla_cells."""
-    make_tiny_book(root)
-    text = PARAMETERS_YML
-    for name, line in TABLES_YML.items():
-        text = text.replace(f"{name}:\n", f"{name}:\n{line}", 1)
-    (root / "chapters" / "parameters.yml").write_text(text)
-    return root
-
-
-def test_a_one_table_folder_builds_its_chapters_and_a_page_for_the_others(tmp_path):
-    book = tables_book(tmp_path / "book")
+def test_a_one_table_folder_builds_its_chapters_and_a_page_for_the_others(tmp_path, tiny):
+    book = tiny.with_tables(tmp_path / "book")
     lab = tmp_path / "lab"
     lab.mkdir()
     (lab / "human_blot.csv").write_text("x\n4\n")  # the tiny chapters read a.csv and b.csv as their data
@@ -406,8 +292,8 @@ def test_a_one_table_folder_builds_its_chapters_and_a_page_for_the_others(tmp_pa
     assert run(book, data_dir=lab, render=True).executed == ["beta"]
 
 
-def test_a_folder_with_only_optional_tables_builds_the_chapter_that_can_use_one(tmp_path):
-    book = tables_book(tmp_path / "book")
+def test_a_folder_with_only_optional_tables_builds_the_chapter_that_can_use_one(tmp_path, tiny):
+    book = tiny.with_tables(tmp_path / "book")
     lab = tmp_path / "lab"
     lab.mkdir()
     (lab / "pla_cells.csv").write_text("z\n1\n")
@@ -418,8 +304,8 @@ def test_a_folder_with_only_optional_tables_builds_the_chapter_that_can_use_one(
 
 @pytest.mark.parametrize("make", [lambda p: p.mkdir(), lambda p: (p.mkdir(), (p / "notes.txt").write_text("x")),
                                   lambda p: None])
-def test_an_empty_or_foreign_data_folder_is_an_error_before_anything_executes(tmp_path, make):
-    book = tables_book(tmp_path / "book")
+def test_an_empty_or_foreign_data_folder_is_an_error_before_anything_executes(tmp_path, make, tiny):
+    book = tiny.with_tables(tmp_path / "book")
     lab = tmp_path / "lab"
     make(lab)
     with pytest.raises(B.DataProblems) as err:

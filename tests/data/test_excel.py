@@ -179,3 +179,28 @@ def test_chapter_from_workbook_gives_the_csv_ledger(chapter, table, lab_book, tm
                             kernel_name="python3", progress_bar=False, cwd=str(CHAPTERS_DIR))
         runs[label] = _ledger(out)
     assert runs["csv"] and runs["csv"] == runs["xlsx"]
+
+
+def test_a_sheet_reports_with_the_one_problem_type_and_counts_the_rest(lab_book, tmp_path):
+    """A column wrong in every row: the first MAX_SHOWN cells named, the last counting the others, as for a CSV."""
+    from helpers.data.problems import Correction, Problem
+    from helpers.data.readers import MAX_SHOWN
+
+    book = load_workbook(lab_book)
+    sheet = book["human_blot"]
+    rows = sheet.max_row - 1
+    for r in range(2, sheet.max_row + 1):
+        sheet[f"I{r}"] = "n.d."
+    sheet.insert_rows(5)  # an empty row inside the table
+    out = tmp_path / "nd.xlsx"
+    book.save(out)
+    report = validate_report(out)
+    where = f"{out}, sheet human_blot"
+    assert all(type(p) is Problem for p in report.problems)
+    assert all(type(c) is Correction for c in report.corrections)
+    ptbk1 = [p for p in report.problems if p.column == "ptbk1"]
+    assert len(ptbk1) == MAX_SHOWN
+    assert [p.cell for p in ptbk1[:4]] == ["I2", "I3", "I4", "I6"]  # row 5 is the empty one
+    assert str(ptbk1[-1]) == (f"{where}, cell I{MAX_SHOWN + 2} (column 'ptbk1'): found 'n.d.'; expected a finite "
+                              f"number greater than 0 — and {rows - MAX_SHOWN:,} more rows with the same problem")
+    assert f"{where}, row 5: empty row skipped" in [str(c) for c in report.corrections]

@@ -226,12 +226,6 @@ def summary_measure_contrasts(table: pd.DataFrame, measure: str, *, reference: s
                           reference, float(fit.df_resid), alpha, control, stressor)
 
 
-def group_means_by_week(table: pd.DataFrame, measure: str) -> pd.DataFrame:
-    """Mean of *measure* per genotype, treatment and week, and the number of mice."""
-    return (table.groupby(["genotype", "treatment", "week"], observed=True)[measure]
-            .agg(mean="mean", mice="count").reset_index())
-
-
 def _genotype_order(table: pd.DataFrame, reference: str, order=None) -> list[str]:
     present = set(table["genotype"].unique())
     genotypes = [g for g in order if g in present] if order is not None else sorted(present)

@@ -22,6 +22,7 @@ What Excel really holds is handled explicitly:
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import math
 from dataclasses import dataclass
@@ -30,55 +31,11 @@ from pathlib import Path
 
 import pandas as pd
 
-from helpers.data.problems import shown as shown_value
+from helpers.data.problems import Correction, Problem
 from helpers.data.tables import TableSpec, get_specs
 
 #: Excel's error values, as openpyxl returns them.
 EXCEL_ERRORS = ("#DIV/0!", "#VALUE!", "#N/A", "#REF!", "#NAME?", "#NUM!", "#NULL!", "#SPILL!", "#CALC!")
-
-
-@dataclass(frozen=True)
-class CellProblem:
-    """A problem located in a workbook cell: ``book, sheet S, cell C7 (column 'x'): ...``.
-
-    It has the fields of :class:`helpers.data.validate.Problem` plus the A1 *cell*
-    (this module does not import :mod:`helpers.data.validate`, which imports it).
-    """
-
-    file: str
-    row: int | None
-    column: str | None
-    value: str | None
-    expected: str
-    cell: str | None = None
-
-    def __str__(self) -> str:
-        got = "" if self.value is None else f"found {shown_value(self.value)}; "
-        if self.cell:
-            where = f"{self.file}, cell {self.cell}" + (f" (column '{self.column}')" if self.column else "")
-        else:
-            where = ", ".join([self.file] + ([f"row {self.row}"] if self.row is not None else [])
-                              + ([f"column '{self.column}'"] if self.column else []))
-        return f"{where}: {got}expected {self.expected}"
-
-
-@dataclass(frozen=True)
-class CellCorrection:
-    """A harmless deviation in a workbook cell, corrected in memory (the workbook is unchanged)."""
-
-    file: str
-    row: int | None
-    column: str | None
-    value: str | None
-    action: str
-    cell: str | None = None
-
-    def __str__(self) -> str:
-        got = "" if self.value is None else f"{shown_value(self.value)}: "
-        where = f"{self.file}, cell {self.cell}" if self.cell else self.file
-        if self.column:
-            where += f" (column '{self.column}')"
-        return f"{where}: {got}{self.action}"
 
 
 @dataclass(frozen=True)
@@ -188,17 +145,17 @@ def read_workbook(path: str | Path) -> dict[str, SheetData]:
         return _read_book(_stamp(Path(path)))
 
 
-def workbook_notes(path: str | Path) -> list[CellCorrection]:
+def workbook_notes(path: str | Path) -> list[Correction]:
     """Return notes on the workbook as a whole: sheets that are not tables, hidden table sheets."""
     path = Path(path)
     names = set(get_specs())
     notes = []
     for title, sheet in read_workbook(path).items():
         if title not in names:
-            notes.append(CellCorrection(f"{path}, sheet {title}", None, None, None,
+            notes.append(Correction(f"{path}, sheet {title}", None, None, None,
                                     "not one of the book's tables: sheet ignored"))
         elif sheet.hidden:
-            notes.append(CellCorrection(f"{path}, sheet {title}", None, None, None,
+            notes.append(Correction(f"{path}, sheet {title}", None, None, None,
                                     "the sheet is hidden in Excel; read like the others"))
     return notes
 
@@ -230,7 +187,7 @@ def _trim(rows: tuple[tuple, ...]) -> tuple[int, list[tuple[int, tuple]], list[i
 
 
 def sheet_frame(path: str | Path, sheet: str, spec: TableSpec
-                ) -> tuple[pd.DataFrame | None, dict[str, int], list[CellProblem], list[CellCorrection], dict]:
+                ) -> tuple[pd.DataFrame | None, dict[str, int], list[Problem], list[Correction], dict]:
     """Turn sheet *sheet* into text cells indexed by Excel row number.
 
     Returns (frame, {column name: 1-based column index}, problems, corrections,
@@ -242,34 +199,33 @@ def sheet_frame(path: str | Path, sheet: str, spec: TableSpec
     label = f"{path}, sheet {sheet}"
     data = read_workbook(path)[sheet]
     header_row, rows, inner_empty = _trim(data.rows)
-    corrections: list[CellCorrection] = [CellCorrection(label, r, None, None, "empty row skipped", cell=f"row {r}")
-                                     for r in inner_empty]
+    corrections = [Correction(label, r, None, None, "empty row skipped") for r in inner_empty]
     if not rows:
-        return None, {}, [CellProblem(label, None, None, None, "a header row and at least one data row "
+        return None, {}, [Problem(label, None, None, None, "a header row and at least one data row "
                                       "(the sheet is empty)")], corrections, {}
     header_cells = rows[0][1]
     width = max(len(row) for _, row in rows)
     columns: dict[str, int] = {}
-    problems: list[CellProblem] = []
+    problems: list[Problem] = []
     for c in range(1, width + 1):
         value = header_cells[c - 1][0] if c <= len(header_cells) else None
         name = "" if value is None else str(value).strip()
         used = any(c <= len(row) and row[c - 1][0] not in (None, "") for _, row in rows[1:])
         if not name:
             if used:
-                problems.append(CellProblem(label, header_row, None, None, f"a name for column {c} of the header",
+                problems.append(Problem(label, header_row, None, None, f"a name for column {c} of the header",
                                             cell=f"{column_letter(c)}{header_row}"))
             continue  # trailing or unused empty columns are skipped
         if name in columns:
-            problems.append(CellProblem(label, header_row, name, name, "each column name once in the header",
+            problems.append(Problem(label, header_row, name, name, "each column name once in the header",
                                         cell=f"{column_letter(c)}{header_row}"))
             continue
         if name != value:
-            corrections.append(CellCorrection(label, header_row, name, value, "spaces around the column name removed",
+            corrections.append(Correction(label, header_row, name, value, "spaces around the column name removed",
                                               cell=f"{column_letter(c)}{header_row}"))
         columns[name] = c
     if len(rows) == 1:
-        return None, columns, problems + [CellProblem(label, header_row + 1, None, None,
+        return None, columns, problems + [Problem(label, header_row + 1, None, None,
                                                       "at least one data row (the sheet has only a header)")], corrections, {}
     overrides: dict[tuple[int, str], tuple[str, str]] = {}
     missing_value: list[tuple[int, int, str]] = []
@@ -283,7 +239,7 @@ def sheet_frame(path: str | Path, sheet: str, spec: TableSpec
             if value is None:
                 missing_value.append((r, c, name))
             if note:
-                corrections.append(CellCorrection(label, r, name, text, note, cell=f"{column_letter(c)}{r}"))
+                corrections.append(Correction(label, r, name, text, note, cell=f"{column_letter(c)}{r}"))
             if override:
                 overrides[(r, name)] = override
             cells.append(text)
@@ -332,8 +288,8 @@ def _parses(text: str) -> bool:
         return False
 
 
-def _locate(problem, label: str, columns: dict[str, int], header_row: int) -> CellProblem:
-    """Return *problem* with its A1 cell (when it names a row and a known column).
+def _locate(problem, label: str, columns: dict[str, int], header_row: int) -> Problem:
+    """Return *problem* with the sheet's label, row and A1 cell (when it names a row and a known column).
 
     The schema check numbers the header row 1; in a sheet it is *header_row*.
     """
@@ -341,11 +297,11 @@ def _locate(problem, label: str, columns: dict[str, int], header_row: int) -> Ce
     cell = None
     if row is not None and problem.column in columns:
         cell = f"{column_letter(columns[problem.column])}{row}"
-    return CellProblem(label, row, problem.column, problem.value, problem.expected, cell=cell)
+    return dataclasses.replace(problem, file=label, row=row, cell=cell)
 
 
 def inspect_sheet(name: str, path: str | Path, check_frame) -> tuple[pd.DataFrame | None, pd.DataFrame | None,
-                                                                      list[CellProblem], list[CellCorrection]]:
+                                                                      list[Problem], list[Correction]]:
     """Read and check table *name* from its sheet of workbook *path* with the schema check *check_frame*.
 
     *check_frame* is :func:`helpers.data.validate.check_frame` (passed in, so
@@ -360,9 +316,9 @@ def inspect_sheet(name: str, path: str | Path, check_frame) -> tuple[pd.DataFram
     spec = study_of(path).spec(name)
     label = f"{path}, sheet {name}"
     if not path.is_file():
-        return None, None, [CellProblem(str(path), None, None, None, "the workbook to exist")], []
+        return None, None, [Problem(str(path), None, None, None, "the workbook to exist")], []
     if name not in read_workbook(path):
-        return None, None, [CellProblem(str(path), None, None, None, f"a sheet named {name!r}")], []
+        return None, None, [Problem(str(path), None, None, None, f"a sheet named {name!r}")], []
     frame, columns, problems, corrections, overrides = sheet_frame(path, name, spec)
     if frame is None:
         return None, None, problems, corrections
@@ -375,7 +331,7 @@ def inspect_sheet(name: str, path: str | Path, check_frame) -> tuple[pd.DataFram
         found.append(_locate(p, label, columns, header_row))
     for (row, column), (shown, expected) in overrides.items():
         if column in spec.column_names:
-            found.append(CellProblem(label, row, column, shown, expected,
+            found.append(Problem(label, row, column, shown, expected,
                                      cell=f"{column_letter(columns[column])}{row}"))
     problems = sorted(set(problems + found), key=lambda p: (p.row or 0, p.column or "", p.expected))
     if problems:

@@ -1,8 +1,9 @@
 """What a check of a data file finds: problems (errors) and corrections (notes), each with its place.
 
-Every reader and check of the data layer reports through these two types, so a
-message always names the file (or workbook and sheet), the row as numbered in the
-file, the column, the value found and what was expected.
+Every reader and check of the data layer (CSV, Parquet and workbook sheets alike)
+reports through these two types, so a message always names the file (or workbook
+and sheet), the row as numbered in the file (or the sheet's cell in A1 notation),
+the column, the value found and what was expected.
 """
 
 from __future__ import annotations
@@ -37,15 +38,21 @@ def plain(value) -> str:
     return text if len(text) <= MAX_VALUE_SHOWN else shown(text)
 
 
-def _where(file: str, row: int | None, column: str | None) -> str:
-    """Return "file, row N, column 'c'" with the parts that are known."""
+def _where(file: str, row: int | None, column: str | None, cell: str | None = None) -> str:
+    """Return "file, row N, column 'c'" (or "file, cell C7 (column 'c')" in a sheet) with the parts that are known.
+
+    >>> _where("data/human_blot.csv", 14, "ptbk1"), _where("lab.xlsx, sheet human_blot", 14, "ptbk1", "I14")
+    ("data/human_blot.csv, row 14, column 'ptbk1'", "lab.xlsx, sheet human_blot, cell I14 (column 'ptbk1')")
+    """
+    if cell:
+        return f"{file}, cell {cell}" + (f" (column '{column}')" if column else "")
     parts = [file] + ([f"row {row}"] if row is not None else []) + ([f"column '{column}'"] if column else [])
     return ", ".join(parts)
 
 
 @dataclass(frozen=True)
 class Problem:
-    """One thing wrong with a data file."""
+    """One thing wrong with a data file (or a workbook's sheet: then *cell* is its A1 address)."""
 
     file: str
     row: int | None
@@ -53,11 +60,12 @@ class Problem:
     value: str | None
     expected: str
     more: int = 0  # further rows of the same column with the same problem, not listed
+    cell: str | None = None
 
     def __str__(self) -> str:
         got = "" if self.value is None else f"found {shown(self.value)}; "
         tail = f" — and {self.more:,} more rows with the same problem" if self.more else ""
-        return f"{_where(self.file, self.row, self.column)}: {got}expected {self.expected}{tail}"
+        return f"{_where(self.file, self.row, self.column, self.cell)}: {got}expected {self.expected}{tail}"
 
 
 @dataclass(frozen=True)
@@ -69,7 +77,8 @@ class Correction:
     column: str | None
     value: str | None
     action: str
+    cell: str | None = None
 
     def __str__(self) -> str:
         got = "" if self.value is None else f"{shown(self.value)}: "
-        return f"{_where(self.file, self.row, self.column)}: {got}{self.action}"
+        return f"{_where(self.file, self.row, self.column, self.cell)}: {got}{self.action}"

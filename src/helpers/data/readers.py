@@ -30,6 +30,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from helpers.data.problems import Correction, Problem
+
 #: Problems (or corrections) shown per column and kind; the rest are counted.
 MAX_SHOWN = 20
 
@@ -38,12 +40,6 @@ _HEAD_BYTES = 1 << 16
 UNREADABLE_FILE = ("a file the validator may read (permission denied: make it readable to this user, "
                    "e.g. chmod a+r, or copy it to a folder of your own)")
 _BOM = b"\xef\xbb\xbf"
-
-
-def _structures():
-    from helpers.data.problems import Correction, Problem
-
-    return Problem, Correction
 
 
 def _count_lines(path: Path) -> tuple[int, bool]:
@@ -105,7 +101,6 @@ def _single(column) -> pa.Array:
 
 def _strip(table: pa.Table, names: list[str], name: str, first_row: int) -> tuple[pa.Table, list]:
     """Trim spaces around every value (vectorised); note a bounded number of corrections per column."""
-    _, Correction = _structures()
     corrections = []
     columns = []
     for col_name, column in zip(names, table.columns, strict=True):
@@ -128,7 +123,6 @@ def _strip(table: pa.Table, names: list[str], name: str, first_row: int) -> tupl
 
 def _drop_empty_rows(table: pa.Table, name: str, first_row: int) -> tuple[pa.Table, np.ndarray, list]:
     """Drop rows whose cells are all empty (a spreadsheet's empty row); return (table, file rows, notes)."""
-    _, Correction = _structures()
     rows = np.arange(first_row, first_row + table.num_rows)
     empty = np.ones(table.num_rows, dtype=bool)
     for column in table.columns:
@@ -150,7 +144,6 @@ def read_csv_cells(path: str | Path):
 
     path = Path(path)
     name = str(path)
-    _, Correction = _structures()
     with path.open("rb") as handle:
         head = handle.read(_HEAD_BYTES)
     corrections = []
@@ -222,7 +215,6 @@ def _as_text(column: pa.ChunkedArray) -> pa.ChunkedArray:
 
 def _column_problem(column: pa.ChunkedArray, col_name: str, name: str):
     """Return the Problem of a Parquet column that cannot be read as text cells."""
-    Problem, _ = _structures()
     kind = column.type
     if pa.types.is_dictionary(kind):
         kind = kind.value_type
@@ -254,7 +246,6 @@ def read_parquet_cells(path: str | Path):
 
     path = Path(path)
     name = str(path)
-    Problem, _ = _structures()
     if not path.is_file():
         return None, [Problem(name, None, None, None, "the file to exist")], []
     try:

@@ -157,11 +157,6 @@ def tables_present(source: str | Path) -> list[str]:
     return [n for n in names if table_file(source, n) is not None]
 
 
-def describe_source(source: str | Path) -> str:
-    """Return how a source is named in messages: the folder or workbook as given."""
-    return str(Path(source))
-
-
 def table_label(source: str | Path, name: str) -> str:
     """Return how table *name* of *source* is named in messages.
 

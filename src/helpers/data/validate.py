@@ -198,16 +198,6 @@ def _sniff_delimiter(header: str) -> str | None:
     return None
 
 
-def read_raw(path: Path) -> tuple[pd.DataFrame | None, list[Problem]]:
-    """Read *path* as text cells (no type guessing) and report file-level problems.
-
-    Returns a frame indexed by the row number in the file (header = row 1) and
-    the problems; use :func:`read_text_table` to also get the corrections.
-    """
-    frame, problems, _ = read_text_table(path)
-    return frame, problems
-
-
 def read_text_table(path: Path) -> tuple[pd.DataFrame | None, list[Problem], list[Correction]]:
     """Read *path* as a table of stripped text cells; return (frame, problems, corrections).
 
