@@ -75,3 +75,11 @@ def pytest_configure(config: pytest.Config) -> None:
     # Kernels started by the tests must use their own inline backend, not Agg.
     os.environ.pop("MPLBACKEND", None)
     os.chdir(ROOT)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    # make test runs two pytest-xdist workers (--dist loadgroup): the tests that read the built
+    # book share one worker, so the book is built once, not once per worker.
+    for item in items:
+        if "built_book" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.xdist_group("built_book"))

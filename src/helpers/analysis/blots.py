@@ -13,7 +13,6 @@ import pandas as pd
 import statsmodels.formula.api as smf
 
 from helpers.analysis import design
-from helpers.data.vocabulary import REFERENCE_GROUP
 from helpers.stats.intervals import Effect
 
 NORMALIZATIONS = ("loading_control", "total_protein", "none")
@@ -58,7 +57,7 @@ def fit_region_effect(
     region: str,
     covariates: tuple[str, ...] = ("age", "sex", "pmi"),
     alpha: float = 0.05,
-    reference: str = REFERENCE_GROUP,
+    reference: str | None = None,
     group: str | None = None,
 ) -> Effect:
     """Estimate a diagnosis group minus the reference group in log(pTBK1/TBK1), one region of the human table.
@@ -78,8 +77,9 @@ def fit_region_effect(
         Adjustment set.
     alpha : float
         1 - confidence level of the interval.
-    reference : str
-        The study's reference diagnosis (controls).
+    reference : str, optional
+        The study's reference diagnosis (controls; default: the example
+        study's, from its description).
     group : str, optional
         The group compared with the reference (default: the one other group
         present; required when there are several).
@@ -89,6 +89,10 @@ def fit_region_effect(
     Effect
         Term *group*; ``n_units`` is the number of donors of the two groups.
     """
+    if reference is None:
+        from helpers.data.study import example_study
+
+        reference = example_study().reference("human_blot", "group")
     data = table[table["region"] == region].copy()
     if data.empty:
         raise design.DesignError(f"human_blot: no lanes for region {region!r} (regions present: "

@@ -28,13 +28,6 @@ from scipy import stats
 
 from helpers.analysis import design
 from helpers.analysis.blots import add_log_ratio
-from helpers.data.vocabulary import (
-    COMBINED_GENOTYPES,
-    GENOTYPE_LABELS,
-    GENOTYPES_TISSUE,
-    REFERENCE_GENOTYPE,
-    STAGES,
-)
 from helpers.stats.simultaneous import adjust_family, holm
 from helpers.stats.simultaneous import method_text as family_method
 
@@ -80,12 +73,14 @@ class Groups:
         return {combined: 1.0, first: -1.0, second: -1.0, self.reference: 1.0}
 
 
-#: The example study's design (the default of every function here, for callers without a study).
-EXAMPLE_GROUPS = Groups(REFERENCE_GENOTYPE, tuple(g for g in GENOTYPES_TISSUE if g != REFERENCE_GENOTYPE), STAGES,
-                        GENOTYPE_LABELS, COMBINED_GENOTYPES)
-REFERENCE = EXAMPLE_GROUPS.reference
-MUTANTS = EXAMPLE_GROUPS.others
-__all__ = ["EXAMPLE_GROUPS", "GENOTYPE_LABELS", "Groups", "MUTANTS", "REFERENCE", "family_method"]
+def example_groups(table: str = "mouse_blot") -> Groups:
+    """The example study's design, read from its description (the default of the functions here)."""
+    from helpers.data.study import example_study
+
+    return Groups.of(example_study(), table)
+
+
+__all__ = ["Groups", "example_groups", "family_method"]
 #: ``ci_low, ci_high, p_value``: each contrast on its own (unadjusted); ``sim_low, sim_high, p_adj``:
 #: Bonferroni-adjusted over the family (simultaneous); ``p_holm``: Holm's step-down p, for reference.
 CONTRAST_COLUMNS = [
@@ -94,18 +89,18 @@ CONTRAST_COLUMNS = [
 ]
 INTERACTION_COLUMNS = ["tissue", "stage", "estimate", "se", "ci_low", "ci_high", "p_value", "sim_low", "sim_high",
                        "p_adj", "p_holm", "n_mice"]
-GROUP_RHS = EXAMPLE_GROUPS.rhs
 
 
-def group_formula(response: str, data: pd.DataFrame, batch: str | None = None, groups: Groups = EXAMPLE_GROUPS) -> str:
+def group_formula(response: str, data: pd.DataFrame, batch: str | None = None, groups: Groups | None = None) -> str:
     """Return the model formula ``response ~ genotype * stage [+ batch]``.
 
     The batch enters only when *data* holds more than one batch level.
 
-    >>> group_formula("y", pd.DataFrame({"gel_id": ["G1", "G2"]}), batch="gel_id")
-    "y ~ C(genotype, Treatment('WT')) * C(stage) + C(gel_id)"
+    >>> design = Groups("ref", ("mut",), ("early", "late"))
+    >>> group_formula("y", pd.DataFrame({"gel_id": ["G1", "G2"]}), batch="gel_id", groups=design)
+    "y ~ C(genotype, Treatment('ref')) * C(stage) + C(gel_id)"
     """
-    rhs = groups.rhs
+    rhs = (groups or example_groups()).rhs
     if batch is not None and data[batch].nunique() > 1:
         rhs += f" + C({batch})"
     return f"{response} ~ {rhs}"
@@ -161,20 +156,21 @@ def estimate_linear(params: pd.Series, cov: pd.DataFrame, vector: np.ndarray, al
     }
 
 
-def _present_stages(data: pd.DataFrame, groups: Groups = EXAMPLE_GROUPS) -> list[str]:
+def _present_stages(data: pd.DataFrame, groups: Groups | None = None) -> list[str]:
+    groups = groups or example_groups()
     present = set(data["stage"])
     order = [s for s in groups.stages if s in present]
     return order + sorted(present - set(order))
 
 
 def genotype_stage_contrasts(fit, data: pd.DataFrame, unit: str, alpha: float, df: float | None,
-                             groups: Groups = EXAMPLE_GROUPS) -> pd.DataFrame:
+                             groups: Groups | None = None) -> pd.DataFrame:
     """Return every mutant-vs-WT contrast within each stage of a fitted ``genotype * stage`` model.
 
     Parameters
     ----------
     fit : statsmodels results
-        Fitted from a formula containing ``C(genotype, Treatment('WT')) * C(stage)``.
+        Fitted from a formula containing ``C(genotype, Treatment(reference)) * C(stage)``.
     data : DataFrame
         The data the model was fitted to.
     unit : str
@@ -194,6 +190,7 @@ def genotype_stage_contrasts(fit, data: pd.DataFrame, unit: str, alpha: float, d
         p; Bonferroni-adjusted simultaneous interval and p across all rows
         (they agree); Holm's p across all rows.
     """
+    groups = groups or example_groups()
     spec = _design_spec(fit)
     params, cov = fit.params, fit.cov_params()
     present = set(zip(data["genotype"], data["stage"], strict=True))
@@ -236,12 +233,13 @@ def _tissue_lanes(lanes: pd.DataFrame, tissue: str) -> pd.DataFrame:
     return data
 
 
-def fit_tissue_model(lanes: pd.DataFrame, tissue: str, groups: Groups = EXAMPLE_GROUPS):
+def fit_tissue_model(lanes: pd.DataFrame, tissue: str, groups: Groups | None = None):
     """Return the OLS fit ``log_ratio ~ genotype * stage + C(gel_id)`` and its data for one tissue.
 
     *lanes* is the mouse blot table; without a ``log_ratio`` column the ratio
     is computed with the loading-control normalization.
     """
+    groups = groups or example_groups()
     data = _tissue_lanes(lanes, tissue)
     design.check_mouse_groups(data, "mouse_blot", f"tissue {tissue}", groups.rhs, batch="gel_id",
                               reference=groups.reference)
@@ -249,7 +247,7 @@ def fit_tissue_model(lanes: pd.DataFrame, tissue: str, groups: Groups = EXAMPLE_
 
 
 def fit_genotype_contrasts(lanes: pd.DataFrame, tissue: str, alpha: float = 0.05,
-                           groups: Groups = EXAMPLE_GROUPS) -> pd.DataFrame:
+                           groups: Groups | None = None) -> pd.DataFrame:
     """Estimate each mutant genotype vs WT of the same stage in log(pTBK1/TBK1), one tissue.
 
     Parameters
@@ -273,6 +271,7 @@ def fit_genotype_contrasts(lanes: pd.DataFrame, tissue: str, alpha: float = 0.05
         the tissue, with matching p-values; ``n_mice`` counts the mice of both
         groups).
     """
+    groups = groups or example_groups()
     fit, data = fit_tissue_model(lanes, tissue, groups)
     table = genotype_stage_contrasts(fit, data, "mouse_id", alpha, df=fit.df_resid, groups=groups)
     table.insert(0, "tissue", tissue)
@@ -280,7 +279,7 @@ def fit_genotype_contrasts(lanes: pd.DataFrame, tissue: str, alpha: float = 0.05
 
 
 def fit_interaction_contrasts(lanes: pd.DataFrame, tissue: str, alpha: float = 0.05,
-                              groups: Groups = EXAMPLE_GROUPS, combined: str | None = None) -> pd.DataFrame:
+                              groups: Groups | None = None, combined: str | None = None) -> pd.DataFrame:
     """Estimate, per stage, the interaction of the two loci of a combined genotype on log(pTBK1/TBK1).
 
     For a combined genotype AB of loci A and B (declared by the study, e.g.
@@ -295,6 +294,7 @@ def fit_interaction_contrasts(lanes: pd.DataFrame, tissue: str, alpha: float = 0
     DataFrame
         :data:`INTERACTION_COLUMNS`.
     """
+    groups = groups or example_groups()
     if not groups.combined:
         raise ValueError("the study declares no combined genotype, so there is no interaction to estimate")
     fit, data = fit_tissue_model(lanes, tissue, groups)
@@ -338,8 +338,9 @@ def with_ratios(table: pd.DataFrame, truth=None) -> pd.DataFrame:
     return out
 
 
-def per_mouse_ratios(lanes: pd.DataFrame, tissue: str, stage: str, groups: Groups = EXAMPLE_GROUPS) -> pd.DataFrame:
+def per_mouse_ratios(lanes: pd.DataFrame, tissue: str, stage: str, groups: Groups | None = None) -> pd.DataFrame:
     """Return the lanes of one tissue and stage, with display labels, for a one-point-per-mouse plot."""
+    groups = groups or example_groups()
     data = _tissue_lanes(lanes, tissue)
     present = sorted(set(data["stage"]))
     data = data[data["stage"] == stage]

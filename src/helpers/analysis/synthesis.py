@@ -14,17 +14,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-import numpy as np
 import pandas as pd
-import statsmodels.formula.api as smf
 
 from helpers.analysis import design
-from helpers.analysis.mouse_blots import (
-    CONTRAST_COLUMNS,
-    Groups,
-    genotype_stage_contrasts,
-    group_formula,
-)
+from helpers.analysis.mouse_blots import Groups
+from helpers.analysis.pla import fit_mouse_level_contrasts
 from helpers.stats.meta_analysis import MetaResult, meta_analyze, stratum_weights
 
 STRATA_SETS = ("motor", "all")
@@ -33,8 +27,8 @@ STRATA_COLUMNS = ["label", "species", "tissue", "genotype", "estimate", "se", "c
 #: Which factor holds the places of each species' strata.
 PLACE_FACTOR = {"human": "region", "mouse": "tissue"}
 
-__all__ = ["Design", "MetaResult", "collect_mam_strata", "collect_tbk1_strata", "fit_pla_mouse_contrasts",
-           "meta_analyze", "pool_strata"]
+__all__ = ["Design", "MetaResult", "collect_mam_strata", "collect_tbk1_strata", "meta_analyze",
+           "pool_strata"]
 
 
 #: ``truth(species, tissue, genotype, stage)`` -> the true value of a stratum in simulated data.
@@ -155,39 +149,6 @@ def collect_tbk1_strata(human_lanes: pd.DataFrame | None, mouse_lanes: pd.DataFr
     return _finish_strata(rows, study)
 
 
-def fit_pla_mouse_contrasts(cells: pd.DataFrame, tissue: str, groups: Groups, pair: str, cell_type: str,
-                            alpha: float = 0.05) -> pd.DataFrame:
-    """Estimate each genotype vs the reference genotype (same stage) in log mean PLA puncta, one value per mouse.
-
-    The mouse-level analysis of :func:`helpers.analysis.pla.fit_mouse_level_contrasts`
-    (OLS of each mouse's log mean puncta per cell on genotype x stage, the mouse
-    the unit, Bonferroni over the tissue's contrasts) with the study's *groups*:
-    that function compares with the example study's reference genotype only
-    (replace this one by it once it takes ``groups``).
-
-    Returns
-    -------
-    DataFrame
-        :data:`helpers.analysis.mouse_blots.CONTRAST_COLUMNS`.
-    """
-    from helpers.analysis.pla import UNIT, select_cells, summarise_mice
-
-    chosen = select_cells(cells, tissue, pair, cell_type)
-    context = f"tissue {tissue}, pair {pair}, {cell_type} cells"
-    design.check_pla_cells(chosen, context)
-    mice = summarise_mice(chosen)
-    design.check_mouse_groups(mice, "pla_cells", context, groups.rhs, reference=groups.reference)
-    empty = mice.loc[~np.isfinite(mice["log_mean"]), UNIT].tolist()
-    if empty:
-        raise design.DesignError(f"pla_cells, {context}: mice {', '.join(map(str, empty))} have no punctum in any "
-                                 "cell, so the log of their mean is undefined and the mouse-level comparison "
-                                 "cannot use them; check their sections, or read the cell-level (GEE) view.")
-    fit = smf.ols(group_formula("log_mean", mice, groups=groups), data=mice).fit()
-    table = genotype_stage_contrasts(fit, mice, UNIT, alpha, df=fit.df_resid, groups=groups)
-    table.insert(0, "tissue", tissue)
-    return table[CONTRAST_COLUMNS]
-
-
 def collect_mam_strata(cells: pd.DataFrame, stage: str, alpha: float = 0.05,
                        truth: StratumTruth | None = None, *, study: Design) -> pd.DataFrame:
     """Return the MAM effect (log PLA rate ratio) of every mouse tissue x genotype.
@@ -195,11 +156,11 @@ def collect_mam_strata(cells: pd.DataFrame, stage: str, alpha: float = 0.05,
     The study's reference tether pair in its reference cell type
     (:attr:`Design.pair`, :attr:`Design.cell_type`); each genotype vs the
     reference genotype at *stage* per tissue, one value per mouse
-    (:func:`fit_pla_mouse_contrasts`).
+    (:func:`helpers.analysis.pla.fit_mouse_level_contrasts`).
     """
     rows = []
     for tissue in cells["tissue"].unique():
-        table = fit_pla_mouse_contrasts(cells, tissue, study.pla_cells, study.pair, study.cell_type, alpha)
+        table = fit_mouse_level_contrasts(cells, tissue, study.pair, study.cell_type, alpha, groups=study.pla_cells)
         rows += _mouse_rows(table, stage, truth)
     return _finish_strata(rows, study)
 
