@@ -86,8 +86,11 @@ book: $(STAMP) ## Build the book (cached, parallel) into _build/html; DATA=dir o
 bench: $(STAMP) ## Time cold / no-op / one-table builds of this engine against Jupyter Book's force and cache modes
 	$(BIN)/python -m helpers bench
 
-test: $(STAMP) browser-deps citation-deps ## Run the test suite (schemas, models, contracts, chapters, book, browser, lab; ~18 min on 2 cores: 13 chapters, 8 study designs, axe-core at 2 widths; the PDF: make test-pdf)
-	$(BIN)/python -m pytest -m "not pdf" $(PYTEST_ARGS)
+#: make test runs two pytest-xdist workers; the tests of the built book share one (tests/conftest.py).
+PYTEST_WORKERS ?= 2
+
+test: $(STAMP) browser-deps citation-deps ## Run the test suite (schemas, models, contracts, engine, chapters, book, browser, lab, study designs and corpus; ~25 min on 2 cores; the PDF: make test-pdf)
+	$(BIN)/python -m pytest -m "not pdf" -n $(PYTEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
 
 .PHONY: corpus
 corpus: $(STAMP) ## Write the 10 corpus designs (own truths) under OUT=dir (default _build/corpus), build the book from each, check the truths (~45 min; DESIGNS=a,b)

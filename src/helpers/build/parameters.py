@@ -148,7 +148,7 @@ def load_declarations(path: Path) -> dict[str, dict]:
                                 f"table and a column, e.g. mouse_blot.tissue (found {rule['levels']!r})")
             if rule.get("pick", "first") not in PICKS and not _is_position(rule["pick"]):
                 problems.append(f"{path.name}: chapter '{chapter}', parameter '{name}': `pick` is one of "
-                                f"{', '.join(PICKS)} (found {rule['pick']!r}), or a position (1 for the first level)")
+                                f"{', '.join(PICKS)} or a position 1, 2, ... (found {rule['pick']!r})")
         declarations[str(chapter)] = {str(k): dict(v or {}) for k, v in params.items()}
     if problems:
         raise ParameterError(problems)
