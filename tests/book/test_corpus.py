@@ -175,7 +175,10 @@ def test_each_design_builds_and_its_intervals_contain_its_truths(written, tmp_pa
                         "results: add it to helpers.simstudies.corpus.TRUE_VALUES")
         check = corpus.check_results(d, chapter, study, chapters[chapter].parameters, rows)
         CHECKS.append(check)
-        assert check.total >= 1, (name, chapter)
+        # no interval only where the corpus says the chapter records none for this design (fewer than three
+        # synthesis strata; the design chapter without a PLA table): its truths are then empty
+        assert check.total >= 1 or not corpus.true_values(d, chapter, study, chapters[chapter].parameters), (
+            name, chapter)
         assert check.passed, (f"{name}/{chapter}: {check.inside} of {check.total} intervals contain the truth "
                               f"(floor {check.floor}); missed: {', '.join(check.outside)}")
 
@@ -187,31 +190,3 @@ def test_over_the_whole_corpus_the_intervals_cover_as_their_level_says():
     inside, total = sum(c.inside for c in CHECKS), sum(c.total for c in CHECKS)
     assert total >= 20
     assert inside >= corpus.coverage_floor(total), f"{inside} of {total} intervals contain the truth"
-
-
-def test_the_fraction_design_s_tables_carry_its_truths(written):
-    """Until the MAM-fraction chapter reads other designs, its design is checked by hand: per-sample t intervals.
-
-    log(MAM / homogenate) of each sample (signals over the lane's total-protein stain: the gel and the loading
-    cancel) has the design's true log enrichment as its mean; 95% t intervals over the samples of each
-    genotype x stress x protein cell must contain it as often as the coverage floor says.
-    """
-    import numpy as np
-    import pandas as pd
-    from scipy import stats
-
-    d = DESIGNS["fraction_markers"]
-    truth = d.truths["mam_fraction"]
-    table = pd.read_csv(written["fraction_markers"] / "mam_fraction.csv")
-    table["log_norm"] = np.log(table["signal"] / table["total_protein"])
-    wide = table.pivot_table(index=["sample_id", "genotype", "stress", "protein"], columns="fraction",
-                             values="log_norm").reset_index()
-    wide["enrichment"] = wide[truth.mam] - wide[truth.fractions[0]]
-    inside, cells = 0, 0
-    for (genotype, stress, protein), cell in wide.groupby(["genotype", "stress", "protein"]):
-        x = cell["enrichment"].to_numpy()
-        half = stats.t.ppf(0.975, len(x) - 1) * x.std(ddof=1) / np.sqrt(len(x))
-        inside += abs(x.mean() - truth.log_enrichment(protein, genotype, stress)) <= half
-        cells += 1
-    assert cells == len(truth.genotypes) * len(truth.stresses) * len(truth.proteins) == 20
-    assert inside >= corpus.coverage_floor(cells), f"{inside} of {cells}"
