@@ -154,6 +154,12 @@ COMPARED = {"mouse_tbk1": ("mouse_blot", "genotype"), "human_tbk1": ("human_blot
 
 
 CHECKS: list[corpus.Check] = []
+#: Chapters this test executes for some designs only, to keep it near five minutes on two cores (each notebook
+#: costs ~15 s, most of it the kernel): design_next_experiment records no interval without a PLA table (none in
+#: the corpus), and synthesis none with fewer than three strata, so the others add page checks, not truths.
+#: ``make corpus`` builds every chapter from every design and checks every ledger.
+SUBSET = {"design_next_experiment": {"sod1_g93a", "human_four_groups"},
+          "synthesis": {"tdp43_tbk1", "human_four_groups"}}
 
 
 @pytest.mark.slow
@@ -163,6 +169,8 @@ def test_each_design_builds_and_its_intervals_contain_its_truths(written, tmp_pa
     study = study_of(folder)
     chapters = {c.name: c for c in Book(data_dir=folder).chapters()}
     for chapter in sorted(expected_chapters(d)):
+        if name not in SUBSET.get(chapter, {name}):
+            continue
         shown, rows = _execute(tmp_path, chapter, chapters[chapter].parameters)
         assert "Simulated data of another study design" in shown and "User-supplied" not in shown
         table, column = COMPARED.get(chapter, (None, None))
@@ -188,5 +196,8 @@ def test_over_the_whole_corpus_the_intervals_cover_as_their_level_says():
     if not CHECKS:
         pytest.fail("run with the per-design builds (test_each_design_builds_and_its_intervals_contain_its_truths)")
     inside, total = sum(c.inside for c in CHECKS), sum(c.total for c in CHECKS)
+    for c in CHECKS:  # shown with -s (or on failure)
+        print(f"{c.design}/{c.chapter}: {c.inside} of {c.total} (floor {c.floor}) {' '.join(c.outside)}")
+    print(f"pooled: {inside} of {total} (floor {corpus.coverage_floor(total)})")
     assert total >= 20
     assert inside >= corpus.coverage_floor(total), f"{inside} of {total} intervals contain the truth"
