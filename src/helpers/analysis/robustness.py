@@ -168,21 +168,18 @@ def fit_mixed_term(data: pd.DataFrame, formula: str, groups: str, term: str, alp
     REML with :func:`helpers.stats.mixed.fit_random_intercept`; the interval and
     p-value use the Kenward-Roger standard error and degrees of freedom (with
     three to five gels the small-sample correction matters). A gel variance
-    estimated at its boundary (0) is reported in ``note``. Where the
-    Kenward-Roger adjustment gives no positive variance (few gels, a gel
-    variance near its boundary), the model SE with Satterthwaite df is used
-    and ``note`` says so.
+    estimated at its boundary (0) is reported in ``note``; the fit is then
+    ordinary least squares with ``n - p`` df. With a single gel there is no gel
+    variance to estimate: ordinary least squares, said in ``note``.
     """
     y, X = patsy.dmatrices(formula, data, return_type="dataframe")
     rows = data.loc[y.index]
+    if rows[groups].nunique() < 2:  # one gel: its variance is the intercept's, not estimable; no gel term (OLS)
+        return {**_ols_term(formula, data, term, alpha, n_units), "note": f"one {groups}: no {groups} variance"}
     fit = fit_random_intercept(y.iloc[:, 0].to_numpy(float), X.to_numpy(float), rows[groups].to_numpy())
     weights = (X.columns == term).astype(float)
+    out = fit.contrast(weights, alpha, ddf="kenward-roger")
     note = f"{groups} variance at 0" if fit.sigma2_group < 1e-6 * fit.sigma2 else ""
-    with np.errstate(invalid="ignore"):  # a Kenward-Roger variance below 0 is answered below, not warned
-        out = fit.contrast(weights, alpha, ddf="kenward-roger")
-    if not out["se"] > 0:  # the small-sample adjustment overshot (few gels): model SE, Satterthwaite df
-        out = fit.contrast(weights, alpha, ddf="satterthwaite")
-        note = "; ".join(filter(None, [note, "Kenward-Roger variance not positive: Satterthwaite"]))
     return _effect(out["estimate"], out["se"], out["ci_low"], out["ci_high"], out["p_value"], n_units, note)
 
 
