@@ -201,3 +201,38 @@ def test_over_the_whole_corpus_the_intervals_cover_as_their_level_says():
     print(f"pooled: {inside} of {total} (floor {corpus.coverage_floor(total)})")
     assert total >= 20
     assert inside >= corpus.coverage_floor(total), f"{inside} of {total} intervals contain the truth"
+
+
+def test_a_pooled_synthesis_truth_is_a_weighted_mean_of_its_strata_truths(written):
+    """The pooled ratios' truths lie within their strata's truths; the motor pool is the headline's."""
+    import math
+
+    d, folder = DESIGNS["human_four_groups"], written["human_four_groups"]
+    parameters = {c.name: c.parameters for c in Book(data_dir=folder).chapters()}["synthesis"]
+    values = corpus.true_values(d, "synthesis", study_of(folder), parameters)
+    truth = d.truths["human_blot"]
+    strata = [math.exp(truth.effect(g, r)) for r in truth.regions for g in truth.group_levels[1:]]
+    assert {"tbk1_all_ratio", "tbk1_motor_ratio", "tbk1_headline_ratio", "tbk1_headline_wald"} <= set(values)
+    assert min(strata) < values["tbk1_all_ratio"] < max(strata)
+    assert values["tbk1_headline_ratio"] == values["tbk1_headline_wald"] == values["tbk1_motor_ratio"]
+    few = DESIGNS["sod1_g93a"]  # one genotype, two tissues: two strata, no pool, no interval
+    folder = written["sod1_g93a"]
+    parameters = {c.name: c.parameters for c in Book(data_dir=folder).chapters()}["synthesis"]
+    assert corpus.true_values(few, "synthesis", study_of(folder), parameters) == {}
+
+
+def test_a_random_gel_specification_with_one_gel_is_ordinary_least_squares():
+    """One gel has no gel variance to estimate (the corpus's tdp43_q331k blots): the fit is OLS, said in note."""
+    import numpy as np
+    import pandas as pd
+    import statsmodels.formula.api as smf
+
+    from helpers.analysis.robustness import fit_mixed_term
+
+    rng = np.random.default_rng(1)
+    data = pd.DataFrame({"group": ["a"] * 6 + ["b"] * 6, "gel_id": "G1"})
+    data["y"] = (data["group"] == "b") * -0.4 + rng.normal(0, 0.2, 12)
+    out = fit_mixed_term(data, "y ~ group", "gel_id", "group[T.b]", 0.05, 12)
+    ols = smf.ols("y ~ group", data=data).fit()
+    assert out["estimate"] == pytest.approx(ols.params["group[T.b]"])
+    assert out["se"] == pytest.approx(ols.bse["group[T.b]"]) and "one gel_id" in out["note"]
