@@ -154,6 +154,12 @@ COMPARED = {"mouse_tbk1": ("mouse_blot", "genotype"), "human_tbk1": ("human_blot
 
 
 CHECKS: list[corpus.Check] = []
+#: Chapters this test executes for some designs only, to keep it near five minutes on two cores (each notebook
+#: costs ~15 s, most of it the kernel): design_next_experiment records no interval without a PLA table (none in
+#: the corpus), and synthesis none with fewer than three strata, so the others add page checks, not truths.
+#: ``make corpus`` builds every chapter from every design and checks every ledger.
+SUBSET = {"design_next_experiment": {"sod1_g93a", "human_four_groups"},
+          "synthesis": {"tdp43_tbk1", "human_four_groups"}}
 
 
 @pytest.mark.slow
@@ -163,6 +169,8 @@ def test_each_design_builds_and_its_intervals_contain_its_truths(written, tmp_pa
     study = study_of(folder)
     chapters = {c.name: c for c in Book(data_dir=folder).chapters()}
     for chapter in sorted(expected_chapters(d)):
+        if name not in SUBSET.get(chapter, {name}):
+            continue
         shown, rows = _execute(tmp_path, chapter, chapters[chapter].parameters)
         assert "Simulated data of another study design" in shown and "User-supplied" not in shown
         table, column = COMPARED.get(chapter, (None, None))
@@ -175,7 +183,10 @@ def test_each_design_builds_and_its_intervals_contain_its_truths(written, tmp_pa
                         "results: add it to helpers.simstudies.corpus.TRUE_VALUES")
         check = corpus.check_results(d, chapter, study, chapters[chapter].parameters, rows)
         CHECKS.append(check)
-        assert check.total >= 1, (name, chapter)
+        # no interval only where the corpus says the chapter records none for this design (fewer than three
+        # synthesis strata; the design chapter without a PLA table): its truths are then empty
+        assert check.total >= 1 or not corpus.true_values(d, chapter, study, chapters[chapter].parameters), (
+            name, chapter)
         assert check.passed, (f"{name}/{chapter}: {check.inside} of {check.total} intervals contain the truth "
                               f"(floor {check.floor}); missed: {', '.join(check.outside)}")
 
@@ -185,33 +196,43 @@ def test_over_the_whole_corpus_the_intervals_cover_as_their_level_says():
     if not CHECKS:
         pytest.fail("run with the per-design builds (test_each_design_builds_and_its_intervals_contain_its_truths)")
     inside, total = sum(c.inside for c in CHECKS), sum(c.total for c in CHECKS)
+    for c in CHECKS:  # shown with -s (or on failure)
+        print(f"{c.design}/{c.chapter}: {c.inside} of {c.total} (floor {c.floor}) {' '.join(c.outside)}")
+    print(f"pooled: {inside} of {total} (floor {corpus.coverage_floor(total)})")
     assert total >= 20
     assert inside >= corpus.coverage_floor(total), f"{inside} of {total} intervals contain the truth"
 
 
-def test_the_fraction_design_s_tables_carry_its_truths(written):
-    """Until the MAM-fraction chapter reads other designs, its design is checked by hand: per-sample t intervals.
+def test_a_pooled_synthesis_truth_is_a_weighted_mean_of_its_strata_truths(written):
+    """The pooled ratios' truths lie within their strata's truths; the motor pool is the headline's."""
+    import math
 
-    log(MAM / homogenate) of each sample (signals over the lane's total-protein stain: the gel and the loading
-    cancel) has the design's true log enrichment as its mean; 95% t intervals over the samples of each
-    genotype x stress x protein cell must contain it as often as the coverage floor says.
-    """
+    d, folder = DESIGNS["human_four_groups"], written["human_four_groups"]
+    parameters = {c.name: c.parameters for c in Book(data_dir=folder).chapters()}["synthesis"]
+    values = corpus.true_values(d, "synthesis", study_of(folder), parameters)
+    truth = d.truths["human_blot"]
+    strata = [math.exp(truth.effect(g, r)) for r in truth.regions for g in truth.group_levels[1:]]
+    assert {"tbk1_all_ratio", "tbk1_motor_ratio", "tbk1_headline_ratio", "tbk1_headline_wald"} <= set(values)
+    assert min(strata) < values["tbk1_all_ratio"] < max(strata)
+    assert values["tbk1_headline_ratio"] == values["tbk1_headline_wald"] == values["tbk1_motor_ratio"]
+    few = DESIGNS["sod1_g93a"]  # one genotype, two tissues: two strata, no pool, no interval
+    folder = written["sod1_g93a"]
+    parameters = {c.name: c.parameters for c in Book(data_dir=folder).chapters()}["synthesis"]
+    assert corpus.true_values(few, "synthesis", study_of(folder), parameters) == {}
+
+
+def test_a_random_gel_specification_with_one_gel_is_ordinary_least_squares():
+    """One gel has no gel variance to estimate (the corpus's tdp43_q331k blots): the fit is OLS, said in note."""
     import numpy as np
     import pandas as pd
-    from scipy import stats
+    import statsmodels.formula.api as smf
 
-    d = DESIGNS["fraction_markers"]
-    truth = d.truths["mam_fraction"]
-    table = pd.read_csv(written["fraction_markers"] / "mam_fraction.csv")
-    table["log_norm"] = np.log(table["signal"] / table["total_protein"])
-    wide = table.pivot_table(index=["sample_id", "genotype", "stress", "protein"], columns="fraction",
-                             values="log_norm").reset_index()
-    wide["enrichment"] = wide[truth.mam] - wide[truth.fractions[0]]
-    inside, cells = 0, 0
-    for (genotype, stress, protein), cell in wide.groupby(["genotype", "stress", "protein"]):
-        x = cell["enrichment"].to_numpy()
-        half = stats.t.ppf(0.975, len(x) - 1) * x.std(ddof=1) / np.sqrt(len(x))
-        inside += abs(x.mean() - truth.log_enrichment(protein, genotype, stress)) <= half
-        cells += 1
-    assert cells == len(truth.genotypes) * len(truth.stresses) * len(truth.proteins) == 20
-    assert inside >= corpus.coverage_floor(cells), f"{inside} of {cells}"
+    from helpers.analysis.robustness import fit_mixed_term
+
+    rng = np.random.default_rng(1)
+    data = pd.DataFrame({"group": ["a"] * 6 + ["b"] * 6, "gel_id": "G1"})
+    data["y"] = (data["group"] == "b") * -0.4 + rng.normal(0, 0.2, 12)
+    out = fit_mixed_term(data, "y ~ group", "gel_id", "group[T.b]", 0.05, 12)
+    ols = smf.ols("y ~ group", data=data).fit()
+    assert out["estimate"] == pytest.approx(ols.params["group[T.b]"])
+    assert out["se"] == pytest.approx(ols.bse["group[T.b]"]) and "one gel_id" in out["note"]

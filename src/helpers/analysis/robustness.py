@@ -169,10 +169,13 @@ def fit_mixed_term(data: pd.DataFrame, formula: str, groups: str, term: str, alp
     p-value use the Kenward-Roger standard error and degrees of freedom (with
     three to five gels the small-sample correction matters). A gel variance
     estimated at its boundary (0) is reported in ``note``; the fit is then
-    ordinary least squares with ``n - p`` df.
+    ordinary least squares with ``n - p`` df. With a single gel there is no gel
+    variance to estimate: ordinary least squares, said in ``note``.
     """
     y, X = patsy.dmatrices(formula, data, return_type="dataframe")
     rows = data.loc[y.index]
+    if rows[groups].nunique() < 2:  # one gel: its variance is the intercept's, not estimable; no gel term (OLS)
+        return {**_ols_term(formula, data, term, alpha, n_units), "note": f"one {groups}: no {groups} variance"}
     fit = fit_random_intercept(y.iloc[:, 0].to_numpy(float), X.to_numpy(float), rows[groups].to_numpy())
     weights = (X.columns == term).astype(float)
     out = fit.contrast(weights, alpha, ddf="kenward-roger")

@@ -379,14 +379,94 @@ def _disease_course(d: Design, study, p: dict) -> dict[str, float]:
 
 def _mam_fraction(d: Design, study, p: dict) -> dict[str, float]:
     truth: MamFractionTruth = d.truths["mam_fraction"]
-    reference, protein = truth.genotypes[0], p["protein"]
-    values = {"wt_vehicle_enrichment": math.exp(truth.log_enrichment(protein, reference, truth.stresses[0]))}
+    reference, protein = study.reference("mam_fraction", "genotype"), p["protein"]
+    values = {"reference_enrichment": math.exp(truth.log_enrichment(protein, reference, truth.stresses[0]))}
     for g in truth.genotypes:
         values[f"stress_{g}"] = math.exp(truth.stress_effect(protein, g))
         if g != reference:
             values[f"interaction_{g}"] = values[f"interaction_random_gel_{g}"] = math.exp(truth.interaction(protein, g))
-    values.update({f"wt_stress_{q}": math.exp(truth.stress_effect(q, reference)) for q in truth.proteins})
+    values.update({f"reference_stress_{q}": math.exp(truth.stress_effect(q, reference)) for q in truth.proteins})
     return values
+
+
+def _mouse_contrast(truth: MouseCohortTruth, genotype: str, reference: str, stage: str, tissue: str) -> float:
+    """True log(pTBK1/TBK1) effect of *genotype* vs *reference* at *stage* in *tissue*."""
+    return truth.tbk1_log_effect(genotype, stage, tissue) - truth.tbk1_log_effect(reference, stage, tissue)
+
+
+def _robustness(d: Design, study, p: dict) -> dict[str, float]:
+    """The primary specification of each curve (and the random-gel alternative of the fraction curve).
+
+    Its estimand is the design's true effect of the compared level (the engine resolves the chapter's picks);
+    the other specifications carry no interval in the ledger.
+    """
+    values = {}
+    if "human_blot" in d.truths:
+        values["human_primary_ratio"] = math.exp(d.truths["human_blot"].effect(p["group"], p["region"]))
+    if "mouse_blot" in d.truths:
+        reference = study.reference("mouse_blot", "genotype")
+        values["mouse_tbk1_primary_ratio"] = math.exp(_mouse_contrast(d.truths["mouse_blot"], p["genotype"], reference,
+                                                                      p["stage"], p["tissue"]))
+    if "mam_fraction" in d.truths:
+        truth: MamFractionTruth = d.truths["mam_fraction"]
+        genotypes = study.levels("mam_fraction", "genotype")
+        genotype = p["genotype"] if p["genotype"] in genotypes else study.pick("mam_fraction", "genotype", "last")
+        values["fraction_primary_ratio"] = values["fraction_random_gel_ratio"] = math.exp(
+            truth.interaction(p["protein"], genotype))
+    return values
+
+
+def _synthesis(d: Design, study, p: dict) -> dict[str, float]:
+    """Each pooled TBK1 ratio's truth: the truths of its strata, weighted as the chapter's pool weighs them.
+
+    A random-effects pool estimates sum(w_i * y_i) / sum(w_i); with the strata's true effects theta_i fixed (the
+    design's), its estimand is sum(w_i * theta_i) / sum(w_i). The weights are the chapter's own: the strata are
+    fitted again from the design's tables (:func:`helpers.analysis.synthesis.collect_tbk1_strata`, the same call).
+    A set of fewer than three strata is not pooled (the chapter's ``MIN_STRATA``): no key, and with none the
+    chapter records no interval. No design of the corpus has a PLA table, so the MAM pools have no truth here
+    (a MAM key fails loudly).
+    """
+    from helpers.analysis import synthesis as meta
+    from helpers.data.validate import load_table
+
+    folder, alpha = Path(p["data_dir"]), p["alpha"]
+    design_ = meta.Design.of(study)
+    human = load_table("human_blot", folder) if "human_blot" in d.truths else None
+    mouse = load_table("mouse_blot", folder) if "mouse_blot" in d.truths else None
+    stage = p["stage"]
+    strata = meta.collect_tbk1_strata(human, mouse, stage, alpha, study=design_)
+    truths = []
+    for row in strata.itertuples():
+        if row.species == "human":
+            truths.append(d.truths["human_blot"].effect(row.genotype, row.tissue))
+        else:
+            truths.append(_mouse_contrast(d.truths["mouse_blot"], row.genotype, design_.mouse_blot.reference, stage,
+                                          row.tissue))
+    strata = strata.assign(truth=truths)
+    sets = {"motor": "motor", "all": "all", "non-motor": "nonmotor"}
+    counts = {"motor": int(strata["affected"].sum()), "non-motor": int((~strata["affected"]).sum()),
+              "all": len(strata)}
+    values = {}
+    for which, key in sets.items():
+        if counts[which] < 3:  # the chapter pools from three strata on
+            continue
+        _, chosen = meta.pool_strata(strata, which, p["method"], alpha)
+        w = chosen["weight"].to_numpy()
+        values[f"tbk1_{key}_ratio"] = math.exp(float((w * chosen["truth"].to_numpy()).sum() / w.sum()))
+    if f"tbk1_{sets[p['strata']]}_ratio" in values:
+        values["tbk1_headline_ratio"] = values["tbk1_headline_wald"] = values[f"tbk1_{sets[p['strata']]}_ratio"]
+    return values
+
+
+def _design_next_experiment(d: Design, study, p: dict) -> dict[str, float]:
+    """The chapter's only interval is the observed PLA effect; its blot inputs (effect, SD, sizes) carry none.
+
+    The observed blot effect, the unit SD and the sample sizes feed a power calculation and are reported without
+    a CI: a design without a PLA table has no interval in this chapter (empty truths).
+    """
+    if "pla_cells" in d.truths:
+        raise KeyError(f"{d.name}: no PLA truth in the corpus yet (pla_observed)")
+    return {}
 
 
 #: ``{chapter: function(design, study, chapter parameters) -> {ledger key: true value}}``.
@@ -396,6 +476,9 @@ TRUE_VALUES: dict[str, Callable[[Design, object, dict], dict[str, float]]] = {
     "arsenite_challenge": _arsenite_challenge,
     "disease_course": _disease_course,
     "mam_fraction": _mam_fraction,
+    "robustness": _robustness,
+    "synthesis": _synthesis,
+    "design_next_experiment": _design_next_experiment,
 }
 #: Ledger keys that repeat another key's interval (the featured region of the human chapter): not counted twice.
 REPEATS = ("featured_ratio",)
