@@ -89,7 +89,7 @@ bench: $(STAMP) ## Time cold / no-op / one-table builds of this engine against J
 #: make test runs two pytest-xdist workers; the tests of the built book share one (tests/conftest.py).
 PYTEST_WORKERS ?= 2
 
-test: $(STAMP) browser-deps citation-deps ## Run the test suite (schemas, models, contracts, engine, chapters, book, browser, lab, study designs and corpus; ~25 min on 2 cores; the PDF: make test-pdf)
+test: $(STAMP) browser-deps citation-deps ## Run the test suite (schemas, models, contracts, engine, chapters, book, browser, lab, study designs and corpus; ~20 min on 2 cores; the PDF: make test-pdf)
 	$(BIN)/python -m pytest -m "not pdf" -n $(PYTEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
 
 .PHONY: corpus
