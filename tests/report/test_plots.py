@@ -258,3 +258,16 @@ def test_superplot_of_a_screen_shows_a_seeded_sample_of_each_mouse_and_the_means
     small = plots.plot_superplot(cells, means, x="genotype", y="puncta", mean_y="mean", unit="mouse",
                                  order=["WT", "SOD1 G93A"], ylabel="puncta", title="t")
     assert small.axes[0].get_title() == "t"
+
+
+def test_a_specification_curve_of_two_counts_its_specifications_in_whole_numbers():
+    """Two specifications (gel fixed, gel random): ticks 0 and 1, not 0.0, 0.2, ... 1.0."""
+    specs = pd.DataFrame({"estimate": [-0.5, -0.4], "ci_low": [-1.2, -0.9], "ci_high": [-0.1, 0.0],
+                          "p_value": [0.03, 0.06], "gel": ["fixed", "random"], "primary": [True, False]})
+    fig = plots.plot_specification_curve(specs, ["gel"], ylabel="ratio", title="t", simulated=False)
+    bottom = fig.axes[1]
+    fig.canvas.draw()
+    ticks = [t for t in bottom.get_xticks() if bottom.get_xlim()[0] <= t <= bottom.get_xlim()[1]]
+    assert ticks == [0.0, 1.0] and bottom.get_xlim() == (-0.5, 1.5)
+    assert not check_figure(fig)
+    plt.close(fig)

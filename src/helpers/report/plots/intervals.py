@@ -6,6 +6,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import seaborn as sns
+from matplotlib.ticker import MaxNLocator
 
 from helpers.report.figure_layout import wrap_labels
 from helpers.report.plots._common import LABEL_WIDTH, STAMP_BAND_IN, _finish, _log_axis
@@ -192,6 +193,8 @@ def plot_specification_curve(
     bottom.set_yticks(ys, wrap_labels([f"{c}: {o}" for c, o in options], 36), fontsize=7)
     bottom.set_ylim(-0.7, len(options) - 0.3)
     bottom.set_xlabel("specification (sorted by estimate)")
+    bottom.xaxis.set_major_locator(MaxNLocator(integer=True))  # specifications are counted, not measured
+    bottom.set_xlim(-0.5, len(specs) - 0.5)
     return _finish(fig, simulated)
 
 
