@@ -91,7 +91,8 @@ async def _run_cells(url: str, cells: list[str], timeout: float = 120) -> list[d
             msg = _message(code, session)
             await ws.write_message(json.dumps(msg))
             record = {"status": None, "errors": [], "text": "", "count": None}
-            while record["status"] is None:
+            idle = False  # the shell reply may overtake the cell's output on iopub: wait for both
+            while record["status"] is None or not idle:
                 raw = await asyncio.wait_for(ws.read_message(), timeout)
                 if raw is None:
                     raise ConnectionError("the kernel websocket closed")
@@ -105,6 +106,8 @@ async def _run_cells(url: str, cells: list[str], timeout: float = 120) -> list[d
                     record["text"] += content["text"]
                 elif kind in ("display_data", "execute_result"):
                     record["text"] += content["data"].get("text/markdown", "") + content["data"].get("text/plain", "")
+                elif kind == "status":
+                    idle = idle or content.get("execution_state") == "idle"
                 elif kind == "execute_reply":
                     record["status"], record["count"] = content["status"], content.get("execution_count")
             records.append(record)
