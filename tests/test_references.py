@@ -309,7 +309,7 @@ def test_the_scan_finds_the_words_it_is_meant_to_find():
 
 
 def test_the_resolver_refuses_what_does_not_exist():
-    assert dangling(Word("README.md", 1, "name", "helpers.data.simulate.example_data_dir")) is False
+    assert dangling(Word("README.md", 1, "name", "helpers.data.simulate.example_data_source")) is False
     assert dangling(Word("README.md", 1, "name", "helpers.data.simulate.no_such_function")) is True
     assert dangling(Word("README.md", 1, "name", "helpers.data.study.Study.levels")) is False
     assert dangling(Word("README.md", 1, "name", "helpers.data.study.Study.nothing")) is True

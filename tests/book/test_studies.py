@@ -37,7 +37,7 @@ BLOT_EXTRAS = ["ptbk1_loading", "tbk1_loading", "ptbk1_total_protein", "tbk1_tot
 def _run(tmp_path: Path, chapter: str, source: Path, **parameters) -> tuple[str, dict[str, dict]]:
     out = tmp_path / f"{chapter}-{source.name}.ipynb"
     pm.execute_notebook(str(CHAPTERS_DIR / f"{chapter}.ipynb"), str(out), cwd=str(ROOT),
-                        parameters={"data_dir": str(source), **parameters}, progress_bar=False)
+                        parameters={"data_source": str(source), **parameters}, progress_bar=False)
     nb = json.loads(out.read_text(encoding="utf-8"))
     shown = "\n".join("".join(o["data"]["text/markdown"]) for c in nb["cells"] for o in c.get("outputs", [])
                       if "text/markdown" in o.get("data", {}))
@@ -59,7 +59,7 @@ def _g93a(folder: Path, table: pd.DataFrame) -> Path:
 
 def test_the_engine_reads_a_sod1_g93a_study_before_anything_executes(tmp_path, sod1_g93a_table):
     lab = _g93a(tmp_path / "g93a", sod1_g93a_table)
-    chapters = {c.name: c for c in Book(data_dir=lab).chapters()}
+    chapters = {c.name: c for c in Book(data_source=lab).chapters()}
     mouse = chapters["mouse_tbk1"]
     assert not mouse.design_note
     assert (mouse.parameters["tissue"], mouse.parameters["stage"], mouse.parameters["normalization"]) == (
@@ -73,7 +73,7 @@ def test_the_engine_reads_a_sod1_g93a_study_before_anything_executes(tmp_path, s
 
     with pytest.raises(ParameterError, match="parameter 'tissue': got 'spinal_cord'; allowed: one of "
                                              "'lumbar_spinal_cord', 'brainstem'"):
-        Book(data_dir=lab, overrides={"mouse_tbk1": {"tissue": "spinal_cord"}}).chapters()
+        Book(data_source=lab, overrides={"mouse_tbk1": {"tissue": "spinal_cord"}}).chapters()
 
 
 @pytest.mark.slow
@@ -192,7 +192,7 @@ def test_a_second_stressor_with_its_own_control_and_body_weight_alone(tmp_path):
     table["treatment"] = table["treatment"].replace({"vehicle": "saline", "arsenite": "MG132"})
     table.to_csv(lab / "arsenite_motor.csv", index=False)
     (lab / "datapackage.yaml").write_text(draft_text(lab), encoding="utf-8")
-    chapters = {c.name: c for c in Book(data_dir=lab).chapters()}
+    chapters = {c.name: c for c in Book(data_source=lab).chapters()}
     assert chapters["arsenite_challenge"].parameters["measure"] == "body_weight_g"  # the one measure made
     shown, results = _run(tmp_path, "arsenite_challenge", lab)
     assert "MG132 changed the weekly slope of body weight (MG132 minus saline)" in shown
@@ -223,10 +223,10 @@ def test_a_disease_course_with_two_genotypes_and_end_stage_alone(tmp_path):
     (lab / "datapackage.yaml").write_text(draft_text(lab), encoding="utf-8")
     from helpers.build.parameters import ParameterError
 
-    chapters = {c.name: c for c in Book(data_dir=lab).chapters()}
+    chapters = {c.name: c for c in Book(data_source=lab).chapters()}
     assert chapters["disease_course"].parameters["endpoint"] == "end_stage"
     with pytest.raises(ParameterError, match="parameter 'endpoint': got 'onset'; allowed: one of 'end_stage'"):
-        Book(data_dir=lab, overrides={"disease_course": {"endpoint": "onset"}}).chapters()
+        Book(data_source=lab, overrides={"disease_course": {"endpoint": "onset"}}).chapters()
     shown, results = _run(tmp_path, "disease_course", lab)
     assert "The endpoint analysed on this page is **end stage**" in shown
     assert "Compared with Q331K, the hazard ratio was" in shown

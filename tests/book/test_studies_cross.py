@@ -46,7 +46,7 @@ GLUED = "application/papermill.record/text/markdown"  # a glued text: read as th
 def _run(tmp_path: Path, chapter: str, source: Path, **parameters) -> tuple[str, dict[str, dict]]:
     out = tmp_path / f"{chapter}-{source.name}.ipynb"
     pm.execute_notebook(str(CHAPTERS_DIR / f"{chapter}.ipynb"), str(out), cwd=str(ROOT),
-                        parameters={"data_dir": str(source), **parameters}, progress_bar=False)
+                        parameters={"data_source": str(source), **parameters}, progress_bar=False)
     nb = json.loads(out.read_text(encoding="utf-8"))
     figures = figure_checks(nb)  # measured when rendered: data width and overlaps (as tests/book/test_figures.py)
     assert figures and all(m is not None and not figure_problems(m) for _, m in figures), \
@@ -89,7 +89,7 @@ def lab(tmp_path, sod1_g93a_table) -> Path:
 
 
 def test_the_engine_picks_the_cross_chapters_levels_from_the_study(lab):
-    chapters = {c.name: c for c in Book(data_dir=lab).chapters()}
+    chapters = {c.name: c for c in Book(data_source=lab).chapters()}
     for name in CROSS:
         assert not chapters[name].design_note, name
     assert chapters["synthesis"].parameters["stage"] == "end_stage"

@@ -52,7 +52,7 @@ PROTEIN_ORDER = ["ACSL4", "TBK1", "IP3R3", "VDAC1"]  # the declared order: the s
 def _run(tmp_path: Path, source: Path, **parameters) -> tuple[str, dict[str, dict], dict]:
     out = tmp_path / f"mam_fraction-{source.name}.ipynb"
     pm.execute_notebook(str(CHAPTERS_DIR / "mam_fraction.ipynb"), str(out), cwd=str(ROOT),
-                        parameters={"data_dir": str(source), **parameters}, progress_bar=False)
+                        parameters={"data_source": str(source), **parameters}, progress_bar=False)
     nb = json.loads(out.read_text(encoding="utf-8"))
     shown = "\n".join("".join(o["data"]["text/markdown"]) for c in nb["cells"] for o in c.get("outputs", [])
                       if "text/markdown" in o.get("data", {}))
@@ -91,13 +91,13 @@ def _direct_fit(table: pd.DataFrame, protein: str):
 
 def test_the_engine_resolves_the_fraction_chapter_from_the_study(tmp_path):
     lab = _other_lab(tmp_path / "mg132")
-    chapter = {c.name: c for c in Book(data_dir=lab).chapters()}["mam_fraction"]
+    chapter = {c.name: c for c in Book(data_source=lab).chapters()}["mam_fraction"]
     assert not chapter.design_note
     assert (chapter.parameters["protein"], chapter.parameters["stressor"]) == ("TBK1", "MG132")
     from helpers.build.parameters import ParameterError
 
     with pytest.raises(ParameterError, match="parameter 'protein': got 'pTBK1'; allowed: one of 'ACSL4', 'TBK1'"):
-        Book(data_dir=lab, overrides={"mam_fraction": {"protein": "pTBK1"}}).chapters()
+        Book(data_source=lab, overrides={"mam_fraction": {"protein": "pTBK1"}}).chapters()
     design = mam_fraction.FractionDesign.of(study_of(lab))
     assert (design.mam, design.reference, design.markers, design.recruited) == (
         "MAM_pure", "total_lysate", ("ACSL4", "IP3R3", "VDAC1"), ("TBK1",))

@@ -50,7 +50,7 @@ BOOT = {"n_boot": 100, "max_boot": 200}
 def _run(tmp_path: Path, chapter: str, source: Path, **parameters) -> tuple[str, dict[str, dict]]:
     out = tmp_path / f"{chapter}-{source.name}.ipynb"
     pm.execute_notebook(str(CHAPTERS_DIR / f"{chapter}.ipynb"), str(out), cwd=str(ROOT),
-                        parameters={"data_dir": str(source), **parameters}, progress_bar=False)
+                        parameters={"data_source": str(source), **parameters}, progress_bar=False)
     nb = json.loads(out.read_text(encoding="utf-8"))
     shown = "\n".join("".join(o["data"]["text/markdown"]) for c in nb["cells"] for o in c.get("outputs", [])
                       if "text/markdown" in o.get("data", {}))
@@ -85,20 +85,20 @@ def g93a_lab(tmp_path_factory) -> Path:
 
 
 def test_the_engine_resolves_the_pla_chapters_from_a_sod1_g93a_study(g93a_lab):
-    chapters = {c.name: c for c in Book(data_dir=g93a_lab).chapters()}
+    chapters = {c.name: c for c in Book(data_source=g93a_lab).chapters()}
     pla_ch, coupled = chapters["mam_pla"], chapters["mam_tbk1_coupling"]
     assert not pla_ch.design_note and not coupled.design_note
     assert {k: pla_ch.parameters[k] for k in ("tissue", "pair", "cell_type", "stage")} == {
         "tissue": "lumbar_spinal_cord", "pair": "VAPB_PTPIP51", "cell_type": "motor_neuron", "stage": "P120"}
     assert {k: coupled.parameters[k] for k in ("pair", "cell_type", "tissue", "stage")} == {
         "pair": "VAPB_PTPIP51", "cell_type": "motor_neuron", "tissue": "all", "stage": "P120"}
-    chosen = Book(data_dir=g93a_lab, overrides={"mam_tbk1_coupling": {"tissue": "brainstem"},
+    chosen = Book(data_source=g93a_lab, overrides={"mam_tbk1_coupling": {"tissue": "brainstem"},
                                                 "mam_pla": {"stage": "P60", "pair": "IP3R3_Sig1R"}}).chapters()
     chosen = {c.name: c.parameters for c in chosen}
     assert chosen["mam_tbk1_coupling"]["tissue"] == "brainstem"
     assert (chosen["mam_pla"]["stage"], chosen["mam_pla"]["pair"]) == ("P60", "IP3R3_Sig1R")
     with pytest.raises(ParameterError) as err:
-        Book(data_dir=g93a_lab, overrides={"mam_pla": {"tissue": "spinal_cord", "stage": "end_stage"},
+        Book(data_source=g93a_lab, overrides={"mam_pla": {"tissue": "spinal_cord", "stage": "end_stage"},
                                            "mam_tbk1_coupling": {"tissue": "cerebellum"}}).chapters()
     message = str(err.value)
     assert "chapter 'mam_pla', parameter 'tissue': got 'spinal_cord'; allowed: one of 'lumbar_spinal_cord', " \

@@ -76,7 +76,7 @@ def test_combining_chapter_markdown_has_no_formatted_number_that_may_be_absent(c
 def _run(tmp_path: Path, chapter: str, source: Path, **parameters) -> tuple[str, set[str], set[str]]:
     out = tmp_path / f"{chapter}.ipynb"
     pm.execute_notebook(str(CHAPTERS_DIR / f"{chapter}.ipynb"), str(out), cwd=str(ROOT),
-                        parameters={"data_dir": str(source), **parameters}, progress_bar=False)
+                        parameters={"data_source": str(source), **parameters}, progress_bar=False)
     nb = json.loads(out.read_text(encoding="utf-8"))
     shown = "\n".join("".join(o["data"]["text/markdown"]) for c in nb["cells"] for o in c.get("outputs", [])
                       if "text/markdown" in o.get("data", {}))

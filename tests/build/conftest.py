@@ -24,17 +24,17 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 PARAMETERS_YML = """\
 alpha:
   parameters:
-    data_dir: {type: path}
+    data_source: {type: path}
     scale: {type: float, min: 0, max: 10}
   test_variant: {scale: 2.0}
 beta:
   parameters:
-    data_dir: {type: path}
+    data_source: {type: path}
     label: {type: str}
   test_variant: {label: other}
 gamma:
   parameters:
-    data_dir: {type: path}
+    data_source: {type: path}
     mode: {type: str, allowed: [a, b]}
     repeats: {type: int, min: 1, nullable: true}
   test_variant: {mode: b}
@@ -91,21 +91,21 @@ def make_tiny_book(root: Path) -> Path:
         from pathlib import Path
         from .util import FACTOR
 
-        def total(data_dir, name):
-            rows = Path(data_dir, name).read_text().split()[1:]
+        def total(data_source, name):
+            rows = Path(data_source, name).read_text().split()[1:]
             offset = importlib.import_module("tinyhelp.plugin").OFFSET  # imported by name at run time
             return FACTOR * sum(int(r) for r in rows) + offset
         """))
     (pkg / "other.py").write_text("GREETING = 'hello'\n")
     nbs = {
-        "alpha": _notebook("Alpha", 'data_dir = "data"\nscale = 1.0',
-                           ["from tinyhelp.core import total", "print('alpha total', scale * total(data_dir, 'a.csv'))"]),
-        "beta": _notebook("Beta", 'data_dir = "data"\nlabel = "plain"',
-                          ["import os\nwith open(os.path.join(data_dir, 'b.csv')) as f:\n    print(f.read())",
+        "alpha": _notebook("Alpha", 'data_source = "data"\nscale = 1.0',
+                           ["from tinyhelp.core import total", "print('alpha total', scale * total(data_source, 'a.csv'))"]),
+        "beta": _notebook("Beta", 'data_source = "data"\nlabel = "plain"',
+                          ["import os\nwith open(os.path.join(data_source, 'b.csv')) as f:\n    print(f.read())",
                            "print('label is', label)"]),
-        "gamma": _notebook("Gamma", 'data_dir = "data"\nmode = "a"\nrepeats = None',
+        "gamma": _notebook("Gamma", 'data_source = "data"\nmode = "a"\nrepeats = None',
                            ["from pathlib import Path\nfrom tinyhelp.other import GREETING",
-                            "print(GREETING, mode, Path(data_dir, 'b.csv').read_text())"]),
+                            "print(GREETING, mode, Path(data_source, 'b.csv').read_text())"]),
     }
     for name, nb in nbs.items():
         nbformat.write(nb, str(root / "chapters" / f"{name}.ipynb"))

@@ -14,9 +14,9 @@ from helpers.build.book import Book, DataProblems, check_injection
 from helpers.build.parameters import ParameterError
 from helpers.core.hashing import sha256_text
 
-DEFAULTS = {"alpha": {"data_dir": "data", "scale": 1.0},
-            "beta": {"data_dir": "data", "label": "plain"},
-            "gamma": {"data_dir": "data", "mode": "a", "repeats": None}}
+DEFAULTS = {"alpha": {"data_source": "data", "scale": 1.0},
+            "beta": {"data_source": "data", "label": "plain"},
+            "gamma": {"data_source": "data", "mode": "a", "repeats": None}}
 
 
 @pytest.fixture
@@ -46,20 +46,20 @@ def test_the_toc_decides_which_chapters_and_in_what_order(root):
 def test_a_variant_then_the_command_line_override_the_defaults(root):
     assert plan(root, variant="mode_b")["gamma"]["mode"] == "b"
     assert plan(root, variant="mode_b", overrides={"gamma": {"mode": "a", "repeats": 3}})["gamma"] == {
-        "data_dir": "data", "mode": "a", "repeats": 3}
-    assert plan(root, overrides={"beta": {"label": "x"}}) == {**DEFAULTS, "beta": {"data_dir": "data", "label": "x"}}
+        "data_source": "data", "mode": "a", "repeats": 3}
+    assert plan(root, overrides={"beta": {"label": "x"}}) == {**DEFAULTS, "beta": {"data_source": "data", "label": "x"}}
 
 
-def test_a_data_source_becomes_every_chapters_data_dir_unless_bundled(root, tmp_path):
+def test_a_data_source_becomes_every_chapters_data_source_unless_bundled(root, tmp_path):
     lab = tmp_path / "lab"
     lab.mkdir()
-    assert {name: p["data_dir"] for name, p in plan(root, data_dir=lab).items()} == dict.fromkeys(DEFAULTS, str(lab))
-    assert plan(root, data_dir=root / "data") == DEFAULTS  # the default folder, named: the default book
+    assert {name: p["data_source"] for name, p in plan(root, data_source=lab).items()} == dict.fromkeys(DEFAULTS, str(lab))
+    assert plan(root, data_source=root / "data") == DEFAULTS  # the default folder, named: the default book
     text = (root / "chapters" / "parameters.yml").read_text()
     (root / "chapters" / "parameters.yml").write_text(
-        text.replace("beta:\n  parameters:\n    data_dir: {type: path}", "beta:\n  parameters:\n"
-                     "    data_dir: {type: path, bundled: true}", 1))
-    assert plan(root, data_dir=lab)["beta"]["data_dir"] == "data"  # a chapter with its own data keeps them
+        text.replace("beta:\n  parameters:\n    data_source: {type: path}", "beta:\n  parameters:\n"
+                     "    data_source: {type: path, bundled: true}", 1))
+    assert plan(root, data_source=lab)["beta"]["data_source"] == "data"  # a chapter with its own data keeps them
 
 
 def test_every_parameter_problem_is_reported_at_once_before_anything_runs(root):
@@ -96,7 +96,7 @@ def test_injection_refuses_a_value_papermill_cannot_write_as_a_literal(root):
 def test_each_data_source_and_variant_has_its_own_output_folder(root, tmp_path, variant, data, expected):
     lab = tmp_path / "lab"
     lab.mkdir()
-    book = Book(root=root, variant=variant, data_dir=lab if data else None)
+    book = Book(root=root, variant=variant, data_source=lab if data else None)
     tag = sha256_text(str(lab.resolve()))[:8]
     assert book.out_dir == root / expected.format(tag=tag)
     assert book.html_dir == book.out_dir / "html" and book.stage == book.out_dir / ".stage"
@@ -108,7 +108,7 @@ def test_the_data_source_files_of_a_folder_and_of_a_workbook(root, tmp_path):
     assert Book(root=root).data_source_files() == [root / "data" / "a.csv", root / "data" / "b.csv"]
     workbook = tmp_path / "lab.xlsx"
     workbook.write_bytes(b"")
-    assert Book(root=root, data_dir=workbook).data_source_files() == [workbook]
+    assert Book(root=root, data_source=workbook).data_source_files() == [workbook]
 
 
 def test_an_unusable_study_description_is_a_data_problem(root):

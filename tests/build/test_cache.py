@@ -80,7 +80,7 @@ def test_the_static_key_depends_on_code_parameters_and_environment_only(root, tm
     (root / "lab").mkdir()
     changed = {
         "parameter": key(root, overrides={"alpha": {"scale": 2.0}}),
-        "data source": key(root, data_dir=root / "lab"),  # a parameter too: every chapter's data_dir
+        "data source": key(root, data_source=root / "lab"),  # a parameter too: every chapter's data_source
     }
     edit_cells(root, "alpha", lambda cells: cells[-1].update(source="".join(cells[-1]["source"]) + "\nprint(1)"))
     changed["code"] = key(root)

@@ -38,7 +38,7 @@ def run(root: Path, **kwargs) -> B.BuildResult:
     """Build the tiny book in *root* (no schema validation: its tables are not the book's)."""
     kwargs.setdefault("render", False)
     kwargs.setdefault("preload", TINY_PRELOAD)
-    return B.build(kwargs.pop("data_dir", None), kwargs.pop("out_dir", None), root=root,
+    return B.build(kwargs.pop("data_source", None), kwargs.pop("out_dir", None), root=root,
                    packages={"tinyhelp": root / "src" / "tinyhelp"}, validate=False, **kwargs)
 
 
@@ -151,7 +151,7 @@ def test_a_failed_chapter_is_reported_and_never_cached(book):
 @pytest.mark.parametrize(
     "overrides, words",
     [
-        ({"alpha": {"scael": 2.0}}, ["alpha", "scael", "declared parameters: data_dir, scale"]),
+        ({"alpha": {"scael": 2.0}}, ["alpha", "scael", "declared parameters: data_source, scale"]),
         ({"alpha": {"scale": "2"}}, ["alpha", "scale", "a number between 0 and 10"]),
         ({"alpha": {"scale": 11}}, ["alpha", "scale", "between 0 and 10"]),
         ({"gamma": {"mode": "c"}}, ["gamma", "mode", "one of 'a', 'b'"]),
@@ -229,7 +229,7 @@ def test_render_noop_variant_and_provenance(book, tmp_path):
     page = (html / "chapters" / "beta.html").read_text()
     assert "Built from" in page and sha256_bytes((book / "data" / "b.csv").read_bytes()) in page
     text = re.sub(r"<[^>]+>", "", page)
-    assert "label = 'plain'" in text and "data_dir = 'data'" in text
+    assert "label = 'plain'" in text and "data_source = 'data'" in text
     status = (html / "execution_status.html").read_text()
     for name in ("alpha", "beta", "gamma"):
         assert name in status
@@ -248,8 +248,8 @@ def test_render_noop_variant_and_provenance(book, tmp_path):
     other = tmp_path / "lab_tables"
     shutil.copytree(book / "data", other)
     (other / "a.csv").write_text("x\n10\n")
-    variant = run(book, data_dir=other, render=True)
-    assert variant.executed == ["alpha", "beta", "gamma"]  # data_dir is a parameter of each
+    variant = run(book, data_source=other, render=True)
+    assert variant.executed == ["alpha", "beta", "gamma"]  # data_source is a parameter of each
     assert variant.html_dir != html and variant.html_dir.parent.parent == book / "_build" / "data"
     assert sha256_bytes((other / "a.csv").read_bytes()) in (variant.html_dir / "chapters" / "alpha.html").read_text()
     assert "alpha total 10" in (variant.html_dir / "chapters" / "alpha.html").read_text()
@@ -267,7 +267,7 @@ def test_a_one_table_folder_builds_its_chapters_and_a_page_for_the_others(tmp_pa
     (lab / "human_blot.csv").write_text("x\n4\n")  # the tiny chapters read a.csv and b.csv as their data
     (lab / "a.csv").write_text("x\n4\n")
     (lab / "b.csv").write_text("y\n3\n")
-    result = run(book, data_dir=lab, render=True)  # returns normally: `make book` exits 0
+    result = run(book, data_source=lab, render=True)  # returns normally: `make book` exits 0
     assert result.executed == ["alpha", "gamma"] and result.not_built == ["beta"] and result.rendered
     html = result.html_dir
     stub = re.sub(r"<[^>]+>", "", (html / "chapters" / "beta.html").read_text())
@@ -286,10 +286,10 @@ def test_a_one_table_folder_builds_its_chapters_and_a_page_for_the_others(tmp_pa
     assert "alpha total 4" in (html / "chapters" / "alpha.html").read_text()
     # the same folder with pla_cells too: gamma and alpha are cached, beta still lacks mouse_blot
     (lab / "pla_cells.csv").write_text("z\n1\n")
-    again = run(book, data_dir=lab)
+    again = run(book, data_source=lab)
     assert again.not_built == ["beta"] and again.executed == []
     (lab / "mouse_blot.csv").write_text("z\n1\n")
-    assert run(book, data_dir=lab, render=True).executed == ["beta"]
+    assert run(book, data_source=lab, render=True).executed == ["beta"]
 
 
 def test_a_folder_with_only_optional_tables_builds_the_chapter_that_can_use_one(tmp_path, tiny):
@@ -298,7 +298,7 @@ def test_a_folder_with_only_optional_tables_builds_the_chapter_that_can_use_one(
     lab.mkdir()
     (lab / "pla_cells.csv").write_text("z\n1\n")
     (lab / "b.csv").write_text("y\n3\n")
-    result = run(book, data_dir=lab)
+    result = run(book, data_source=lab)
     assert result.executed == ["gamma"] and result.not_built == ["alpha", "beta"]
 
 
@@ -309,7 +309,7 @@ def test_an_empty_or_foreign_data_folder_is_an_error_before_anything_executes(tm
     lab = tmp_path / "lab"
     make(lab)
     with pytest.raises(B.DataProblems) as err:
-        run(book, data_dir=lab)
+        run(book, data_source=lab)
     text = str(err.value)
     assert "nothing executed" in text and "lab: the data source" in text
     assert ("holds none of the book's tables" in text) == lab.exists()

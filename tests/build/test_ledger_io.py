@@ -84,11 +84,11 @@ def test_collect_results_reads_glued_ledger(tmp_path):
 
 
 
-def human_ledger(data_dir, normalization="loading_control", alpha=0.05) -> pd.DataFrame:
+def human_ledger(data_source, normalization="loading_control", alpha=0.05) -> pd.DataFrame:
     """The region ratios of the human TBK1 chapter as ledger rows (its analysis, without the notebook)."""
-    lanes = blots.add_log_ratio(load_table("human_blot", data_dir), normalization)
-    params = json.dumps({"alpha": alpha, "data_dir": "data", "normalization": normalization}, sort_keys=True)
-    files = json.dumps({"human_blot.csv": sha256_of(data_dir / "human_blot.csv")})
+    lanes = blots.add_log_ratio(load_table("human_blot", data_source), normalization)
+    params = json.dumps({"alpha": alpha, "data_source": "data", "normalization": normalization}, sort_keys=True)
+    files = json.dumps({"human_blot.csv": sha256_of(data_source / "human_blot.csv")})
     rows = []
     for region in sorted(lanes["region"].unique()):
         effect = blots.fit_region_effect(lanes, region, alpha=alpha).as_dict()

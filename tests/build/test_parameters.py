@@ -17,7 +17,7 @@ RULES = {
     "alpha": {"type": "float", "min": 0.001, "max": 0.5},
     "seed": {"type": "int", "nullable": True, "min": 0},
     "verbose": {"type": "bool"},
-    "data_dir": {"type": "path"},
+    "data_source": {"type": "path"},
     "label": {"type": "str"},
 }
 
@@ -29,7 +29,7 @@ def _nb(params_source: str) -> dict:
 
 
 DEFAULTS = ('region = "lumbar_spinal_cord"\nalpha = 0.05\nseed = None\nverbose = False\n'
-            'data_dir = "data"\nlabel = "x"')
+            'data_source = "data"\nlabel = "x"')
 
 
 @pytest.mark.parametrize("name, value, expected", [
@@ -39,7 +39,7 @@ DEFAULTS = ('region = "lumbar_spinal_cord"\nalpha = 0.05\nseed = None\nverbose =
     ("seed", 3, 3),
     ("seed", None, None),
     ("verbose", True, True),
-    ("data_dir", "/some/where", "/some/where"),
+    ("data_source", "/some/where", "/some/where"),
     ("label", "", ""),
 ])
 def test_valid_values_pass_unchanged(name, value, expected):
@@ -63,8 +63,8 @@ def test_an_integer_for_a_float_becomes_a_float():
     ("seed", False, "an integer >= 0, or null (None)"),
     ("verbose", 1, "true or false"),
     ("verbose", None, "true or false"),
-    ("data_dir", "", "a path (a string)"),
-    ("data_dir", 5, "a path (a string)"),
+    ("data_source", "", "a path (a string)"),
+    ("data_source", 5, "a path (a string)"),
 ])
 def test_wrong_values_are_named_with_what_is_allowed(name, value, allowed):
     _, problem = P.check_value("human_tbk1", name, value, RULES[name])
@@ -75,7 +75,7 @@ def test_wrong_values_are_named_with_what_is_allowed(name, value, allowed):
 def test_effective_parameters_are_the_defaults_updated_by_overrides():
     values = P.build_parameters("ch", _nb(DEFAULTS), {"ch": RULES}, {"alpha": 0.01, "seed": 4})
     assert values == {"region": "lumbar_spinal_cord", "alpha": 0.01, "seed": 4, "verbose": False,
-                      "data_dir": "data", "label": "x"}
+                      "data_source": "data", "label": "x"}
 
 
 def test_misspelled_parameter_lists_the_declared_ones():
@@ -83,7 +83,7 @@ def test_misspelled_parameter_lists_the_declared_ones():
         P.build_parameters("human_tbk1", _nb(DEFAULTS), {"human_tbk1": RULES}, {"regoin": "motor_cortex"})
     message = str(err.value)
     assert "chapter 'human_tbk1': unknown parameter 'regoin'" in message
-    assert "declared parameters: alpha, data_dir, label, region, seed, verbose" in message
+    assert "declared parameters: alpha, data_source, label, region, seed, verbose" in message
     assert "nothing executed" in message
 
 
@@ -275,15 +275,15 @@ def test_a_two_colour_blot_offers_only_the_raw_band_ratio(tmp_path):
     assert rules["normalization"]["allowed"] == ["none"] and picks == {"normalization": "none"}
 
 
-def test_a_bundled_data_dir_is_not_replaced_by_the_data_option(tmp_path):
+def test_a_bundled_data_source_is_not_replaced_by_the_data_option(tmp_path):
     """make book DATA=folder points every chapter at the folder, except one that reads its own bundled data."""
     from helpers.build.book import Book
 
     shutil.copy(ROOT / "data" / "human_blot.csv", tmp_path / "human_blot.csv")
-    chapters = {c.name: c for c in Book(data_dir=tmp_path).chapters()}
-    assert chapters["real_weight"].parameters["data_dir"] == "data/real/boyanova2025"
-    assert chapters["human_tbk1"].parameters["data_dir"] == str(tmp_path.resolve())
+    chapters = {c.name: c for c in Book(data_source=tmp_path).chapters()}
+    assert chapters["real_weight"].parameters["data_source"] == "data/real/boyanova2025"
+    assert chapters["human_tbk1"].parameters["data_source"] == str(tmp_path.resolve())
     from helpers.build.stage import provenance_note
 
-    book = Book(data_dir=tmp_path)
+    book = Book(data_source=tmp_path)
     assert "Built from: data `data/real/boyanova2025`" in provenance_note(book, chapters["real_weight"], {})["source"]

@@ -52,7 +52,7 @@ def small_executed_notebook(path: Path, results: list[dict] | None = None, glued
     """An executed chapter in miniature: title, parameters, injected values, a table, a figure, glue."""
     nb = nbformat.v4.new_notebook()
     nb.metadata["papermill"] = {"parameters": {"region": "motor_cortex"}, "end_time": "2026-03-04T10:00:00"}
-    params = nbformat.v4.new_code_cell('data_dir = "data"\nregion = "lumbar_spinal_cord"\nalpha = 0.05\nseed = None')
+    params = nbformat.v4.new_code_cell('data_source = "data"\nregion = "lumbar_spinal_cord"\nalpha = 0.05\nseed = None')
     params.metadata["tags"] = ["parameters"]
     table = nbformat.v4.new_code_cell('lanes = load_table("human_blot", source_dir)\nlanes.head()')
     table.outputs = [
@@ -77,7 +77,7 @@ def small_executed_notebook(path: Path, results: list[dict] | None = None, glued
 @pytest.fixture
 def annotated(tmp_path) -> Path:
     path = small_executed_notebook(tmp_path / "mini.ipynb")
-    annotate_notebook(path, chapter="mini", parameters={}, data_dir=DATA_DIR, commit=COMMIT)
+    annotate_notebook(path, chapter="mini", parameters={}, data_source=DATA_DIR, commit=COMMIT)
     return path
 
 
@@ -138,26 +138,26 @@ def test_the_cite_box_bibtex_parses_and_matches_the_citation_module(annotated):
 
 def test_annotating_twice_equals_annotating_once(annotated):
     once = annotated.read_text(encoding="utf-8")
-    annotate_notebook(annotated, chapter="mini", parameters={}, data_dir=DATA_DIR, commit=COMMIT)
+    annotate_notebook(annotated, chapter="mini", parameters={}, data_source=DATA_DIR, commit=COMMIT)
     assert annotated.read_text(encoding="utf-8") == once
-    annotate_notebook(annotated, chapter="mini", parameters={}, data_dir=DATA_DIR, commit="feedbeef" * 5)
+    annotate_notebook(annotated, chapter="mini", parameters={}, data_source=DATA_DIR, commit="feedbeef" * 5)
     assert len(_added(annotated, "provenance")) == 2 and len(_added(annotated, "footer")) == 1
     assert read_record(annotated)["commit"] == "feedbeef" * 5
 
 
 def test_the_record_holds_effective_parameters_data_and_commit(annotated):
     record = read_record(annotated)
-    assert record["parameters"] == {"data_dir": "data", "region": "motor_cortex", "alpha": 0.05, "seed": None}
+    assert record["parameters"] == {"data_source": "data", "region": "motor_cortex", "alpha": 0.05, "seed": None}
     assert record["data_files"] == {"human_blot.csv": sha256_of(DATA_DIR / "human_blot.csv")}
     assert (record["commit"], record["docname"], record["title"]) == (COMMIT, "chapters/mini", "A small chapter")
 
 
 def test_engine_parameters_and_recorded_files_take_precedence(tmp_path):
     path = small_executed_notebook(tmp_path / "mini.ipynb")
-    annotate_notebook(path, chapter="mini", parameters={"alpha": 0.1, "data_dir": str(DATA_DIR)},
-                      data_dir=DATA_DIR, commit=COMMIT, data_files={"other.csv": "ab" * 32})
+    annotate_notebook(path, chapter="mini", parameters={"alpha": 0.1, "data_source": str(DATA_DIR)},
+                      data_source=DATA_DIR, commit=COMMIT, data_files={"other.csv": "ab" * 32})
     record = read_record(path)
-    assert record["parameters"]["alpha"] == 0.1 and record["parameters"]["data_dir"] == "data"
+    assert record["parameters"]["alpha"] == 0.1 and record["parameters"]["data_source"] == "data"
     assert record["data_files"] == {"other.csv": "ab" * 32}
 
 
@@ -166,9 +166,9 @@ def test_a_seeded_chapter_records_the_simulated_dataset_it_read(tmp_path, monkey
     fake.mkdir()
     (fake / "human_blot.csv").write_text("x\n1\n")
     (fake / "dataset.json").write_text(json.dumps({"simulated": True, "seed": 7}))
-    monkeypatch.setattr("helpers.data.simulate.example_data_dir", lambda seed: fake)
+    monkeypatch.setattr("helpers.data.simulate.example_data_source", lambda seed: fake)
     path = small_executed_notebook(tmp_path / "mini.ipynb")
-    annotate_notebook(path, chapter="mini", parameters={"seed": 7}, data_dir=DATA_DIR, commit=COMMIT)
+    annotate_notebook(path, chapter="mini", parameters={"seed": 7}, data_source=DATA_DIR, commit=COMMIT)
     record = read_record(path)
     assert record["data_source"] == "simulated example data (seed 7)"
     assert record["data_files"] == {"human_blot.csv": sha256_of(fake / "human_blot.csv")}
@@ -179,7 +179,7 @@ def test_user_data_are_labelled_as_such(tmp_path):
     folder.mkdir()
     shutil.copy(DATA_DIR / "human_blot.csv", folder / "human_blot.csv")
     path = small_executed_notebook(tmp_path / "mini.ipynb")
-    annotate_notebook(path, chapter="mini", parameters={"data_dir": str(folder)}, data_dir=folder, commit=COMMIT)
+    annotate_notebook(path, chapter="mini", parameters={"data_source": str(folder)}, data_source=folder, commit=COMMIT)
     assert read_record(path)["data_source"].startswith("user-supplied data")
     assert read_record(path)["data"] == "user"
 
@@ -187,7 +187,7 @@ def test_user_data_are_labelled_as_such(tmp_path):
 def test_real_data_are_labelled_real_in_the_record_ledger_and_cite_box(tmp_path):
     folder = DATA_DIR / "real" / "boyanova2025"
     path = small_executed_notebook(tmp_path / "mini.ipynb")
-    annotate_notebook(path, chapter="mini", parameters={"data_dir": str(folder)}, data_dir=folder, commit=COMMIT)
+    annotate_notebook(path, chapter="mini", parameters={"data_source": str(folder)}, data_source=folder, commit=COMMIT)
     record = read_record(path)
     assert record["data"] == "real" and record["data_source"].startswith("real measurements (data/real/boyanova2025")
     frame = ledger_frame([{"chapter": "mini", "executed_notebook": path, "parameters": {}, "data_files": {},
@@ -214,7 +214,7 @@ def test_the_papermill_command_reproduces_the_parameters_exactly(params):
 def test_parameters_ran_with_layer_defaults_injected_and_given(tmp_path):
     nb = nbformat.read(str(small_executed_notebook(tmp_path / "m.ipynb")), as_version=4)
     assert parameters_ran_with(nb, {"seed": 3}) == {
-        "data_dir": "data", "region": "motor_cortex", "alpha": 0.05, "seed": 3}
+        "data_source": "data", "region": "motor_cortex", "alpha": 0.05, "seed": 3}
 
 
 def test_ledger_rows_carry_every_provenance_column(annotated, tmp_path):
@@ -272,7 +272,7 @@ def executed_chapter(tmp_path_factory) -> Path:
     target.parent.mkdir()
     pm.execute_notebook(str(ROOT / "chapters" / "human_tbk1.ipynb"), str(target), kernel_name="python3",
                         cwd=str(ROOT), progress_bar=False)
-    annotate_notebook(target, chapter="human_tbk1", parameters={}, data_dir=DATA_DIR, commit=COMMIT)
+    annotate_notebook(target, chapter="human_tbk1", parameters={}, data_source=DATA_DIR, commit=COMMIT)
     return target
 
 

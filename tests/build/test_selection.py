@@ -32,7 +32,7 @@ def lab_with(folder: Path, *tables: str) -> Path:
 
 def select(root: Path, lab: Path) -> tuple[list[str] | None, dict[str, list[str]]]:
     """The tables the source holds and ``{chapter: tables it lacks}``."""
-    book = Book(root=root, data_dir=lab)
+    book = Book(root=root, data_source=lab)
     chapters = book.chapters()
     present = select_chapters(book, chapters)
     return present, {c.name: c.missing for c in chapters}
@@ -95,7 +95,7 @@ def test_the_declarations_are_read_and_a_wrong_one_is_named(root):
 
 def test_the_page_of_a_chapter_not_built_says_what_to_add(root, tmp_path):
     lab = lab_with(tmp_path / "lab", "human_blot")
-    book = Book(root=root, data_dir=lab)
+    book = Book(root=root, data_source=lab)
     chapters = book.chapters()
     select_chapters(book, chapters)
     beta = chapters[1]

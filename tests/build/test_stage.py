@@ -90,7 +90,7 @@ def staged_book(tiny, tmp_path) -> tuple[Book, list, list, dict]:
     lab.mkdir()
     (lab / "human_blot.csv").write_text("x\n4\n")
     (lab / "a.csv").write_bytes(A_CSV)
-    book = Book(root=root, data_dir=lab)
+    book = Book(root=root, data_source=lab)
     chapters = book.chapters()
     select_chapters(book, chapters)
     built = [c for c in chapters if not c.skipped]
@@ -123,7 +123,7 @@ def test_every_page_says_what_it_was_built_from(staged_book):
     alpha = json.loads(staged["chapters/alpha.ipynb"])
     note = alpha["cells"][1]
     assert note["id"] == "helpers-book-built-from" and alpha["cells"][0]["source"][0].startswith("# Alpha")
-    assert f"**Parameters:** `data_dir = '{book.data_folder}'`, `scale = 1.0`" in note["source"]
+    assert f"**Parameters:** `data_source = '{book.data_folder}'`, `scale = 1.0`" in note["source"]
     assert f"| `a.csv` | `{sha256_bytes(A_CSV)}` |" in note["source"]
     assert alpha["cells"][-1]["outputs"] == [printed("alpha ran\n")]
     assert any("injected-parameters" in c["metadata"].get("tags", []) for c in alpha["cells"])

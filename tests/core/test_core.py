@@ -10,16 +10,16 @@ import pytest
 
 from helpers.core import files, hashing
 from helpers.core.git import git_commit
-from helpers.core.paths import DATA_DIR, ROOT, resolve_data_dir
+from helpers.core.paths import DATA_DIR, ROOT, resolve_data_source
 
 
 def test_root_is_the_book_and_relative_data_resolves_from_it(tmp_path, monkeypatch):
     assert (ROOT / "_config.yml").is_file() and (ROOT / "_toc.yml").is_file()
     monkeypatch.chdir(tmp_path)
-    assert resolve_data_dir("data") == DATA_DIR  # not ./data of wherever the kernel started
+    assert resolve_data_source("data") == DATA_DIR  # not ./data of wherever the kernel started
     (tmp_path / "mine").mkdir()
-    assert resolve_data_dir("mine") == tmp_path / "mine"  # an existing folder here wins
-    assert resolve_data_dir(tmp_path) == tmp_path
+    assert resolve_data_source("mine") == tmp_path / "mine"  # an existing folder here wins
+    assert resolve_data_source(tmp_path) == tmp_path
 
 
 def test_sha256_of_matches_hashlib_and_marks_the_read(tmp_path, monkeypatch):

@@ -175,7 +175,7 @@ def test_chapter_from_workbook_gives_the_csv_ledger(chapter, table, lab_book, tm
     runs = {}
     for label, source in (("csv", folder), ("xlsx", lab_book)):
         out = tmp_path / f"{chapter}_{label}.ipynb"
-        pm.execute_notebook(str(CHAPTERS_DIR / f"{chapter}.ipynb"), str(out), parameters={"data_dir": str(source)},
+        pm.execute_notebook(str(CHAPTERS_DIR / f"{chapter}.ipynb"), str(out), parameters={"data_source": str(source)},
                             kernel_name="python3", progress_bar=False, cwd=str(CHAPTERS_DIR))
         runs[label] = _ledger(out)
     assert runs["csv"] and runs["csv"] == runs["xlsx"]

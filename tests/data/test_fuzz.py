@@ -98,10 +98,10 @@ class Case:
 
 
 def _base_tables() -> dict[str, list[list[str]]]:
-    data_dir = Path(__file__).resolve().parents[2] / "data"  # the shipped example tables
+    data_source = Path(__file__).resolve().parents[2] / "data"  # the shipped example tables
     out = {}
     for name in TABLES:
-        with open(data_dir / f"{name}.csv", newline="", encoding="utf-8") as handle:
+        with open(data_source / f"{name}.csv", newline="", encoding="utf-8") as handle:
             rows = list(csv.reader(handle))
         out[name] = [rows[0]] + rows[1 : ROWS_KEPT + 1]
     return out

@@ -73,11 +73,11 @@ def test_example_data_for_a_seed_is_regenerated_when_the_generator_changes(tmp_p
 
     monkeypatch.setattr("helpers.core.paths.BUILD_DIR", tmp_path)
     monkeypatch.setattr(simulate, "generator_fingerprint", lambda: "a" * 64)
-    first = simulate.example_data_dir(7)
-    assert simulate.example_data_dir(7) == first  # reused while the generator is unchanged
+    first = simulate.example_data_source(7)
+    assert simulate.example_data_source(7) == first  # reused while the generator is unchanged
     assert sorted(p.name for p in first.glob("*.csv")) == sorted(s.filename for s in get_specs().values())
     monkeypatch.setattr(simulate, "generator_fingerprint", lambda: "b" * 64)
-    second = simulate.example_data_dir(7)
+    second = simulate.example_data_source(7)
     assert second != first and (second / "SHA256SUMS").read_text() == (first / "SHA256SUMS").read_text()
 
 

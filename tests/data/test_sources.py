@@ -144,5 +144,5 @@ def test_single_table_executes_its_chapter(table, chapter, tmp_path):
 
     folder = folder_with(tmp_path, table)
     pm.execute_notebook(str(CHAPTERS_DIR / f"{chapter}.ipynb"), str(tmp_path / "out.ipynb"),
-                        parameters={"data_dir": str(folder)}, kernel_name="python3", progress_bar=False,
+                        parameters={"data_source": str(folder)}, kernel_name="python3", progress_bar=False,
                         cwd=str(CHAPTERS_DIR))

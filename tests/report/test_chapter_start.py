@@ -28,14 +28,14 @@ def test_a_lab_folder_is_user_supplied(tmp_path):
 def test_start_chapter_opens_ledger_on_the_resolved_folder(tmp_path):
     shutil.copy(DATA_DIR / "human_blot.csv", tmp_path / "human_blot.csv")
     chapter = start_chapter("human_tbk1", tmp_path, show=False, glue=False)
-    assert chapter.data_dir == tmp_path and chapter.simulated is False
+    assert chapter.data_source == tmp_path and chapter.simulated is False
     assert chapter.ledger.chapter == "human_tbk1" and chapter.ledger.results == []
 
 
 def test_a_seed_gives_fresh_simulated_tables():
     chapter = start_chapter("human_tbk1", "data", seed=3, show=False, glue=False)
     assert chapter.simulated and chapter.data_info["seed"] == 3
-    assert chapter.data_dir != DATA_DIR and (chapter.data_dir / "human_blot.csv").is_file()
+    assert chapter.data_source != DATA_DIR and (chapter.data_source / "human_blot.csv").is_file()
 
 
 def test_the_bundled_real_data_get_the_real_measurements_banner():

@@ -143,11 +143,11 @@ def test_ec50_design_targets_the_true_log_ratio_and_its_null_equal_ec50s():
 
 
 def test_ec50_estimator_reproduces_the_chapter_ratio_on_the_example_data():
-    from helpers.core.paths import resolve_data_dir
+    from helpers.core.paths import resolve_data_source
     from helpers.data.validate import load_table
     from helpers.stats import dose_response as dr
 
-    cells = load_table("arsenite_cells", resolve_data_dir("data"))
+    cells = load_table("arsenite_cells", resolve_data_source("data"))
     table = dr.summarise_ec50(dr.fit_per_unit(cells, "viability"), reference="WT", alpha=0.05)
     row = table.set_index("genotype").loc[registry.EC50_GENOTYPE]
     fit = cal.ESTIMATORS["ec50_log_ratio"].fit(cells, 0.05)

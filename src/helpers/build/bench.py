@@ -107,14 +107,14 @@ def readers_by_file(cache: Path) -> dict[str, list[str]]:
     return {k: sorted(set(v)) for k, v in readers.items()}
 
 
-def change_table(data_dir: Path, filename: str, seed: int = 1) -> None:
-    """Rewrite one table of *data_dir* as simulated with another seed (still schema-valid)."""
+def change_table(data_source: Path, filename: str, seed: int = 1) -> None:
+    """Rewrite one table of *data_source* as simulated with another seed (still schema-valid)."""
     from helpers.data.simulate import FLOAT_FORMAT, simulate_table
     from helpers.data.tables import get_specs
 
     spec = next(s for s in get_specs().values() if s.filename == filename)
     table = simulate_table(spec, seed)
-    table.to_csv(data_dir / filename, index=False, float_format=FLOAT_FORMAT, lineterminator="\n")
+    table.to_csv(data_source / filename, index=False, float_format=FLOAT_FORMAT, lineterminator="\n")
 
 
 def run_bench(workdir: Path, table: str | None = None) -> dict:

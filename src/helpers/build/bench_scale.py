@@ -87,7 +87,7 @@ def measure(step: str, folder: Path) -> dict:
         out = folder / "mam_pla.out.ipynb"
         done = subprocess.run(
             [sys.executable, "-m", "papermill", str(ROOT / "chapters" / "mam_pla.ipynb"), str(out),
-             "-p", "data_dir", str(folder), "--cwd", str(ROOT / "chapters")],
+             "-p", "data_source", str(folder), "--cwd", str(ROOT / "chapters")],
             capture_output=True, text=True)
         ok = done.returncode == 0
     else:

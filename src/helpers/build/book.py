@@ -16,7 +16,7 @@ from helpers.build import parameters as P
 from helpers.build.notebooks import chapter_docnames
 from helpers.core.files import atomic_write
 from helpers.core.hashing import PACKAGE_DIR, sha256_text
-from helpers.core.paths import BUILD_DIR, ROOT, resolve_data_dir
+from helpers.core.paths import BUILD_DIR, ROOT, resolve_data_source
 
 #: Third-party modules a pre-started "zygote" process imports once; each chapter kernel is
 #: forked from it, so no chapter pays their import time again (see :mod:`helpers.build.zygote`).
@@ -136,7 +136,7 @@ class Book:
     ----------
     root : Path
         Folder holding ``_config.yml``, ``_toc.yml`` and ``requirements.txt``.
-    data_dir : Path or None
+    data_source : Path or None
         The data source given to the build, a folder or an ``.xlsx`` workbook
         (``None``: the chapters' defaults).
     out_dir : Path or None
@@ -150,7 +150,7 @@ class Book:
     """
 
     root: Path = ROOT
-    data_dir: Path | None = None
+    data_source: Path | None = None
     out_dir: Path | None = None
     cache_dir: Path | None = None
     variant: str | None = None
@@ -167,10 +167,10 @@ class Book:
         self.root = Path(self.root).resolve()
         self.chapters_dir = self.root / "chapters"
         self.default_data = (self.root / "data").resolve()
-        if self.data_dir is not None:
-            self.data_dir = resolve_data_dir(self.data_dir, root=self.root).resolve()
-            if self.data_dir == self.default_data:
-                self.data_dir = None
+        if self.data_source is not None:
+            self.data_source = resolve_data_source(self.data_source, root=self.root).resolve()
+            if self.data_source == self.default_data:
+                self.data_source = None
         self.packages = {name: Path(p).resolve() for name, p in (self.packages or {"helpers": PACKAGE_DIR}).items()}
         self.cache_dir = Path(self.cache_dir or self.root / "_build" / ".cache").resolve()
         self.out_dir = Path(self.out_dir).resolve() if self.out_dir else self.default_out_dir()
@@ -182,7 +182,7 @@ class Book:
     @property
     def data_folder(self) -> Path:
         """The data source this build reads (the given folder or workbook, or ``<root>/data``)."""
-        return self.data_dir or self.default_data
+        return self.data_source or self.default_data
 
     @property
     def parameters_file(self) -> Path:
@@ -199,8 +199,8 @@ class Book:
         """``_build`` for the default book, ``_build/data/<folder>-<hash>`` or ``_build/variants/<name>[...]``."""
         build = self.root / "_build"
         data_tag = ""
-        if self.data_dir is not None:
-            data_tag = f"{self.data_dir.name}-{sha256_text(str(self.data_dir))[:8]}"
+        if self.data_source is not None:
+            data_tag = f"{self.data_source.name}-{sha256_text(str(self.data_source))[:8]}"
         if self.variant:
             return build / "variants" / (self.variant + (f"+data-{data_tag}" if data_tag else ""))
         if data_tag:
@@ -230,9 +230,9 @@ class Book:
             source = self.root / f"{doc}.ipynb"
             notebook = json.loads(source.read_text(encoding="utf-8"))
             overrides = dict(variant.get(name, {}))
-            declared_dir = declarations.get(name, {}).get("data_dir")
-            if self.data_dir is not None and declared_dir is not None and not declared_dir.get("bundled"):
-                overrides["data_dir"] = str(self.data_dir)
+            declared_dir = declarations.get(name, {}).get("data_source")
+            if self.data_source is not None and declared_dir is not None and not declared_dir.get("bundled"):
+                overrides["data_source"] = str(self.data_source)
             overrides.update(self.overrides.get(name, {}))
             note = self.design_note(entries.get(name) or {}, study)
             if note:
@@ -277,7 +277,7 @@ class Book:
         declared = P.load_declarations(self.parameters_file).get(chapter.name, {})
         for name, value in chapter.parameters.items():
             if declared.get(name, {}).get("type") == "path" and isinstance(value, str):
-                path = resolve_data_dir(value, root=self.root)
+                path = resolve_data_source(value, root=self.root)
                 roots.add(path)  # a folder, or a workbook file (only that file is data)
         return sorted({Path(os.path.abspath(r)) for r in roots})
 

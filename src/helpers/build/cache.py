@@ -126,7 +126,7 @@ def read_log(book: Book, log: Path, hasher: Hasher) -> dict | None:
 
 def data_file_names(book: Book, chapter: Chapter, deps: dict) -> dict:
     """``{file name: sha256}`` of the data files a chapter read (names relative to their data source)."""
-    folder = Path(str(chapter.parameters.get("data_dir", book.data_folder)))
+    folder = Path(str(chapter.parameters.get("data_source", book.data_folder)))
     folder = (folder if folder.is_absolute() else book.root / folder).resolve()
     names = {}
     for path, digest in deps.get("files", {}).items():

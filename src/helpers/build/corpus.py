@@ -26,7 +26,7 @@ def chapter_parameters(folder: Path) -> dict[str, dict]:
     """``{chapter: parameters}`` the engine gives each chapter for the data in *folder* (the study's picks resolved)."""
     from helpers.build.book import Book
 
-    return {c.name: c.parameters for c in Book(data_dir=folder).chapters()}
+    return {c.name: c.parameters for c in Book(data_source=folder).chapters()}
 
 
 def ledger_checks(d: corpus.Design, folder: Path, results_csv: Path) -> list[corpus.Check]:

@@ -216,7 +216,7 @@ def render_and_publish(p: Progress, ledger, full_render: bool) -> None:
 # --------------------------------------------------------------------------- the build
 
 
-def build(data_dir: str | Path | None = None, out_dir: Path | None = None, *, variant: str | None = None,
+def build(data_source: str | Path | None = None, out_dir: Path | None = None, *, variant: str | None = None,
           parameters: dict | None = None, root: Path = ROOT, cache_dir: Path | None = None,
           packages: dict | None = None, jobs: int | None = None, validate: bool = True, render: bool = True,
           full_render: bool = False, zygote: bool = True, preload: tuple = ZYGOTE_PRELOAD, annotate="default",
@@ -236,7 +236,7 @@ def build(data_dir: str | Path | None = None, out_dir: Path | None = None, *, va
         Jupyter Book reported an error or warning; nothing is published.
     """
     start = time.perf_counter()
-    book = Book(root=root, data_dir=data_dir, out_dir=out_dir, cache_dir=cache_dir, variant=variant,
+    book = Book(root=root, data_source=data_source, out_dir=out_dir, cache_dir=cache_dir, variant=variant,
                 overrides=parameters or {}, packages=packages or {}, jobs=jobs, validate=validate, render=render,
                 zygote=zygote, preload=tuple(preload))
     hooks = default_hooks() if "default" in (annotate, ledger) else (None, None)

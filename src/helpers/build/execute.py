@@ -166,17 +166,17 @@ def finish(book: Book, chapter: Chapter, run: ChapterRun, target: Path, log: Pat
     """Record what a successful chapter read, annotate its notebook and cache it.
 
     *annotate* (or None) is called as ``annotate(notebook_path, chapter=, parameters=,
-    data_dir=, commit=, data_files=)`` and rewrites the executed notebook in place
+    data_source=, commit=, data_files=)`` and rewrites the executed notebook in place
     (:func:`helpers.build.provenance.annotate_notebook`).
     """
     deps = cache.read_log(book, log, hasher)
     if deps is None:
         raise RuntimeError("the kernel did not record what the chapter read, so it cannot be cached safely")
     run.data_files = cache.data_file_names(book, chapter, deps)
-    data_dir = Path(str(chapter.parameters.get("data_dir", book.data_folder)))
+    data_source = Path(str(chapter.parameters.get("data_source", book.data_folder)))
     if annotate is not None:
         annotate(target, chapter=chapter.name, parameters=chapter.parameters, commit=commit,
-                 data_dir=data_dir if data_dir.is_absolute() else book.root / data_dir, data_files=run.data_files)
+                 data_source=data_source if data_source.is_absolute() else book.root / data_source, data_files=run.data_files)
     hasher._memo.pop(os.path.abspath(target), None)
     entry = {"chapter": chapter.name, "docname": chapter.docname, "key": chapter.key,
              "parameters": chapter.parameters, "deps": deps, "data_files": run.data_files,

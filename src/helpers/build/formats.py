@@ -51,7 +51,7 @@ def main(argv: list[str] | None = None) -> int:
     ledgers = {}
     for label, folder in (("CSV", csv_dir), ("Parquet", parquet_dir)):
         print(f"[formats] building the book from the {label} copy ({folder}) ...", flush=True)
-        result = build(data_dir=folder)
+        result = build(data_source=folder)
         ledgers[label] = pd.read_csv(result.html_dir / "results.csv", keep_default_na=False, na_values=[""])
     csv_ledger, parquet_ledger = ledgers["CSV"], ledgers["Parquet"]
     differences = compare_ledgers(csv_ledger, parquet_ledger, load_tolerances())

@@ -6,8 +6,8 @@ project's ``.venv`` with the chapter folder as its root. The kernel is the
 the pinned packages and the editable ``helpers`` package); :data:`KERNEL_ENV`
 puts the ``src`` folder on its path too, so a kernel started from another
 environment still imports this checkout's ``helpers``. A chapter's default
-``data_dir = "data"`` is resolved from the repository root
-(:func:`helpers.core.paths.resolve_data_dir`), so it finds ``data/`` although
+``data_source = "data"`` is resolved from the repository root
+(:func:`helpers.core.paths.resolve_data_source`), so it finds ``data/`` although
 the kernel starts in ``chapters/``.
 """
 

@@ -12,7 +12,7 @@ Every chapter declares its parameters in ``chapters/parameters.yml``::
 Types are ``str``, ``int``, ``float``, ``bool`` and ``path`` (a string naming a
 file or folder). ``allowed`` lists the values a parameter may take, ``min`` and
 ``max`` bound numbers, ``nullable: true`` admits ``None``. ``bundled: true`` on a
-chapter's ``data_dir`` says the chapter reads its own bundled folder (the real
+chapter's ``data_source`` says the chapter reads its own bundled folder (the real
 measurements of ``data/real/``): ``make book DATA=...`` does not replace it.
 
 Parameters that name a level of the study take their allowed values from the

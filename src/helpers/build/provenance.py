@@ -54,7 +54,7 @@ from helpers.build.ledger_io import incomplete_rows, read_notebook_results, writ
 from helpers.build.notebooks import chapter_docname, notebook_title
 from helpers.build.parameters import default_parameters, literal_assignments
 from helpers.core.git import git_commit
-from helpers.core.paths import resolve_data_dir
+from helpers.core.paths import resolve_data_source
 from helpers.report.ledger import LEDGER_COLUMNS, LEDGER_KEY
 from helpers.report.values import format_parameter
 
@@ -97,12 +97,12 @@ def present_injected_parameters(nb: nbformat.NotebookNode) -> None:
 def parameters_ran_with(nb: nbformat.NotebookNode, given: dict) -> dict:
     """Return the parameters the chapter ran with: defaults, then papermill's injected values, then *given*.
 
-    A ``data_dir`` inside the repository is written relative to it, so the record is
+    A ``data_source`` inside the repository is written relative to it, so the record is
     the same on every clone.
     """
     params = {**default_parameters(nb), **nb.metadata.get("papermill", {}).get("parameters", {}), **(given or {})}
-    if params.get("data_dir") is not None:
-        params["data_dir"] = display_path(resolve_data_dir(params["data_dir"]))
+    if params.get("data_source") is not None:
+        params["data_source"] = display_path(resolve_data_source(params["data_source"]))
     return params
 
 
@@ -118,13 +118,13 @@ def tables_read(nb: nbformat.NotebookNode) -> list[str]:
     return [specs[n].filename for n in dict.fromkeys(names) if n in specs]
 
 
-def source_data_dir(parameters: dict, data_dir: Path | str | None) -> Path:
+def source_data_source(parameters: dict, data_source: Path | str | None) -> Path:
     """Return the folder the chapter read: a simulated dataset when ``seed`` is set, else the data folder."""
     if parameters.get("seed") is not None:
-        from helpers.data.simulate import example_data_dir
+        from helpers.data.simulate import example_data_source
 
-        return example_data_dir(int(parameters["seed"]))
-    return resolve_data_dir(data_dir if data_dir is not None else parameters.get("data_dir", "data"))
+        return example_data_source(int(parameters["seed"]))
+    return resolve_data_source(data_source if data_source is not None else parameters.get("data_source", "data"))
 
 
 def data_checksums(folder: Path, filenames: list[str]) -> dict[str, str]:
@@ -136,13 +136,13 @@ def data_checksums(folder: Path, filenames: list[str]) -> dict[str, str]:
     return {p.name: sha256_of(p) for p in paths if p.is_file()}
 
 
-def run_record(nb: nbformat.NotebookNode, *, chapter: str, parameters: dict, data_dir: Path | str | None,
+def run_record(nb: nbformat.NotebookNode, *, chapter: str, parameters: dict, data_source: Path | str | None,
                commit: str, data_files: dict | None = None) -> dict:
     """Return what identifies a chapter run: page, title, parameters, data (with checksums), commit, date."""
     from helpers.report.banner import declared_simulated, describe_data
 
     params = parameters_ran_with(nb, parameters)
-    folder = source_data_dir(params, data_dir)
+    folder = source_data_source(params, data_source)
     info = describe_data(folder)
     if info["simulated"]:
         source = f"simulated example data (seed {info['seed']})"
@@ -295,7 +295,7 @@ from, and the {source_link} (without outputs) at that commit.
 """
 
 
-def annotate_notebook(path: Path, *, chapter: str, parameters: dict, data_dir: Path, commit: str,
+def annotate_notebook(path: Path, *, chapter: str, parameters: dict, data_source: Path, commit: str,
                       data_files: dict | None = None) -> None:
     """Add provenance lines, the reproduce box and the cite box to an executed chapter notebook, in place.
 
@@ -308,7 +308,7 @@ def annotate_notebook(path: Path, *, chapter: str, parameters: dict, data_dir: P
     parameters : dict
         Parameters passed to papermill (the defaults of the ``parameters`` cell and the
         values papermill injected are read from the notebook and completed by these).
-    data_dir : Path
+    data_source : Path
         The data folder given to the build (a chapter whose ``seed`` is set reads a
         simulated dataset instead, and the record says so).
     commit : str
@@ -322,7 +322,7 @@ def annotate_notebook(path: Path, *, chapter: str, parameters: dict, data_dir: P
     nb = nbformat.read(str(path), as_version=4)
     strip_annotations(nb)
     present_injected_parameters(nb)
-    record = run_record(nb, chapter=chapter, parameters=parameters, data_dir=data_dir, commit=commit,
+    record = run_record(nb, chapter=chapter, parameters=parameters, data_source=data_source, commit=commit,
                         data_files=data_files)
     for number, cell in enumerate(nb.cells, start=1):
         if cell.cell_type != "code":
@@ -398,10 +398,10 @@ def ledger_frame(runs: list[dict]) -> pd.DataFrame:
         record = dict(nb.metadata.get(MARK, {}))
         if not record:  # not annotated: derive the same record from the executed notebook
             record = run_record(nb, chapter=run["chapter"], parameters=run.get("parameters") or {},
-                                data_dir=None, commit=run.get("commit") or "", data_files=run.get("data_files"))
+                                data_source=None, commit=run.get("commit") or "", data_files=run.get("data_files"))
         params = {**record.get("parameters", {}), **(run.get("parameters") or {})}
-        if params.get("data_dir") is not None:
-            params["data_dir"] = display_path(resolve_data_dir(params["data_dir"]))
+        if params.get("data_source") is not None:
+            params["data_source"] = display_path(resolve_data_source(params["data_source"]))
         provenance = {
             "page": record.get("docname") or chapter_docname(run["chapter"]),
             "data_source": record.get("data_source", ""),

@@ -20,7 +20,7 @@ from helpers.build.book import Book, Chapter, ChapterRun, display_path
 from helpers.build.notebooks import notebook_bytes, notebook_title, toc_files
 from helpers.build.selection import load_table_needs, missing_text, not_built_page
 from helpers.core.hashing import Hasher, sha256_text
-from helpers.core.paths import resolve_data_dir
+from helpers.core.paths import resolve_data_source
 from helpers.report.values import format_parameter
 
 #: Book sources copied into the staging folder besides the notebooks and the pages listed in the TOC.
@@ -90,11 +90,11 @@ def md_code(text: str) -> str:
 def provenance_note(book: Book, chapter: Chapter, data_files: dict) -> dict:
     """A Markdown cell saying which data (with checksums) and parameters the page was built from.
 
-    The folder is the chapter's own ``data_dir`` (a chapter with bundled data reads it whatever
+    The folder is the chapter's own ``data_source`` (a chapter with bundled data reads it whatever
     the build's data source is), else the build's data source.
     """
-    own = chapter.parameters.get("data_dir")
-    folder = display_path(resolve_data_dir(own, root=book.root) if own else book.data_folder, book.root)
+    own = chapter.parameters.get("data_source")
+    folder = display_path(resolve_data_source(own, root=book.root) if own else book.data_folder, book.root)
     rows = "\n".join(f"| `{name}` | `{digest}` |" for name, digest in sorted(data_files.items()))
     table = ("| file read | SHA-256 |\n| --- | --- |\n" + rows) if rows else "This page read no data file."
     values = ", ".join(f"`{md_code(format_parameter(k, v, ' = ', literal=True))}`" for k, v in chapter.parameters.items()) or "none"

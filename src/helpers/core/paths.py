@@ -15,17 +15,17 @@ TOC_FILE = ROOT / "_toc.yml"
 CITATION_FILE = ROOT / "CITATION.cff"
 
 
-def resolve_data_dir(data_dir: str | Path, root: Path = ROOT) -> Path:
-    """Return *data_dir* as an absolute path.
+def resolve_data_source(data_source: str | Path, root: Path = ROOT) -> Path:
+    """Return *data_source* as an absolute path.
 
     A relative path is taken from *root* (default: the repository root, so the chapters'
     default ``"data"`` works wherever the kernel starts), unless it names an existing
     folder relative to the current directory, as a user typing a path expects.
 
-    >>> resolve_data_dir("data") == DATA_DIR
+    >>> resolve_data_source("data") == DATA_DIR
     True
     """
-    path = Path(data_dir).expanduser()
+    path = Path(data_source).expanduser()
     if path.is_absolute():
         return path
     if path.is_dir() and path.resolve() != (Path(root) / path).resolve():

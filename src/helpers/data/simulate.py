@@ -70,7 +70,7 @@ def generator_fingerprint() -> str:
     return package_fingerprint("core", "stats", "data")
 
 
-def example_data_dir(seed: int) -> Path:
+def example_data_source(seed: int) -> Path:
     """Return a folder holding the example dataset for *seed*, generating it once.
 
     Chapters call this when their ``seed`` parameter asks for a fresh simulated

@@ -57,7 +57,7 @@ UNIT_ATTRIBUTES: dict[str, str] = {"mouse_id": "genotype", "donor_id": "group"}
 class ValidationReport:
     """Everything found in a data directory: problems (errors) and corrections (notes)."""
 
-    data_dir: str
+    data_source: str
     tables: list[str]
     problems: list[Problem] = field(default_factory=list)
     corrections: list[Correction] = field(default_factory=list)
@@ -94,10 +94,10 @@ class ValidationReport:
         """Return the report as console text: every problem, then every correction."""
         lines = []
         if self.problems:
-            lines.append(f"{len(self.problems)} problem(s) in {self.data_dir}:")
+            lines.append(f"{len(self.problems)} problem(s) in {self.data_source}:")
             lines += [f"  {p}" for p in self.problems]
         else:
-            lines.append(f"{self.data_dir}: every table matches its schema ({', '.join(self.tables)}).")
+            lines.append(f"{self.data_source}: every table matches its schema ({', '.join(self.tables)}).")
         if self.corrections:
             lines.append(f"{len(self.corrections)} correction(s) made in memory (files unchanged):")
             lines += [f"  note: {c}" for c in self.corrections]
@@ -363,7 +363,7 @@ def drop_unmade(frame: pd.DataFrame, spec: TableSpec, name: str) -> tuple[pd.Dat
     return (frame.drop(columns=empty) if empty else frame), notes
 
 
-def inspect_table(name: str, data_dir: str | Path) -> tuple[pd.DataFrame | None, pd.DataFrame | None, list[Problem], list[Correction]]:
+def inspect_table(name: str, data_source: str | Path) -> tuple[pd.DataFrame | None, pd.DataFrame | None, list[Problem], list[Correction]]:
     """Read and check table *name*; return (parsed table, text cells, problems, corrections).
 
     The levels of its factor columns are those the source's study declares
@@ -372,9 +372,9 @@ def inspect_table(name: str, data_dir: str | Path) -> tuple[pd.DataFrame | None,
     from helpers.data.sources import table_file
     from helpers.data.study import study_of
 
-    spec = study_of(data_dir).spec(name)
+    spec = study_of(data_source).spec(name)
 
-    path = table_file(data_dir, name) or Path(data_dir) / spec.filename  # .csv, else .parquet
+    path = table_file(data_source, name) or Path(data_source) / spec.filename  # .csv, else .parquet
     frame, problems, corrections = read_text_table(path)
     if frame is None:
         return None, None, problems, corrections
@@ -385,20 +385,20 @@ def inspect_table(name: str, data_dir: str | Path) -> tuple[pd.DataFrame | None,
     return (None if problems else table), frame, problems, corrections
 
 
-def check_table(name: str, data_dir: str | Path) -> tuple[pd.DataFrame | None, list[Problem]]:
-    """Read table *name* from *data_dir*; return (table or None, list of problems)."""
-    table, _, problems, _ = inspect_table(name, data_dir)
+def check_table(name: str, data_source: str | Path) -> tuple[pd.DataFrame | None, list[Problem]]:
+    """Read table *name* from *data_source*; return (table or None, list of problems)."""
+    table, _, problems, _ = inspect_table(name, data_source)
     return table, problems
 
 
-def load_table(name: str, data_dir: str | Path) -> pd.DataFrame:
-    """Read and validate table *name* from *data_dir*.
+def load_table(name: str, data_source: str | Path) -> pd.DataFrame:
+    """Read and validate table *name* from *data_source*.
 
     Parameters
     ----------
     name : str
         Table name, e.g. ``"human_blot"`` (see :mod:`helpers.data.tables`).
-    data_dir : str or Path
+    data_source : str or Path
         Folder holding the table's file, or an ``.xlsx`` workbook with a sheet
         named *name* (problems then name the sheet and the A1 cell).
 
@@ -413,21 +413,21 @@ def load_table(name: str, data_dir: str | Path) -> pd.DataFrame:
     DataValidationError
         Listing every problem with file, row, column, value and expectation.
     """
-    table, _, problems, _ = inspect_source_table(name, data_dir)
+    table, _, problems, _ = inspect_source_table(name, data_source)
     if problems:
         raise DataValidationError(problems)
     return table
 
 
-def load_present_tables(names: list[str], data_dir: str | Path) -> dict[str, pd.DataFrame]:
+def load_present_tables(names: list[str], data_source: str | Path) -> dict[str, pd.DataFrame]:
     """Load those of tables *names* that the folder or workbook holds; absent ones are left out.
 
     A chapter that combines tables calls this and says on the page what it left
     out (:func:`helpers.report.chapter.left_out_markdown`); a table that is
     present but broken still raises :class:`DataValidationError`.
     """
-    present = set(tables_present(data_dir))
-    return {name: load_table(name, data_dir) for name in names if name in present}
+    present = set(tables_present(data_source))
+    return {name: load_table(name, data_source) for name in names if name in present}
 
 
 # --------------------------------------------------------------------------- documentation
@@ -473,7 +473,7 @@ def _value(spec: TableSpec, column: str, text):
     return text
 
 
-def check_across_tables(frames: dict[str, pd.DataFrame], data_dir: Path) -> list[Problem]:
+def check_across_tables(frames: dict[str, pd.DataFrame], data_source: Path) -> list[Problem]:
     """Check units shared between tables (see :data:`UNIT_ATTRIBUTES`).
 
     For every unit column (``mouse_id``, ``donor_id``): a unit's attributes
@@ -497,8 +497,8 @@ def check_across_tables(frames: dict[str, pd.DataFrame], data_dir: Path) -> list
                 for a, v in values.items():
                     if a in first_values and _value(specs[table], a, first_values[a]) != _value(specs[table], a, v):
                         problems.append(Problem(
-                            table_label(data_dir, table), int(idx), a, v,
-                            f"the {a} of {unit} {plain(row[unit])} given in {_short(data_dir, first_table)} "
+                            table_label(data_source, table), int(idx), a, v,
+                            f"the {a} of {unit} {plain(row[unit])} given in {_short(data_source, first_table)} "
                             f"row {first_row} ({shown(first_values[a])})"))
                     elif a not in first_values:
                         first_values[a] = v
@@ -506,12 +506,12 @@ def check_across_tables(frames: dict[str, pd.DataFrame], data_dir: Path) -> list
             if attribute in frame.columns:
                 continue
             have = {u for t, f in holders.items() if attribute in f.columns for u in f[unit]}
-            sources = [_short(data_dir, t) for t, f in holders.items() if attribute in f.columns]
+            sources = [_short(data_source, t) for t, f in holders.items() if attribute in f.columns]
             for idx, row in frame.drop_duplicates(unit).iterrows():
                 if row[unit] not in have:
                     where = ", ".join(sources) if sources else "no table of this folder has one"
                     problems.append(Problem(
-                        table_label(data_dir, table), int(idx), unit, row[unit],
+                        table_label(data_source, table), int(idx), unit, row[unit],
                         f"a {unit} whose {attribute} is known (not found in {where})"))
     return problems
 
@@ -528,7 +528,7 @@ def inspect_source_table(name: str, source: str | Path):
     return inspect_table(name, source)
 
 
-def validate_report(data_dir: str | Path, tables: list[str] | None = None) -> ValidationReport:
+def validate_report(data_source: str | Path, tables: list[str] | None = None) -> ValidationReport:
     """Check the tables of a folder or workbook (or only *tables*) and the units they share.
 
     Only the tables present are checked (and across each other); the book's
@@ -538,22 +538,22 @@ def validate_report(data_dir: str | Path, tables: list[str] | None = None) -> Va
     """
     from helpers.data.plausibility import check_plausibility
 
-    data_dir = Path(data_dir)
-    source_error = None if tables else source_problem(data_dir)
+    data_source = Path(data_source)
+    source_error = None if tables else source_problem(data_source)
     if tables is None and source_error is None:
-        names = tables_present(data_dir)
+        names = tables_present(data_source)
     else:
         names = list(tables or [])
-    report = ValidationReport(str(data_dir), names)
+    report = ValidationReport(str(data_source), names)
     if source_error is not None:
-        report.problems.append(Problem(str(data_dir), None, None, None, source_error))
+        report.problems.append(Problem(str(data_source), None, None, None, source_error))
         return report
     from helpers.data.study import StudyError, study_of
 
     try:
-        study = study_of(data_dir)
+        study = study_of(data_source)
     except StudyError as err:
-        report.problems.append(Problem(str(data_dir), None, None, None, f"a usable study description: {err}"))
+        report.problems.append(Problem(str(data_source), None, None, None, f"a usable study description: {err}"))
         return report
     report.study = study
     if not study.declared:
@@ -562,43 +562,43 @@ def validate_report(data_dir: str | Path, tables: list[str] | None = None) -> Va
             "levels are assumed; `make describe DATA=...` drafts one from your tables")
     from helpers.data.sources import reading_source
 
-    data_dir = reading_source(data_dir)
+    data_source = reading_source(data_source)
     report.absent = [n for n in example_specs() if n not in names] if tables is None else []
-    report.problems += [Problem(path, None, None, None, expected) for path, expected in misplaced_tables(data_dir)]
-    if is_workbook(data_dir):
+    report.problems += [Problem(path, None, None, None, expected) for path, expected in misplaced_tables(data_source)]
+    if is_workbook(data_source):
         from helpers.data.excel import workbook_notes
 
-        report.corrections += workbook_notes(data_dir)
+        report.corrections += workbook_notes(data_source)
     frames = {}
     for name in names:
-        table, frame, problems, corrections = inspect_source_table(name, data_dir)
+        table, frame, problems, corrections = inspect_source_table(name, data_source)
         report.problems += problems
         report.corrections += corrections
         if frame is not None:
             frames[name] = frame
             report.rows[name] = len(frame)
         if table is not None:
-            report.warnings += check_plausibility(name, table, frame, table_label(data_dir, name))
-    report.problems += check_across_tables(frames, data_dir)
+            report.warnings += check_plausibility(name, table, frame, table_label(data_source, name))
+    report.problems += check_across_tables(frames, data_source)
     return report
 
 
-def validate_directory(data_dir: str | Path, tables: list[str] | None = None) -> list[Problem]:
+def validate_directory(data_source: str | Path, tables: list[str] | None = None) -> list[Problem]:
     """Check every table (or *tables*) present in a folder or workbook; return all problems."""
-    return validate_report(data_dir, tables).problems
+    return validate_report(data_source, tables).problems
 
 
 def main(argv: list[str] | None = None) -> int:
     """Command line: validate a data directory, print every problem, exit 1 if any."""
     parser = argparse.ArgumentParser(prog="python -m helpers validate", description=__doc__.splitlines()[0])
-    parser.add_argument("data_dir", help="folder holding the tables (CSV), or an .xlsx workbook")
+    parser.add_argument("data_source", help="folder holding the tables (CSV), or an .xlsx workbook")
     parser.add_argument("--table", action="append", help="only this table (repeatable)")
     args = parser.parse_args(argv)
     unknown = [t for t in args.table or [] if t not in get_specs()]
     if unknown:
         print(f"unknown table(s) {', '.join(unknown)}; known: {', '.join(get_specs())}", file=sys.stderr)
         return 2
-    report = validate_report(args.data_dir, args.table)
+    report = validate_report(args.data_source, args.table)
     print(report.text(), file=sys.stdout if report.ok else sys.stderr)
     return 0 if report.ok else 1
 

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from helpers.analysis.design import pending_warnings, pick_level
-from helpers.core.paths import resolve_data_dir
-from helpers.data.simulate import example_data_dir
+from helpers.core.paths import resolve_data_source
+from helpers.data.simulate import example_data_source
 from helpers.report.banner import data_banner, describe_data
 from helpers.report.figure_alt import enable_alt_text
 from helpers.report.ledger import ResultsLedger
@@ -25,7 +25,7 @@ class Chapter:
     """What a chapter knows about its run once started."""
 
     name: str
-    data_dir: Path
+    data_source: Path
     data_info: dict
     ledger: ResultsLedger
 
@@ -39,7 +39,7 @@ class Chapter:
         """The study the data describe (:class:`helpers.data.study.Study`): levels, references, design facts."""
         from helpers.data.study import study_of
 
-        return study_of(self.data_dir)
+        return study_of(self.data_source)
 
     def level(self, table: str, column: str, value: str | None, pick: str | int = "first") -> str:
         """Return *value*, or when it is None the level of *column* the study's description picks.
@@ -51,20 +51,21 @@ class Chapter:
         return value if value is not None else pick_level(self.study, table, column, pick)
 
 
-def start_chapter(name: str, data_dir: str | Path = "data", seed: int | None = None, *,
-                  show: bool = True, glue: bool = True) -> Chapter:
-    """Start chapter *name* on *data_dir* (or on fresh example data of *seed*).
+def start_chapter(name: str, data_source: str | Path = "data", seed: int | None = None, *,
+                  alpha: float = 0.05, show: bool = True, glue: bool = True) -> Chapter:
+    """Start chapter *name* on *data_source* (or on fresh example data of *seed*).
 
     Shows the data banner (when *show*), enables alt text on figures and returns
-    the :class:`Chapter` with its results ledger.
+    the :class:`Chapter` with its results ledger, whose intervals are at level
+    ``1 - alpha`` unless a call says otherwise.
 
     >>> ch = start_chapter("demo", "data", show=False, glue=False)
-    >>> ch.simulated, ch.data_dir.name, ch.ledger.chapter
+    >>> ch.simulated, ch.data_source.name, ch.ledger.chapter
     (True, 'data', 'demo')
     """
-    source = resolve_source(data_dir) if seed is None else example_data_dir(seed)
-    chapter = Chapter(name=name, data_dir=source, data_info=describe_data(source),
-                      ledger=ResultsLedger(chapter=name, glue=glue))
+    source = resolve_source(data_source) if seed is None else example_data_source(seed)
+    chapter = Chapter(name=name, data_source=source, data_info=describe_data(source),
+                      ledger=ResultsLedger(chapter=name, glue=glue, defaults={"ci_level": 1 - alpha}))
     enable_alt_text()
     enable_tables()
     pending_warnings()  # forget warnings of an earlier chapter in the same kernel
@@ -76,16 +77,16 @@ def start_chapter(name: str, data_dir: str | Path = "data", seed: int | None = N
     return chapter
 
 
-def resolve_source(data_dir: str | Path) -> Path:
-    """Return the data folder or ``.xlsx`` workbook *data_dir* names, as an absolute path.
+def resolve_source(data_source: str | Path) -> Path:
+    """Return the data folder or ``.xlsx`` workbook *data_source* names, as an absolute path.
 
     A workbook (or folder) given relative to the current directory is taken from
     there when it exists; otherwise from the repository root.
     """
-    path = Path(data_dir).expanduser()
+    path = Path(data_source).expanduser()
     if not path.is_absolute() and path.is_file():
         return path.resolve()
-    return resolve_data_dir(path)
+    return resolve_data_source(path)
 
 
 def left_out_markdown(wanted: dict[str, str], present) -> str:

@@ -1,7 +1,10 @@
 """Reported numbers: glue each into the narrative and record it in the chapter's results table.
 
-A chapter creates one :class:`ResultsLedger`, calls :meth:`ResultsLedger.report`
-once per number it states in prose, and ends with :meth:`ResultsLedger.publish`,
+A chapter gets one :class:`ResultsLedger` from ``start_chapter``, records each
+number it states in prose with one call — :meth:`ResultsLedger.estimate` (a value
+with its interval), :meth:`ResultsLedger.estimates` (one row of an analysis
+table each, optionally with its p-value), :meth:`ResultsLedger.count`,
+:meth:`ResultsLedger.parameter` — and ends with :meth:`ResultsLedger.publish`,
 which shows the chapter's results table and stores it in the executed notebook
 under the glue key ``results_ledger``. The build collects those tables from
 every executed notebook into ``results.csv`` and ``results.json``
@@ -21,7 +24,8 @@ from __future__ import annotations
 
 import json
 import math
-from dataclasses import asdict, dataclass, field
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -74,6 +78,76 @@ class ResultsLedger:
     glue: bool = True
     results: list[Result] = field(default_factory=list)
     _digits: dict[str, int] = field(default_factory=dict, repr=False)
+    #: Keyword defaults of every call (:meth:`using`), e.g. the chapter's ``ci_level`` or ``n_unit="mice"``.
+    defaults: dict = field(default_factory=dict)
+
+    def using(self, **defaults) -> ResultsLedger:
+        """Return this ledger with *defaults* for every call's keywords (same results, same page).
+
+        >>> ledger = ResultsLedger("ch", glue=False)
+        >>> mice = ledger.using(n_unit="mice", method="OLS", ci_level=0.9)
+        >>> _ = mice.estimate("d", 1.5, (1.0, 2.0), n=12, unit="ratio", description="an effect")
+        >>> r = ledger.results[0]; (r.n_unit, r.method, r.ci_level, r.n)
+        ('mice', 'OLS', 0.9, 12)
+        """
+        return replace(self, defaults={**self.defaults, **defaults})
+
+    def estimate(self, key: str, value: float, ci: tuple[float, float] | None = None, **about) -> Result:
+        """Record an estimate with its interval: ``n``, ``n_unit``, ``unit``, ``method``, ``description``.
+
+        *ci* is the interval at the ledger's ``ci_level`` (0.95 unless :meth:`using` says otherwise).
+        """
+        return self.report(key, value, ci=ci, **about)
+
+    def count(self, key: str, value: int, unit: str, description: str, **about) -> Result:
+        """Record a count (its own n, in *unit*), shown without decimals.
+
+        >>> ledger = ResultsLedger("ch", glue=False)
+        >>> r = ledger.count("n_mice", 14, "mice", "mice with a lane")
+        >>> (r.value, r.n, r.n_unit, r.method)
+        (14.0, 14, 'mice', 'count')
+        """
+        return self.report(key, value, unit=unit, description=description,
+                           **{"method": "count", "digits": 0, **about})
+
+    def parameter(self, key: str, value: float, unit: str, description: str, digits: int = 2) -> Result:
+        """Record a chapter parameter the prose states (it rests on no sample)."""
+        return self.report(key, value, unit=unit, method="parameter", description=description, digits=digits)
+
+    def estimates(self, rows: pd.DataFrame, key: str, *, value: str, ci: tuple[str, str] | None = None,
+                  n: str | None = None, description: str | Callable, p: str | None = None,
+                  p_key: str | None = None, p_description: str | Callable | None = None,
+                  **about) -> list[Result]:
+        """Record one estimate per row of an analysis table, and with *p* its p-value as a second row.
+
+        *key*, *p_key* and string descriptions are format strings over the row's
+        fields (``"ratio_{genotype}"``); a callable description is given the row (a ``pandas.Series``).
+        *value*, *ci* (low and high) and *n* name columns of *rows*; every other
+        keyword (``unit``, ``n_unit``, ``method``, ``digits``...) is as for :meth:`report`.
+
+        >>> ledger = ResultsLedger("ch", glue=False)
+        >>> table = pd.DataFrame({"genotype": ["KO"], "ratio": [1.5], "low": [1.1], "high": [2.0],
+        ...                       "n_mice": [10], "p_adj": [0.01]})
+        >>> _ = ledger.estimates(table, "ratio_{genotype}", value="ratio", ci=("low", "high"), n="n_mice",
+        ...                      n_unit="mice", unit="ratio", method="OLS", description="{genotype}/WT",
+        ...                      p="p_adj", p_key="p_adj_{genotype}", p_description="adjusted p, {genotype} vs WT")
+        >>> [(r.key, r.value, r.ci_high, r.n, r.unit) for r in ledger.results]
+        [('ratio_KO', 1.5, 2.0, 10, 'ratio'), ('p_adj_KO', 0.01, None, 10, 'p')]
+        """
+        recorded = []
+        for index, row in rows.iterrows():
+            fields = _Fields(row, index, rows.index.name)
+            interval = None if ci is None else (row[ci[0]], row[ci[1]])
+            sample = {} if n is None else {"n": row[n]}
+            recorded.append(self.report(key.format_map(fields), row[value], ci=interval,
+                                        description=_text(description, fields), **{**sample, **about}))
+            if p is not None:
+                p_about = {k: v for k, v in about.items() if k not in ("unit", "digits")}
+                recorded.append(self.report(
+                    (p_key or f"p_{key}").format_map(fields), row[p], unit="p", digits=3,
+                    description=_text(p_description or f"p-value of {recorded[-1].description}", fields),
+                    **{**sample, **p_about}))
+        return recorded
 
     def report(
         self,
@@ -81,21 +155,25 @@ class ResultsLedger:
         value: float,
         *,
         ci: tuple[float, float] | None = None,
-        ci_level: float | None = 0.95,
-        n: int | None = None,
-        n_unit: str = "",
-        unit: str = "",
-        method: str = "",
-        description: str = "",
-        digits: int = 2,
+        **about,
     ) -> Result:
         """Record one number and glue it as ``key`` (float) and ``key_text`` (with CI).
+
+        Keywords (defaults from :meth:`using`): ``ci_level`` (0.95), ``n``, ``n_unit``,
+        ``unit``, ``method``, ``description``, ``digits`` (2).
 
         Returns
         -------
         Result
             The recorded row.
         """
+        about = {"ci_level": 0.95, "n": None, "n_unit": "", "unit": "", "method": "", "description": "",
+                 "digits": 2, **self.defaults, **about}
+        unknown = set(about) - {"ci_level", "n", "n_unit", "unit", "method", "description", "digits"}
+        if unknown:
+            raise TypeError(f"ResultsLedger.report() got unexpected keyword(s) {', '.join(sorted(unknown))}")
+        ci_level, n, n_unit, unit = about["ci_level"], about["n"], about["n_unit"], about["unit"]
+        method, description, digits = about["method"], about["description"], about["digits"]
         if any(r.key == key for r in self.results):
             raise ValueError(f"result key {key!r} reported twice in chapter {self.chapter!r}")
         if method == "count" and n is None:  # a count rests on the units it counts
@@ -195,3 +273,20 @@ class ResultsLedger:
             glue(LEDGER_KEY, json.dumps([asdict(r) for r in self.results], sort_keys=True), display=False)
         shown = frame[["key", "value", "ci_low", "ci_high", "n", "n_unit", "unit", "method"]]
         return shown.set_index("key").astype({"n": "Int64"}).round(4)
+
+
+class _Fields(dict):
+    """A table row's fields for a key or description template, with the row's index under its name."""
+
+    def __init__(self, row: pd.Series, index, index_name: str | None):
+        super().__init__({str(k): v for k, v in row.items()})
+        self.setdefault(index_name or "index", index)
+        self.row = row
+
+    def __missing__(self, name: str):
+        raise KeyError(f"a ledger template names {{{name}}}, which is not a column of the table "
+                       f"(columns: {', '.join(self)})")
+
+
+def _text(template: str | Callable, fields: _Fields) -> str:
+    return template(fields.row) if callable(template) else str(template).format_map(fields)

@@ -136,8 +136,8 @@ def format_parameter(name: str, value, assign: str = "=", literal: bool = False)
 
     >>> format_parameter("alpha", 0.05), format_parameter("seed", None)
     ('alpha=0.05', 'seed not set')
-    >>> format_parameter("data_dir", "data", " = ", literal=True)
-    "data_dir = 'data'"
+    >>> format_parameter("data_source", "data", " = ", literal=True)
+    "data_source = 'data'"
     """
     if value is None:
         return f"{name} not set"

@@ -429,7 +429,7 @@ def _synthesis(d: Design, study, p: dict) -> dict[str, float]:
     from helpers.analysis import synthesis as meta
     from helpers.data.validate import load_table
 
-    folder, alpha = Path(p["data_dir"]), p["alpha"]
+    folder, alpha = Path(p["data_source"]), p["alpha"]
     design_ = meta.Design.of(study)
     human = load_table("human_blot", folder) if "human_blot" in d.truths else None
     mouse = load_table("mouse_blot", folder) if "mouse_blot" in d.truths else None

@@ -79,7 +79,7 @@ class TableSpec:
     Parameters
     ----------
     name : str
-        Table name used by chapters (``load_table(name, data_dir)``).
+        Table name used by chapters (``load_table(name, data_source)``).
     filename : str
         File name inside a data directory.
     description : str
