@@ -19,6 +19,14 @@ duplicated columns, values outside their allowed set or bounds, duplicated
 keys, a unit (donor, mouse) whose attributes change between rows or tables,
 and units whose defining attribute (a mouse's genotype) is given nowhere.
 
+A table takes one path, each step visited once: the source is opened
+(:func:`helpers.data.sources.open_source`: folder, workbook or descriptor,
+its kind decided there), read by the reader of its format
+(:func:`helpers.data.readers.read_file` for CSV and Parquet,
+:func:`helpers.data.excel.read_sheet` for a sheet), each giving text cells
+and the locator that names a cell, then checked
+(:func:`helpers.data.checks.check_frame`). :func:`read_table` composes them.
+
 Run ``python -m helpers validate DATA_DIR`` (or ``make validate DATA=dir``) to
 check a whole data directory; it lists every problem and exits non-zero if
 there is any.
@@ -43,7 +51,7 @@ from helpers.data.tables import TableSpec, example_specs, get_specs
 #: What this module gives its callers besides its own functions (the types of a check's findings, the
 #: reader of a file and the check of a frame of text cells, as the converters use them).
 __all__ = ["Correction", "Problem", "check_frame", "read_text_table", "CheckedTable", "ValidationReport",
-           "DataValidationError", "read_table", "check_table", "load_table", "load_present_tables",
+           "DataValidationError", "read_cells", "read_table", "check_table", "load_table", "load_present_tables",
            "schema_markdown", "check_across_tables", "validate_report", "validate_directory", "main"]
 
 #: Columns that identify a unit shared between tables, and the attribute that
@@ -143,7 +151,7 @@ def read_table(source: DataSource, name: str) -> CheckedTable:
     cell), the column and what was expected.
     """
     spec = source.study.spec(name)
-    read = _reader(source, name, spec)
+    read = read_cells(source, name, spec)
     if read.frame is None:
         return CheckedTable(None, None, read.problems, read.corrections)
     frame, dropped = drop_unmade(read.frame, spec, read.locator)
@@ -152,7 +160,7 @@ def read_table(source: DataSource, name: str) -> CheckedTable:
     return CheckedTable(None if problems else table, frame, problems, read.corrections + dropped)
 
 
-def _reader(source: DataSource, name: str, spec: TableSpec) -> Cells:
+def read_cells(source: DataSource, name: str, spec: TableSpec) -> Cells:
     """Read the text cells of table *name*: a sheet of the source's workbook, else its CSV or Parquet file."""
     if source.workbook is not None:
         from helpers.data.excel import read_sheet
