@@ -178,3 +178,21 @@ def test_a_checked_table_keeps_its_text_cells_and_its_findings(sources):
     assert len(checked.cells) == len(checked.table) == len(example("human_blot"))
     assert checked.cells.index[0] == 2  # Excel rows: the header is row 1
     assert any("number stored as text" in str(c) for c in checked.corrections)
+
+
+def test_a_sheet_may_keep_the_empty_column_of_a_measurement_the_study_did_not_make(tmp_path):
+    """As a CSV file may: the one path drops it with a note, named by its header cell."""
+    from helpers.data.describe import main as describe_main
+
+    dropped = ("ptbk1_loading", "tbk1_loading", "ptbk1_total_protein", "tbk1_total_protein")
+    table = example("human_blot")
+    table[list(dropped)] = ""
+    book = write_workbook(tmp_path / "licor.xlsx", {"human_blot": table})
+    assert describe_main([str(book)]) == 0  # the study: a two-colour blot, no loading control
+    report = validate_report(book)
+    assert report.ok, report.text()
+    letters = {c: chr(ord("A") + list(table.columns).index(c)) for c in dropped}
+    assert [str(c) for c in report.corrections if "did not make" in str(c)] == [
+        f"{book}, sheet human_blot, cell {letters[c]}1 (column '{c}'): empty column of a measurement the study "
+        "did not make: ignored" for c in dropped]
+    assert not set(dropped) & set(load_table("human_blot", book).columns)
