@@ -355,7 +355,7 @@ def check_frame(frame: pd.DataFrame, spec: TableSpec, where: Locator | str
 
     *frame* holds text cells (Python or Arrow strings); its index is the row
     number in the file (as the readers of :mod:`helpers.data.readers` return
-    it). *where* is the reader's :class:`~helpers.data.problems.Locator` (or
+    it). *where* is the reader's :class:`~helpers.data.cells.Locator` (or
     a file's label), which names every problem's cell. Columns present are
     checked even when others are missing or extra, so every problem is found
     in one pass. Every check is vectorised and lists at most a bounded number

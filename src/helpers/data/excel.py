@@ -280,7 +280,7 @@ def _parses(text: str) -> bool:
 def read_sheet(path: str | Path, name: str, spec: TableSpec) -> Cells:
     """Read table *name* from its sheet of workbook *path* as text cells, named by sheet and A1 cell.
 
-    Returns :class:`~helpers.data.problems.Cells` like
+    Returns :class:`~helpers.data.cells.Cells` like
     :func:`helpers.data.readers.read_file` does for a file: the frame is
     indexed by Excel row, and its locator gives the checks' problems the
     sheet's header row and cell, and leaves out what they would say about a

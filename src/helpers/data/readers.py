@@ -1,7 +1,7 @@
 """Readers of table files: CSV and Parquet, each giving text cells and a way to name them.
 
 :func:`read_file` reads ``<table>.csv`` or ``<table>.parquet`` and returns
-:class:`~helpers.data.problems.Cells`: a frame of stripped *text* cells indexed
+:class:`~helpers.data.cells.Cells`: a frame of stripped *text* cells indexed
 by the row number in the file (header = row 1), the problems and corrections
 met while reading, and the locator that names a cell (file, row, column). The
 sheets of a workbook have their own reader, :func:`helpers.data.excel.read_sheet`;
