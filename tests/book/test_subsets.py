@@ -90,6 +90,9 @@ def test_optional_tables_glue_only_the_numbers_of_absent_tables(tmp_path):
     # p_k: its table is present, so the page does not blame the table
     assert glued == {"h_ratio_text": "not computed (needs `human_blot.csv`)",
                      "p_k_text": "not computed (these data give no estimate)"}
+    said = tables.glue_not_computed(ledger, {"h_": ["human_blot"], "p_": ["pla_cells"]}, path, glue=False,
+                                    said={"p_k_text"})  # glued in words by the chapter: left alone
+    assert said == {"h_ratio_text": "not computed (needs `human_blot.csv`)"}
 
 
 def test_skipped_sentence_names_the_missing_file():

@@ -118,7 +118,7 @@ def not_computed_text(tables) -> str:
 
 
 def glue_not_computed(ledger, needs: Mapping[str, list[str] | str], notebook: str | Path | None = None,
-                      *, glue: bool = True) -> dict[str, str]:
+                      *, glue: bool = True, said=()) -> dict[str, str]:
     """Glue a text for every number the chapter's Markdown references but the ledger does not hold.
 
     Parameters
@@ -134,6 +134,9 @@ def glue_not_computed(ledger, needs: Mapping[str, list[str] | str], notebook: st
         The chapter's source notebook (default ``chapters/<chapter>.ipynb``).
     glue : bool
         Glue the texts (off in tests run outside a kernel).
+    said : iterable of str
+        Glue keys the chapter glued itself, in words (e.g. "more than 1000
+        (out of reach)"): left alone, so no key is glued twice.
 
     Returns
     -------
@@ -148,12 +151,12 @@ def glue_not_computed(ledger, needs: Mapping[str, list[str] | str], notebook: st
         number, which no text can replace): reference it as ``{glue:md}`key_text```.
     """
     notebook = Path(notebook) if notebook is not None else ROOT / "chapters" / f"{ledger.chapter}.ipynb"
-    reported = {r.key for r in ledger.results}
+    reported, said = {r.key for r in ledger.results}, set(said)
     glued: dict[str, str] = {}
     seen: set[tuple] = set()
     for paragraph, role, key, _fmt in glue_roles(notebook):
         base = key[: -len("_text")] if key.endswith("_text") else key
-        if base in reported or key in reported or key.endswith("_label") or key in glued:
+        if base in reported or key in reported or key.endswith("_label") or key in glued or key in said:
             continue
         prefixes = [p for p in needs if base.startswith(p)]
         if not prefixes:
@@ -268,11 +271,11 @@ class OptionalTables(Mapping):
         return {prefix: names or NO_ESTIMATE for prefix, names in absent.items()}
 
     def glue_not_computed(self, ledger, needs: Mapping[str, list[str]], notebook: str | Path | None = None,
-                          *, glue: bool = True) -> dict[str, str]:
+                          *, glue: bool = True, said=()) -> dict[str, str]:
         """:func:`glue_not_computed`, naming only the absent tables (:meth:`missing_needs`).
 
         A number missing although its tables are present (a pool too small to
         form, a contrast the data lack) is glued as :data:`NO_ESTIMATE` rather
         than blamed on a table that is there.
         """
-        return glue_not_computed(ledger, self.missing_needs(needs), notebook, glue=glue)
+        return glue_not_computed(ledger, self.missing_needs(needs), notebook, glue=glue, said=set(said))
