@@ -206,19 +206,15 @@ class OptionalTables(Mapping):
         A table that is present but broken raises
         :class:`helpers.data.validate.DataValidationError`, as in any chapter.
         """
-        from helpers.data.validate import load_table
+        from helpers.data.validate import load_present_tables
 
         prepare = prepare or {}
         unknown = set(prepare) - set(uses)
         if unknown:
             raise ValueError(f"prepare names {', '.join(sorted(unknown))}, not among the tables used "
                              f"({', '.join(uses)})")
-        held = present_flags(source, uses)
-        loaded = {}
-        for name in (n for n, present in held.items() if present):
-            table = load_table(name, source)
-            loaded[name] = prepare[name](table) if name in prepare else table
-        return cls(uses, loaded)
+        loaded = load_present_tables(list(uses), source)
+        return cls(uses, {name: prepare[name](table) if name in prepare else table for name, table in loaded.items()})
 
     def __getitem__(self, name: str) -> pd.DataFrame:
         return self._loaded[name]
