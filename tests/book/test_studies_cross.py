@@ -28,13 +28,14 @@ from scipy import stats
 from statsmodels.stats.meta_analysis import combine_effects
 
 from helpers.analysis import synthesis
-from helpers.build.book import Book
-from helpers.build.ledger_io import read_notebook_results
 from helpers.core.paths import CHAPTERS_DIR, DATA_DIR, ROOT
 from helpers.data.describe import draft_text
 from helpers.data.study import read_study
 from helpers.data.tables import get_specs
 from helpers.data.validate import load_table
+from helpers.engine.book import Book
+from helpers.engine.ledger_io import read_notebook_results
+from helpers.engine.plan import make_plan
 from helpers.report.figure_alt import figure_checks
 from helpers.report.figure_check import figure_problems
 
@@ -89,7 +90,7 @@ def lab(tmp_path, sod1_g93a_table) -> Path:
 
 
 def test_the_engine_picks_the_cross_chapters_levels_from_the_study(lab):
-    chapters = {c.name: c for c in Book(data_source=lab).chapters()}
+    chapters = {c.name: c for c in make_plan(Book(data_source=lab)).chapters}
     for name in CROSS:
         assert not chapters[name].design_note, name
     assert chapters["synthesis"].parameters["stage"] == "end_stage"

@@ -8,7 +8,7 @@ table each, optionally with its p-value), :meth:`ResultsLedger.count`,
 which shows the chapter's results table and stores it in the executed notebook
 under the glue key ``results_ledger``. The build collects those tables from
 every executed notebook into ``results.csv`` and ``results.json``
-(:mod:`helpers.build.ledger_io`).
+(:mod:`helpers.engine.ledger_io`).
 
 In Markdown, a reported number is shown with ``{glue:text}`key:.2f``` (value)
 or ``{glue:md}`key_text``` (value with its confidence interval).
@@ -17,7 +17,7 @@ The book's **ledger** (:data:`LEDGER_COLUMNS`) adds to each row where it came
 from: the chapter's page, the data source, the SHA-256 of the data files, the
 parameters, the commit and ``data``: ``simulated`` (the book's example data),
 ``real`` (published measurements, e.g. ``data/real/``) or ``user`` (a lab's own
-tables) (:mod:`helpers.build.provenance` fills them).
+tables) (:mod:`helpers.engine.provenance` fills them).
 """
 
 from __future__ import annotations
