@@ -178,7 +178,10 @@ def plan_chapters(book: Book, declarations: P.Declarations, source: DataSource, 
 def chapter_data_source(book: Book, values: dict, source: DataSource) -> Path:
     """The data a chapter reads: the value of its data parameter (its bundled folder), else the build's source."""
     value = values.get(DATA_PARAMETER)
-    return resolve_data_source(value, root=book.root) if isinstance(value, str) else source.path
+    if not isinstance(value, str):
+        return source.path
+    path = Path(value).expanduser()  # the kernel runs in the book's root: a relative path is taken from there
+    return path if path.is_absolute() else (book.root / path).resolve()
 
 
 def design_note(declarations: P.Declarations, name: str, study) -> str:
