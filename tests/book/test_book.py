@@ -70,7 +70,7 @@ def test_results_table_is_published_with_every_column(built_book):
 
 def test_the_built_book_reproduces_the_committed_reference_ledger(built_book):
     """`make check-results` inside `make test`: every number of a clean build matches the reference."""
-    from helpers.engine.ledger_io import (
+    from helpers.report.ledger.files import (
         REFERENCE_FILE,
         TOLERANCE_FILE,
         compare_ledgers,

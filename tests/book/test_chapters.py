@@ -8,8 +8,8 @@ import pytest
 import yaml
 
 from helpers.core.paths import CHAPTERS_DIR, ROOT
-from helpers.engine.ledger_io import read_notebook_results
 from helpers.engine.notebooks import chapter_notebooks
+from helpers.report.ledger.files import read_notebook_results
 
 DECLARED = yaml.safe_load((CHAPTERS_DIR / "parameters.yml").read_text())
 CHAPTERS = [nb.stem for nb in chapter_notebooks()]

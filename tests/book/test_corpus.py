@@ -28,9 +28,9 @@ from helpers.core.paths import CHAPTERS_DIR, ROOT
 from helpers.data.study import study_of
 from helpers.data.validate import validate_directory
 from helpers.engine.book import Book
-from helpers.engine.ledger_io import read_notebook_results
 from helpers.engine.plan import make_plan
 from helpers.engine.selection import missing_tables, select_chapters
+from helpers.report.ledger.files import read_notebook_results
 from helpers.simstudies import corpus
 
 ENTRIES = yaml.safe_load((CHAPTERS_DIR / "parameters.yml").read_text(encoding="utf-8"))

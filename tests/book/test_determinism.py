@@ -18,7 +18,7 @@ import pytest
 from nbformat.v4 import new_code_cell, new_notebook
 
 from helpers.core.paths import CHAPTERS_DIR, ROOT
-from helpers.engine.ledger_io import read_notebook_results
+from helpers.report.ledger.files import read_notebook_results
 
 pytestmark = pytest.mark.slow
 

@@ -29,8 +29,8 @@ from helpers.core.paths import CHAPTERS_DIR, DATA_DIR, ROOT
 from helpers.data.describe import draft_text
 from helpers.data.tables import get_specs
 from helpers.engine.book import Book
-from helpers.engine.ledger_io import read_notebook_results
 from helpers.engine.plan import make_plan
+from helpers.report.ledger.files import read_notebook_results
 
 BLOT_EXTRAS = ["ptbk1_loading", "tbk1_loading", "ptbk1_total_protein", "tbk1_total_protein"]
 

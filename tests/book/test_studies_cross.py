@@ -34,10 +34,10 @@ from helpers.data.study import read_study
 from helpers.data.tables import get_specs
 from helpers.data.validate import load_table
 from helpers.engine.book import Book
-from helpers.engine.ledger_io import read_notebook_results
 from helpers.engine.plan import make_plan
 from helpers.report.figure_alt import figure_checks
 from helpers.report.figure_check import figure_problems
+from helpers.report.ledger.files import read_notebook_results
 
 CROSS = ("synthesis", "robustness", "design_next_experiment")
 GROUPS = ("control", "sALS", "fALS", "C9orf72_ALS")

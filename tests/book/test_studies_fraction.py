@@ -33,11 +33,11 @@ from helpers.data.describe import draft_text
 from helpers.data.study import StudyError, study_of
 from helpers.data.validate import load_table
 from helpers.engine.book import Book
-from helpers.engine.ledger_io import read_notebook_results
 from helpers.engine.plan import make_plan
 from helpers.report import plots
 from helpers.report.figure_alt import figure_checks
 from helpers.report.figure_check import check_figure, figure_problems
+from helpers.report.ledger.files import read_notebook_results
 
 #: The other lab's levels, made from the example table's rows (the numbers stay the simulated ones).
 OTHER_LAB = {

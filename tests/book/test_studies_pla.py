@@ -35,11 +35,11 @@ from helpers.core.paths import CHAPTERS_DIR, DATA_DIR, ROOT
 from helpers.data.describe import draft_text
 from helpers.data.study import DESIGN_KEY, StudyError, parse_study, read_study
 from helpers.engine.book import Book
-from helpers.engine.ledger_io import read_notebook_results
 from helpers.engine.parameters import ParameterError
 from helpers.engine.plan import make_plan
 from helpers.report import plots
 from helpers.report.figure_check import check_figure
+from helpers.report.ledger.files import read_notebook_results
 
 G93A = {"genotype": {"SOD1_G85R": "SOD1_G93A"},
         "tissue": {"spinal_cord": "lumbar_spinal_cord", "cerebellum": "brainstem"},

@@ -18,8 +18,8 @@ import papermill as pm
 import pytest
 
 from helpers.core.paths import CHAPTERS_DIR, DATA_DIR, ROOT
-from helpers.engine.ledger_io import read_notebook_results
 from helpers.report.ledger import ResultsLedger
+from helpers.report.ledger.files import read_notebook_results
 from helpers.report.subsets import glue_not_computed, present_flags, skipped_markdown
 
 

@@ -20,24 +20,27 @@ from helpers.core.hashing import sha256_of
 from helpers.core.paths import DATA_DIR, ROOT
 from helpers.engine import provenance
 from helpers.engine.citation import ChapterCitation, bibtex_entry, load_book_meta
-from helpers.engine.ledger_io import read_ledger
 from helpers.engine.provenance import (
     FOOTER_SOURCE,
+    annotate_notebook,
+    derived_record,
+    footer_markdown,
+    papermill_command,
+    parameters_ran_with,
+    read_record,
+    write_ledger,
+)
+from helpers.report.ledger import LEDGER_COLUMNS, LEDGER_KEY, PROVENANCE_COLUMNS
+from helpers.report.ledger.files import read_ledger
+from helpers.report.ledger.page import (
     LEDGER_END,
     LEDGER_START,
     MARK,
     ExecutedChapter,
-    annotate_notebook,
     fill_ledger_page,
-    footer_markdown,
     ledger_frame,
-    papermill_command,
-    parameters_ran_with,
-    read_record,
     unledgered_glue,
-    write_ledger,
 )
-from helpers.report.ledger import LEDGER_COLUMNS, LEDGER_KEY, PROVENANCE_COLUMNS
 
 COMMIT = "0123456789abcdef0123456789abcdef01234567"
 PNG = "iVBORw0KGgo="
@@ -191,7 +194,7 @@ def test_real_data_are_labelled_real_in_the_record_ledger_and_cite_box(tmp_path)
     annotate_notebook(path, chapter="mini", parameters={"data_source": str(folder)}, data_source=folder, commit=COMMIT)
     record = read_record(path)
     assert record["data"] == "real" and record["data_source"].startswith("real measurements (data/real/boyanova2025")
-    frame = ledger_frame([ExecutedChapter("mini", path)])
+    frame = ledger_frame([ExecutedChapter("mini", "chapters/mini", path)])
     assert frame["data"].tolist() == ["real"]
     cite = footer_markdown(record)
     assert "Cite the data as well" in cite and "doi.org/10.1242/dmm.052324" in cite and "CC-BY-SA-4.0" in cite
@@ -218,7 +221,7 @@ def test_parameters_ran_with_layer_defaults_injected_and_given(tmp_path):
 
 
 def test_ledger_rows_carry_every_provenance_column(annotated, tmp_path):
-    runs = [ExecutedChapter("mini", annotated, commit="")]
+    runs = [ExecutedChapter("mini", "chapters/mini", annotated, commit="")]
     frame = ledger_frame(runs)
     assert list(frame.columns) == LEDGER_COLUMNS and len(frame) == 1
     row = frame.iloc[0]
@@ -282,7 +285,7 @@ def test_the_executed_chapter_is_annotated_and_its_ledger_complete(executed_chap
     shown = sum(provenance.output_kind(o) is not None for c in nb.cells for o in c.get("outputs", [])
                 if not o.get("metadata", {}).get(MARK))
     assert shown >= 4 and len(_added(executed_chapter, "provenance")) == shown
-    frame = ledger_frame([ExecutedChapter("human_tbk1", executed_chapter, commit="")])
+    frame = ledger_frame([ExecutedChapter("human_tbk1", "chapters/human_tbk1", executed_chapter, commit="")])
     assert len(frame) >= 4 and "featured_ratio" in set(frame["key"])
     for column in PROVENANCE_COLUMNS:
         assert frame[column].map(lambda v: str(v) not in ("", "{}")).all(), column
@@ -307,7 +310,7 @@ def test_the_annotated_chapter_renders_without_warnings(executed_chapter):
                           cwd=folder, capture_output=True, text=True)
     assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-4000:]
     html_dir = folder / "_build" / "html"
-    write_ledger([ExecutedChapter("human_tbk1", executed_chapter, commit=COMMIT)], html_dir)
+    write_ledger([ExecutedChapter("human_tbk1", "chapters/human_tbk1", executed_chapter, commit=COMMIT)], html_dir)
     page = (html_dir / "chapters" / "human_tbk1.html").read_text(encoding="utf-8")
     assert page.count("Provenance of this") == len(_added(executed_chapter, "provenance"))
     assert "Reproduce this chapter" in page and "Cite this chapter" in page and "@misc" in page
@@ -330,7 +333,7 @@ def test_the_annotated_chapter_renders_without_warnings(executed_chapter):
 
 def test_an_unannotated_notebook_still_gets_its_provenance_in_the_ledger(tmp_path):
     path = small_executed_notebook(tmp_path / "mini.ipynb")
-    frame = ledger_frame([ExecutedChapter("mini", path, commit=COMMIT)])
+    frame = ledger_frame([ExecutedChapter("mini", "chapters/mini", path, commit=COMMIT)], derive_record=derived_record)
     row = frame.iloc[0]
     assert json.loads(row["data_files"]) == {"human_blot.csv": sha256_of(DATA_DIR / "human_blot.csv")}
     assert json.loads(row["parameters"])["region"] == "motor_cortex" and row["commit"] == COMMIT

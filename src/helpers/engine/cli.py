@@ -21,7 +21,7 @@ COMMANDS: dict[str, tuple[str, tuple[str, ...], str]] = {
     "convert": ("helpers.data.converters", (), "turn an instrument export into a book table"),
     "calibrate": ("helpers.simstudies.calibration", (), "coverage and type I error of every estimator"),
     "corpus": ("helpers.engine.corpus", (), "write the corpus of study designs and build the book from each"),
-    "results": ("helpers.engine.ledger_io", (), "compare the built ledger with the committed reference"),
+    "results": ("helpers.report.ledger.files", (), "compare the built ledger with the committed reference"),
     "zenodo": ("helpers.engine.citation", ("zenodo",), "copy the repository setting into CITATION.cff; rewrite .zenodo.json"),
     "check-parquet": ("helpers.engine.formats", (), "build the book from CSV and Parquet copies of the data; same ledger?"),
     "bench": ("helpers.engine.bench", (), "time this engine against Jupyter Book's own execution"),

@@ -19,7 +19,7 @@ from pathlib import Path
 import pandas as pd
 
 from helpers.core.paths import BUILD_DIR, DATA_DIR
-from helpers.engine.ledger_io import compare_ledgers, load_tolerances
+from helpers.report.ledger.files import compare_ledgers, load_tolerances
 
 
 def make_copies(source: Path, out: Path) -> tuple[Path, Path]:

@@ -39,9 +39,9 @@ import yaml
 
 from helpers.core.paths import BUILD_DIR
 from helpers.engine.assemble import STATUS_DOC
-from helpers.engine.ledger_io import read_ledger
 from helpers.engine.notebooks import notebook_title
-from helpers.engine.provenance import LEDGER_PAGE
+from helpers.report.ledger.files import read_ledger
+from helpers.report.ledger.page import LEDGER_PAGE
 
 #: Programs the LaTeX build needs, and the Debian package that ships each.
 TOOLS = {"xelatex": "texlive-xetex", "latexmk": "latexmk", "pdftotext": "poppler-utils", "make": "make"}

@@ -109,7 +109,7 @@ def publish_book(book: Book, plan, runs: list[ChapterRun], ledger, fingerprint: 
 
     *runs* are the built chapters' runs, each with the assembled notebook its page was
     rendered from. *ledger* (or None) is called as ``ledger(chapters, html_dir)`` with one
-    :class:`helpers.engine.provenance.ExecutedChapter` per run. Then remember *fingerprint*
+    :class:`helpers.report.ledger.page.ExecutedChapter` per run. Then remember *fingerprint*
     and copy every executed notebook to ``<out>/executed/<chapter>.ipynb``.
     """
     new_html = book.out_dir / ".html.new"
@@ -117,10 +117,11 @@ def publish_book(book: Book, plan, runs: list[ChapterRun], ledger, fingerprint: 
     shutil.copytree(book.assembled / "_build" / "html", new_html)
     prune_unreferenced_images(new_html)
     if ledger is not None:
-        from helpers.engine.provenance import ExecutedChapter
+        from helpers.report.ledger.page import ExecutedChapter  # pandas: paid only when publishing
 
-        ledger([ExecutedChapter(r.chapter, r.notebook, r.parameters, r.data_files, commit,
-                                plan.chapter(r.chapter).data_source) for r in runs], new_html)
+        chapters = [plan.chapter(r.chapter) for r in runs]
+        ledger([ExecutedChapter(r.chapter, c.docname, r.notebook, r.parameters, r.data_files, commit, c.data_source)
+                for r, c in zip(runs, chapters, strict=True)], new_html)
     publish(new_html, book.html_dir)
     atomic_write(book.out_dir / ".published.json", json.dumps({"fingerprint": fingerprint, "commit": commit}).encode())
     executed_dir = book.out_dir / "executed"

@@ -25,7 +25,7 @@ import pandas as pd
 import yaml
 
 from helpers.core.paths import ROOT
-from helpers.report.ledger import (
+from helpers.report.ledger.record import (
     GLUE_PREFIX,
     LEDGER_COLUMNS,
     LEDGER_KEY,

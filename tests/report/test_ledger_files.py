@@ -11,7 +11,8 @@ import pytest
 from helpers.analysis import blots
 from helpers.core.hashing import sha256_of
 from helpers.data.validate import load_table
-from helpers.engine.ledger_io import (
+from helpers.report.ledger import LEDGER_COLUMNS, LEDGER_KEY, ResultsLedger
+from helpers.report.ledger.files import (
     Difference,
     Tolerance,
     TolerancePolicy,
@@ -24,7 +25,6 @@ from helpers.engine.ledger_io import (
     read_ledger,
     write_ledger_csv,
 )
-from helpers.report.ledger import LEDGER_COLUMNS, LEDGER_KEY, ResultsLedger
 from helpers.stats.intervals import format_number
 
 
@@ -193,7 +193,7 @@ def test_per_key_overrides_loosen_only_their_results(tmp_path, reference_ledger)
 
 
 def test_the_committed_tolerance_file_is_valid():
-    from helpers.engine.ledger_io import TOLERANCE_FILE
+    from helpers.report.ledger.files import TOLERANCE_FILE
 
     assert load_tolerances(TOLERANCE_FILE).default == Tolerance(rel=1e-6, abs=1e-9)
 

@@ -8,7 +8,7 @@ table each, optionally with its p-value), :meth:`ResultsLedger.count`,
 which shows the chapter's results table and stores it in the executed notebook
 under the glue key ``results_ledger``. The build collects those tables from
 every executed notebook into ``results.csv`` and ``results.json``
-(:mod:`helpers.engine.ledger_io`).
+(:mod:`helpers.report.ledger.files`).
 
 In Markdown, a reported number is shown with ``{glue:text}`key:.2f``` (value)
 or ``{glue:md}`key_text``` (value with its confidence interval).
