@@ -29,7 +29,7 @@ from helpers.data.study import study_of
 from helpers.data.validate import validate_directory
 from helpers.engine.book import Book
 from helpers.engine.plan import make_plan
-from helpers.engine.selection import missing_tables, select_chapters
+from helpers.engine.selection import missing_tables
 from helpers.report.ledger.files import read_notebook_results
 from helpers.simstudies import corpus
 
@@ -83,9 +83,7 @@ def test_each_design_validates_and_the_engine_builds_the_chapters_parameters_yml
     assert validate_directory(folder) == []
     study = study_of(folder)
     assert study.declared and study.name == f"corpus-{name}"
-    book = Book(data_source=folder)
-    chapters = make_plan(book).chapters
-    select_chapters(book, chapters)
+    chapters = make_plan(Book(data_source=folder)).chapters
     built = {c.name for c in chapters if not c.skipped and set(_reads(ENTRIES.get(c.name) or {})) & set(d.tables)}
     assert built == expected_chapters(d)
     for c in chapters:  # a chapter marked design: example whose tables are here gets the reason on its page
