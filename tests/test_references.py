@@ -244,7 +244,7 @@ def path_exists(text: str, file: str) -> bool:
 
     >>> path_exists("src/helpers/core/paths.py", "README.md"), path_exists("tests/<layer>/test_<module>.py", "x")
     (True, True)
-    >>> path_exists("build/cli.py", "CONTRIBUTING.md"), path_exists("src/helpers/pla.py", "x")
+    >>> path_exists("engine/cli.py", "CONTRIBUTING.md"), path_exists("src/helpers/pla.py", "x")
     (True, False)
     """
     pattern = re.sub(r"<[^>]*>|\{[^}]*\}", "*", text.rstrip("/"))
