@@ -13,18 +13,20 @@ The build engine (:mod:`helpers.engine.build`) calls two functions:
       command and parameters, the data checksums, the source and executed
       notebooks) and a *Cite this chapter* box (APA text and BibTeX, from
       ``CITATION.cff``; see :mod:`helpers.engine.citation`);
-    * the same record in the notebook metadata (key :data:`MARK`), which
-      :func:`write_ledger` reads.
+    * the same record in the notebook metadata (key
+      :data:`helpers.report.ledger.page.MARK`), which the ledger reads.
 
     It only adds outputs to code cells and one code cell at the end (no Markdown
     cell is added or changed), and it first removes what an earlier call added, so
     it can be called again on a cached notebook (for instance with a new commit).
 
 :func:`write_ledger`
-    once after rendering, with every chapter's run record. It writes the book's
-    ledger — one row per reported number with its provenance — as ``results.csv``
-    and ``results.json`` into the HTML folder and fills the table of the *Results
-    ledger* page (``chapters/ledger.md``), which holds a placeholder until then.
+    once after rendering, with every built chapter (an
+    :class:`~helpers.report.ledger.page.ExecutedChapter`). The ledger's own code,
+    :func:`helpers.report.ledger.page.write_ledger`, writes the book's ledger — one
+    row per reported number with its provenance — as ``results.csv`` and
+    ``results.json`` into the HTML folder and fills the table of the *Results
+    ledger* page; this module adds the record of a notebook it did not annotate.
 """
 
 from __future__ import annotations
