@@ -69,7 +69,7 @@ class ChapterPlan:
     docname: str  # path in the TOC, e.g. chapters/human_tbk1
     source: Path
     notebook: dict = field(compare=False, repr=False)
-    parameters: dict = field(compare=False)
+    parameters: dict
     data_source: Path  # the data it reads: its own bundled folder, or the build's data source
     data_roots: tuple[Path, ...] = ()  # folders (or the workbook) whose files count as data it read
     needs: dict | None = None  # {"required": [...], "optional": [...]} (None: declares no tables)
