@@ -64,10 +64,11 @@ def fresh_data(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 def built_book(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The whole book built once per test session into a temporary output folder."""
-    from helpers.build.engine import build
+    from helpers.engine.book import Book
+    from helpers.engine.build import build
 
     out = tmp_path_factory.mktemp("book")
-    build(None, out_dir=out)
+    build(Book(out_dir=out))
     return out
 
 

@@ -34,8 +34,8 @@ from pathlib import Path
 
 import pytest
 
-from helpers.build.cli import COMMANDS
 from helpers.core.paths import ROOT
+from helpers.engine.cli import COMMANDS
 
 PACKAGE = ROOT / "src" / "helpers"
 
@@ -46,7 +46,7 @@ CONFIG_FILES = ("pyproject.toml", "_config.yml", "_toc.yml", "Makefile", "chapte
 
 #: Folders a path may start with: the repository's own, and the package's layers (relative to src/helpers).
 REPO_DIRS = ("src", "tests", "chapters", "data", "reference", "templates", ".ci", ".github")
-LAYER_DIRS = ("core", "stats", "analysis", "report", "simstudies", "build")
+LAYER_DIRS = ("core", "stats", "analysis", "report", "simstudies", "engine")
 
 DOTTED = re.compile(r"(?<![\w./-])helpers(?:\.[A-Za-z_]\w*)+")
 #: ``make <target>`` written as a command: in inline code, or a line of a shell block
@@ -59,8 +59,8 @@ PATH = re.compile(r"(?<![\w./<>{}$-])(?:" + FOLDERS + r")/[\w./*<>{}-]*")
 
 #: ``(file or folder, word)``: words that name something outside this repository's tree, and why.
 ELSEWHERE = {
-    ("tests/build/", "data/a.csv"): "a file of the engine tests' temporary tiny book (tests/build/conftest.py)",
-    ("tests/build/", "data/b.csv"): "a file of the engine tests' temporary tiny book (tests/build/conftest.py)",
+    ("tests/engine/", "data/a.csv"): "a file of the engine tests' temporary tiny book (tests/engine/conftest.py)",
+    ("tests/engine/", "data/b.csv"): "a file of the engine tests' temporary tiny book (tests/engine/conftest.py)",
 }
 #: This file names made-up modules on purpose (to show and test the resolver): it is not read.
 SELF = "tests/test_references.py"
@@ -244,7 +244,7 @@ def path_exists(text: str, file: str) -> bool:
 
     >>> path_exists("src/helpers/core/paths.py", "README.md"), path_exists("tests/<layer>/test_<module>.py", "x")
     (True, True)
-    >>> path_exists("build/cli.py", "CONTRIBUTING.md"), path_exists("src/helpers/pla.py", "x")
+    >>> path_exists("engine/cli.py", "CONTRIBUTING.md"), path_exists("src/helpers/pla.py", "x")
     (True, False)
     """
     pattern = re.sub(r"<[^>]*>|\{[^}]*\}", "*", text.rstrip("/"))
@@ -302,8 +302,8 @@ def test_the_scan_finds_the_words_it_is_meant_to_find():
                      ("Makefile", "tests/data/test_fuzz.py"),  # configuration
                      ("Makefile", "book"), ("README.md", "validate"),  # make targets, commands
                      ("chapters/parameters.yml", "helpers.simstudies.calibration.ESTIMATORS"),
-                     ("src/helpers/build/engine.py", "helpers.build.selection"),  # a docstring
-                     ("src/helpers/build/book.py", "helpers.build.zygote")]:  # a comment
+                     ("src/helpers/engine/build.py", "helpers.engine.selection"),  # a docstring
+                     ("src/helpers/engine/book.py", "helpers.engine.zygote")]:  # a comment
         assert expected in seen, expected
     assert any(w.file.startswith("chapters/") and w.file.endswith(".ipynb") for w in words())
 

@@ -1,7 +1,7 @@
-"""``python -m helpers <command>``: see :mod:`helpers.build.cli`."""
+"""``python -m helpers <command>``: see :mod:`helpers.engine.cli`."""
 
 import sys
 
-from helpers.build.cli import main
+from helpers.engine.cli import main
 
 sys.exit(main())

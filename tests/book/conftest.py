@@ -16,11 +16,11 @@ import pandas as pd
 import papermill as pm
 import pytest
 
-from helpers.build.ledger_io import read_notebook_results
 from helpers.core.paths import CHAPTERS_DIR, DATA_DIR, ROOT
 from helpers.data.tables import get_specs
 from helpers.report.figure_alt import figure_checks
 from helpers.report.figure_check import figure_problems
+from helpers.report.ledger.files import read_notebook_results
 
 GLUED = "application/papermill.record/text/markdown"  # a glued text: read as the page shows it
 

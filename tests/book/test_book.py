@@ -8,7 +8,7 @@ import re
 import pandas as pd
 import pytest
 
-from helpers.build.notebooks import chapter_notebooks
+from helpers.engine.notebooks import chapter_notebooks
 
 pytestmark = pytest.mark.slow
 
@@ -70,7 +70,7 @@ def test_results_table_is_published_with_every_column(built_book):
 
 def test_the_built_book_reproduces_the_committed_reference_ledger(built_book):
     """`make check-results` inside `make test`: every number of a clean build matches the reference."""
-    from helpers.build.ledger_io import (
+    from helpers.report.ledger.files import (
         REFERENCE_FILE,
         TOLERANCE_FILE,
         compare_ledgers,
@@ -110,7 +110,7 @@ def test_no_page_shows_a_raw_value(built_book, tmp_path):
     """No None, nan, inf, <NA>, Python tuple or "index" header on any page; and the scan finds them when there."""
     import shutil
 
-    from helpers.build.page_values import raw_values
+    from helpers.engine.page_values import raw_values
 
     html_dir = built_book / "html"
     assert raw_values(html_dir) == [], "\n".join(map(str, raw_values(html_dir)))
@@ -129,7 +129,7 @@ def test_every_chapter_page_is_citable_by_a_reference_manager(built_book):
     """Highwire tags and JSON-LD in the head (Zotero, Google Scholar), the citation files beside the page."""
     import json
 
-    from helpers.build.citation import citation_file_names, load_book_meta
+    from helpers.engine.citation import citation_file_names, load_book_meta
 
     meta = load_book_meta()
     for name, page in _pages(built_book / "html").items():

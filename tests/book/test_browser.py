@@ -1,6 +1,6 @@
 """The built book in a real browser (headless Chromium, offline), and proof that the check can fail.
 
-``helpers.build.browser.check_site`` opens every page with no network: no console
+``helpers.engine.browser.check_site`` opens every page with no network: no console
 error, every figure loads and has alt text, no traceback visible, math typeset
 by the book's own MathJax, every glued number shown, every internal link and
 anchor resolves, and the search page finds "TBK1". A copy of the book with one
@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from helpers.build.browser import Issue, check_site, list_pages, static_external_resources
-from helpers.build.html_assets import unique_scripts
+from helpers.engine.browser import Issue, check_site, list_pages, static_external_resources
+from helpers.engine.html_assets import unique_scripts
 from helpers.report.figure_alt import describe_figure
 
 browser = [pytest.mark.slow, pytest.mark.browser]
@@ -109,7 +109,7 @@ def test_figure_alt_text_comes_from_titles_and_is_empty_without_one():
 # --------------------------------------------------------------------------- layout at two widths
 @pytest.fixture(scope="module")
 def layout_issues(built_book: Path) -> list[Issue]:
-    from helpers.build.browser import check_site_layout
+    from helpers.engine.browser import check_site_layout
 
     return check_site_layout(built_book / "html")
 
@@ -135,7 +135,7 @@ def _widen(page: Path) -> None:
 
 @_marks
 def test_the_layout_check_reports_a_page_widened_on_purpose(built_book, tmp_path):
-    from helpers.build.browser import check_site_layout
+    from helpers.engine.browser import check_site_layout
 
     copy = tmp_path / "html"
     shutil.copytree(built_book / "html", copy, ignore=shutil.ignore_patterns("_screenshots", "_images"))
@@ -190,7 +190,7 @@ def placeholder_urls(html_dir: Path, repository: str) -> list[str]:
 
 @pytest.mark.slow
 def test_no_url_of_the_built_book_points_to_a_placeholder(built_book, tmp_path):
-    from helpers.build.citation import published_urls, read_config
+    from helpers.engine.citation import published_urls, read_config
 
     repository, _ = published_urls(read_config())
     html = built_book / "html"
@@ -210,7 +210,7 @@ def test_no_url_of_the_built_book_points_to_a_placeholder(built_book, tmp_path):
 # --------------------------------------------------------------------------- accessibility (axe-core)
 @pytest.fixture(scope="module")
 def axe_violations(built_book: Path):
-    from helpers.build.browser import check_site_accessibility
+    from helpers.engine.browser import check_site_accessibility
 
     return check_site_accessibility(built_book / "html")
 
@@ -225,7 +225,7 @@ def test_axe_core_finds_no_violation_on_any_page_at_1280_or_390_px(axe_violation
 
 @_marks
 def test_the_accessibility_check_reports_a_page_broken_on_purpose(built_book, tmp_path):
-    from helpers.build.browser import check_site_accessibility
+    from helpers.engine.browser import check_site_accessibility
 
     copy = tmp_path / "html"
     shutil.copytree(built_book / "html", copy, ignore=shutil.ignore_patterns("_screenshots", "_images"))

@@ -7,9 +7,9 @@ import papermill as pm
 import pytest
 import yaml
 
-from helpers.build.ledger_io import read_notebook_results
-from helpers.build.notebooks import chapter_notebooks
 from helpers.core.paths import CHAPTERS_DIR, ROOT
+from helpers.engine.notebooks import chapter_notebooks
+from helpers.report.ledger.files import read_notebook_results
 
 DECLARED = yaml.safe_load((CHAPTERS_DIR / "parameters.yml").read_text())
 CHAPTERS = [nb.stem for nb in chapter_notebooks()]

@@ -24,12 +24,13 @@ import papermill as pm
 import pytest
 import yaml
 
-from helpers.build.book import Book
-from helpers.build.ledger_io import read_notebook_results
-from helpers.build.selection import missing_tables, select_chapters
 from helpers.core.paths import CHAPTERS_DIR, ROOT
 from helpers.data.study import study_of
 from helpers.data.validate import validate_directory
+from helpers.engine.book import Book
+from helpers.engine.plan import make_plan
+from helpers.engine.selection import missing_tables
+from helpers.report.ledger.files import read_notebook_results
 from helpers.simstudies import corpus
 
 ENTRIES = yaml.safe_load((CHAPTERS_DIR / "parameters.yml").read_text(encoding="utf-8"))
@@ -82,9 +83,7 @@ def test_each_design_validates_and_the_engine_builds_the_chapters_parameters_yml
     assert validate_directory(folder) == []
     study = study_of(folder)
     assert study.declared and study.name == f"corpus-{name}"
-    book = Book(data_source=folder)
-    chapters = book.chapters()
-    select_chapters(book, chapters)
+    chapters = make_plan(Book(data_source=folder)).chapters
     built = {c.name for c in chapters if not c.skipped and set(_reads(ENTRIES.get(c.name) or {})) & set(d.tables)}
     assert built == expected_chapters(d)
     for c in chapters:  # a chapter marked design: example whose tables are here gets the reason on its page
@@ -167,7 +166,7 @@ SUBSET = {"design_next_experiment": {"sod1_g93a", "human_four_groups"},
 def test_each_design_builds_and_its_intervals_contain_its_truths(written, tmp_path, name):
     d, folder = DESIGNS[name], written[name]
     study = study_of(folder)
-    chapters = {c.name: c for c in Book(data_source=folder).chapters()}
+    chapters = {c.name: c for c in make_plan(Book(data_source=folder)).chapters}
     for chapter in sorted(expected_chapters(d)):
         if name not in SUBSET.get(chapter, {name}):
             continue
@@ -208,7 +207,7 @@ def test_a_pooled_synthesis_truth_is_a_weighted_mean_of_its_strata_truths(writte
     import math
 
     d, folder = DESIGNS["human_four_groups"], written["human_four_groups"]
-    parameters = {c.name: c.parameters for c in Book(data_source=folder).chapters()}["synthesis"]
+    parameters = {c.name: c.parameters for c in make_plan(Book(data_source=folder)).chapters}["synthesis"]
     values = corpus.true_values(d, "synthesis", study_of(folder), parameters)
     truth = d.truths["human_blot"]
     strata = [math.exp(truth.effect(g, r)) for r in truth.regions for g in truth.group_levels[1:]]
@@ -217,7 +216,7 @@ def test_a_pooled_synthesis_truth_is_a_weighted_mean_of_its_strata_truths(writte
     assert values["tbk1_headline_ratio"] == values["tbk1_headline_wald"] == values["tbk1_motor_ratio"]
     few = DESIGNS["sod1_g93a"]  # one genotype, two tissues: two strata, no pool, no interval
     folder = written["sod1_g93a"]
-    parameters = {c.name: c.parameters for c in Book(data_source=folder).chapters()}["synthesis"]
+    parameters = {c.name: c.parameters for c in make_plan(Book(data_source=folder)).chapters}["synthesis"]
     assert corpus.true_values(few, "synthesis", study_of(folder), parameters) == {}
 
 

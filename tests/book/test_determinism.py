@@ -17,8 +17,8 @@ import papermill as pm
 import pytest
 from nbformat.v4 import new_code_cell, new_notebook
 
-from helpers.build.ledger_io import read_notebook_results
 from helpers.core.paths import CHAPTERS_DIR, ROOT
+from helpers.report.ledger.files import read_notebook_results
 
 pytestmark = pytest.mark.slow
 
@@ -79,9 +79,9 @@ def test_alt_text_formatter_keeps_the_png_bytes(tmp_path):
 @pytest.mark.heavy
 def test_two_clean_book_builds_give_identical_ledgers_and_figures(built_book, tmp_path):
     """A second build with its own empty cache publishes the same results.csv and the same figure files."""
-    from helpers.build.engine import build
+    from helpers.engine.build import Book, build
 
-    build(None, out_dir=tmp_path / "book", cache_dir=tmp_path / "cache")
+    build(Book(out_dir=tmp_path / "book", cache_dir=tmp_path / "cache"))
     first, second = built_book / "html", tmp_path / "book" / "html"
     # Byte-identical but for the commit column: a cached chapter keeps the commit it was executed at.
     ledgers = [re.sub(r",[0-9a-f]{40}(-dirty)?(?=,|$)", ",<commit>", (d / "results.csv").read_text(), flags=re.M)

@@ -13,7 +13,7 @@ import json
 
 import pytest
 
-from helpers.build.notebooks import chapter_notebooks
+from helpers.engine.notebooks import chapter_notebooks
 from helpers.report.figure_alt import figure_checks
 from helpers.report.figure_check import MIN_AXES_SHARE, figure_problems
 

@@ -1,7 +1,7 @@
 """`make lab`: JupyterLab on the chapter folder runs a chapter top to bottom with the project's kernel.
 
 The server is started headless on a free port exactly as ``python -m helpers lab``
-starts it (:func:`helpers.build.lab.lab_command`); a session is opened on a chapter
+starts it (:func:`helpers.engine.lab.lab_command`); a session is opened on a chapter
 through the REST API (so its kernel starts in ``chapters/``, as a reader's does) and
 every code cell is sent over the kernel's websocket. The chapter must run without an
 error, find the default data (its banner names the example data) and import the
@@ -22,8 +22,8 @@ import uuid
 import nbformat
 import pytest
 
-from helpers.build.lab import lab_command, lab_environment
 from helpers.core.paths import CHAPTERS_DIR, ROOT
+from helpers.engine.lab import lab_command, lab_environment
 
 #: A short chapter (about 10 s on the example data).
 CHAPTER = "human_tbk1.ipynb"

@@ -1,6 +1,6 @@
 """The PDF of the book (`make test-pdf`; not part of `make test`: the LaTeX run adds minutes).
 
-The PDF is built by :func:`helpers.build.pdf.build_pdf` from the staged, executed
+The PDF is built by :func:`helpers.engine.pdf.build_pdf` from the assembled, executed
 book of the session's HTML build, and read as a reader reads it:
 
 * its outline (the bookmarks a PDF viewer shows, read with pypdf) holds the
@@ -26,10 +26,10 @@ import pandas as pd
 import pytest
 import yaml
 
-from helpers.build.citation import toc_chapters
-from helpers.build.notebooks import notebook_title
-from helpers.build.stage import STATUS_DOC
 from helpers.core.paths import ROOT
+from helpers.engine.assemble import STATUS_DOC
+from helpers.engine.citation import toc_chapters
+from helpers.engine.notebooks import notebook_title
 
 pytestmark = [pytest.mark.slow, pytest.mark.pdf]
 
@@ -41,7 +41,7 @@ MAX_ONE_WORD_RUN = 5
 
 @pytest.fixture(scope="module")
 def book_pdf(built_book: Path) -> Path:
-    from helpers.build.pdf import build_pdf
+    from helpers.engine.pdf import build_pdf
 
     return build_pdf(built_book, html=False)
 
@@ -179,7 +179,7 @@ def test_banner_bibliography_and_glued_numbers_are_in_the_pdf(pdf_text, built_bo
     results = pd.read_csv(built_book / "html" / "results.csv").set_index(["chapter", "key"])
     row = results.loc[("human_tbk1", "featured_ratio")]
     assert f"{row['value']:.2f} (95% CI {row['ci_low']:.2f} to" in pdf_text
-    log = (built_book / ".pdf-stage" / "_build" / "latex" / "book.log").read_text(errors="replace")
+    log = (built_book / ".pdf-assembled" / "_build" / "latex" / "book.log").read_text(errors="replace")
     unresolved = re.findall(r"(?:Citation|Reference) `([^']+)' on page \d+ undefined", log)
     assert unresolved == [], f"unresolved citations or references in the PDF: {sorted(set(unresolved))[:10]}"
 

@@ -22,9 +22,10 @@ import pytest
 import statsmodels.formula.api as smf
 from scipy import stats
 
-from helpers.build.book import Book
 from helpers.core.paths import DATA_DIR
 from helpers.data.describe import draft_text
+from helpers.engine.book import Book
+from helpers.engine.plan import make_plan
 
 BLOT_EXTRAS = ["ptbk1_loading", "tbk1_loading", "ptbk1_total_protein", "tbk1_total_protein"]
 
@@ -44,7 +45,7 @@ def _g93a(folder: Path, table: pd.DataFrame) -> Path:
 
 def test_the_engine_reads_a_sod1_g93a_study_before_anything_executes(tmp_path, sod1_g93a_table):
     lab = _g93a(tmp_path / "g93a", sod1_g93a_table)
-    chapters = {c.name: c for c in Book(data_source=lab).chapters()}
+    chapters = {c.name: c for c in make_plan(Book(data_source=lab)).chapters}
     mouse = chapters["mouse_tbk1"]
     assert not mouse.design_note
     assert (mouse.parameters["tissue"], mouse.parameters["stage"], mouse.parameters["normalization"]) == (
@@ -54,11 +55,11 @@ def test_the_engine_reads_a_sod1_g93a_study_before_anything_executes(tmp_path, s
         assert chapters[name].parameters.get("tissue", "lumbar_spinal_cord") == "lumbar_spinal_cord"
     assert chapters["synthesis"].parameters["stage"] == "end_stage"
     assert not chapters["own_data"].design_note and not chapters["human_tbk1"].design_note
-    from helpers.build.parameters import ParameterError
+    from helpers.engine.parameters import ParameterError
 
     with pytest.raises(ParameterError, match="parameter 'tissue': got 'spinal_cord'; allowed: one of "
                                              "'lumbar_spinal_cord', 'brainstem'"):
-        Book(data_source=lab, overrides={"mouse_tbk1": {"tissue": "spinal_cord"}}).chapters()
+        make_plan(Book(data_source=lab, overrides={"mouse_tbk1": {"tissue": "spinal_cord"}}))
 
 
 @pytest.mark.slow
@@ -156,7 +157,7 @@ def test_a_second_stressor_with_its_own_control_and_body_weight_alone(tmp_path, 
     table["treatment"] = table["treatment"].replace({"vehicle": "saline", "arsenite": "MG132"})
     table.to_csv(lab / "arsenite_motor.csv", index=False)
     (lab / "datapackage.yaml").write_text(draft_text(lab), encoding="utf-8")
-    chapters = {c.name: c for c in Book(data_source=lab).chapters()}
+    chapters = {c.name: c for c in make_plan(Book(data_source=lab)).chapters}
     assert chapters["arsenite_challenge"].parameters["measure"] == "body_weight_g"  # the one measure made
     shown, results, _ = run_chapter("arsenite_challenge", lab)
     assert "MG132 changed the weekly slope of body weight (MG132 minus saline)" in shown
@@ -185,12 +186,12 @@ def test_a_disease_course_with_two_genotypes_and_end_stage_alone(tmp_path, run_c
     table["genotype"] = table["genotype"].replace({"SOD1_G85R": "Q331K", "SOD1_G85R_Sigmar1_KO": "Q331K_Tbk1_het"})
     table.to_csv(lab / "disease_course.csv", index=False)
     (lab / "datapackage.yaml").write_text(draft_text(lab), encoding="utf-8")
-    from helpers.build.parameters import ParameterError
+    from helpers.engine.parameters import ParameterError
 
-    chapters = {c.name: c for c in Book(data_source=lab).chapters()}
+    chapters = {c.name: c for c in make_plan(Book(data_source=lab)).chapters}
     assert chapters["disease_course"].parameters["endpoint"] == "end_stage"
     with pytest.raises(ParameterError, match="parameter 'endpoint': got 'onset'; allowed: one of 'end_stage'"):
-        Book(data_source=lab, overrides={"disease_course": {"endpoint": "onset"}}).chapters()
+        make_plan(Book(data_source=lab, overrides={"disease_course": {"endpoint": "onset"}}))
     shown, results, _ = run_chapter("disease_course", lab)
     assert "The endpoint analysed on this page is **end stage**" in shown
     assert "Compared with Q331K, the hazard ratio was" in shown

@@ -25,12 +25,13 @@ from scipy import stats
 from statsmodels.stats.meta_analysis import combine_effects
 
 from helpers.analysis import synthesis
-from helpers.build.book import Book
 from helpers.core.paths import DATA_DIR
 from helpers.data.describe import draft_text
 from helpers.data.study import read_study
 from helpers.data.tables import get_specs
 from helpers.data.validate import load_table
+from helpers.engine.book import Book
+from helpers.engine.plan import make_plan
 
 CROSS = ("synthesis", "robustness", "design_next_experiment")
 GROUPS = ("control", "sALS", "fALS", "C9orf72_ALS")
@@ -70,7 +71,7 @@ def lab(tmp_path, sod1_g93a_table) -> Path:
 
 
 def test_the_engine_picks_the_cross_chapters_levels_from_the_study(lab):
-    chapters = {c.name: c for c in Book(data_source=lab).chapters()}
+    chapters = {c.name: c for c in make_plan(Book(data_source=lab)).chapters}
     for name in CROSS:
         assert not chapters[name].design_note, name
     assert chapters["synthesis"].parameters["stage"] == "end_stage"

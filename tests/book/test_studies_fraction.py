@@ -26,11 +26,12 @@ import yaml
 
 from helpers.analysis import mam_fraction
 from helpers.analysis.design import DesignError
-from helpers.build.book import Book
 from helpers.core.paths import DATA_DIR
 from helpers.data.describe import draft_text
 from helpers.data.study import StudyError, study_of
 from helpers.data.validate import load_table
+from helpers.engine.book import Book
+from helpers.engine.plan import make_plan
 from helpers.report import plots
 from helpers.report.figure_alt import figure_checks
 from helpers.report.figure_check import check_figure, figure_problems
@@ -78,13 +79,13 @@ def _direct_fit(table: pd.DataFrame, protein: str):
 
 def test_the_engine_resolves_the_fraction_chapter_from_the_study(tmp_path):
     lab = _other_lab(tmp_path / "mg132")
-    chapter = {c.name: c for c in Book(data_source=lab).chapters()}["mam_fraction"]
+    chapter = {c.name: c for c in make_plan(Book(data_source=lab)).chapters}["mam_fraction"]
     assert not chapter.design_note
     assert (chapter.parameters["protein"], chapter.parameters["stressor"]) == ("TBK1", "MG132")
-    from helpers.build.parameters import ParameterError
+    from helpers.engine.parameters import ParameterError
 
     with pytest.raises(ParameterError, match="parameter 'protein': got 'pTBK1'; allowed: one of 'ACSL4', 'TBK1'"):
-        Book(data_source=lab, overrides={"mam_fraction": {"protein": "pTBK1"}}).chapters()
+        make_plan(Book(data_source=lab, overrides={"mam_fraction": {"protein": "pTBK1"}}))
     design = mam_fraction.FractionDesign.of(study_of(lab))
     assert (design.mam, design.reference, design.markers, design.recruited) == (
         "MAM_pure", "total_lysate", ("ACSL4", "IP3R3", "VDAC1"), ("TBK1",))

@@ -28,11 +28,12 @@ import yaml
 from scipy import stats
 
 from helpers.analysis import coupling, pla
-from helpers.build.book import Book
-from helpers.build.parameters import ParameterError
 from helpers.core.paths import DATA_DIR
 from helpers.data.describe import draft_text
 from helpers.data.study import DESIGN_KEY, StudyError, parse_study, read_study
+from helpers.engine.book import Book
+from helpers.engine.parameters import ParameterError
+from helpers.engine.plan import make_plan
 from helpers.report import plots
 from helpers.report.figure_check import check_figure
 
@@ -71,21 +72,21 @@ def g93a_lab(tmp_path_factory) -> Path:
 
 
 def test_the_engine_resolves_the_pla_chapters_from_a_sod1_g93a_study(g93a_lab):
-    chapters = {c.name: c for c in Book(data_source=g93a_lab).chapters()}
+    chapters = {c.name: c for c in make_plan(Book(data_source=g93a_lab)).chapters}
     pla_ch, coupled = chapters["mam_pla"], chapters["mam_tbk1_coupling"]
     assert not pla_ch.design_note and not coupled.design_note
     assert {k: pla_ch.parameters[k] for k in ("tissue", "pair", "cell_type", "stage")} == {
         "tissue": "lumbar_spinal_cord", "pair": "VAPB_PTPIP51", "cell_type": "motor_neuron", "stage": "P120"}
     assert {k: coupled.parameters[k] for k in ("pair", "cell_type", "tissue", "stage")} == {
         "pair": "VAPB_PTPIP51", "cell_type": "motor_neuron", "tissue": "all", "stage": "P120"}
-    chosen = Book(data_source=g93a_lab, overrides={"mam_tbk1_coupling": {"tissue": "brainstem"},
-                                                "mam_pla": {"stage": "P60", "pair": "IP3R3_Sig1R"}}).chapters()
+    chosen = make_plan(Book(data_source=g93a_lab, overrides={"mam_tbk1_coupling": {"tissue": "brainstem"},
+                                                "mam_pla": {"stage": "P60", "pair": "IP3R3_Sig1R"}})).chapters
     chosen = {c.name: c.parameters for c in chosen}
     assert chosen["mam_tbk1_coupling"]["tissue"] == "brainstem"
     assert (chosen["mam_pla"]["stage"], chosen["mam_pla"]["pair"]) == ("P60", "IP3R3_Sig1R")
     with pytest.raises(ParameterError) as err:
-        Book(data_source=g93a_lab, overrides={"mam_pla": {"tissue": "spinal_cord", "stage": "end_stage"},
-                                           "mam_tbk1_coupling": {"tissue": "cerebellum"}}).chapters()
+        make_plan(Book(data_source=g93a_lab, overrides={"mam_pla": {"tissue": "spinal_cord", "stage": "end_stage"},
+                                           "mam_tbk1_coupling": {"tissue": "cerebellum"}}))
     message = str(err.value)
     assert "chapter 'mam_pla', parameter 'tissue': got 'spinal_cord'; allowed: one of 'lumbar_spinal_cord', " \
            "'brainstem'" in message
@@ -96,7 +97,7 @@ def test_the_engine_resolves_the_pla_chapters_from_a_sod1_g93a_study(g93a_lab):
 
 def test_the_example_chapters_keep_their_choices():
     """The example study's description picks what the chapters chose before (its ledger stays the same)."""
-    chapters = {c.name: c.parameters for c in Book().chapters()}
+    chapters = {c.name: c.parameters for c in make_plan(Book()).chapters}
     assert {k: chapters["mam_pla"][k] for k in ("tissue", "pair", "cell_type", "stage")} == {
         "tissue": "spinal_cord", "pair": "VAPB_PTPIP51", "cell_type": "motor_neuron", "stage": "end_stage"}
     assert {k: chapters["mam_tbk1_coupling"][k] for k in ("pair", "cell_type", "tissue", "stage")} == {

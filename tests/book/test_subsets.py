@@ -17,10 +17,10 @@ import pandas as pd
 import papermill as pm
 import pytest
 
-from helpers.build.ledger_io import read_notebook_results
 from helpers.core.paths import CHAPTERS_DIR, DATA_DIR, ROOT
 from helpers.report.chapter import start_chapter
 from helpers.report.ledger import ResultsLedger
+from helpers.report.ledger.files import read_notebook_results
 from helpers.report.subsets import (
     OptionalTables,
     glue_not_computed,

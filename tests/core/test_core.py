@@ -60,6 +60,8 @@ def test_hasher_memoizes_and_reports_missing_files(tmp_path):
     assert hasher(path) == first  # one build sees one version of a file
     assert hashing.Hasher()(path) != first
     assert hasher(tmp_path / "absent.csv") is None
+    hasher.forget(path)  # a file the build itself rewrote is hashed again
+    assert hasher(path) == hashing.sha256_of(path) != first
 
 
 def test_sha256_text_is_unambiguous():

@@ -159,7 +159,7 @@ def test_empty_sheet_and_missing_workbook(tmp_path):
 
 
 def _ledger(notebook: Path) -> dict[str, tuple]:
-    from helpers.build.ledger_io import read_notebook_results
+    from helpers.report.ledger.files import read_notebook_results
 
     return {r["key"]: (r["value"], r["ci_low"], r["ci_high"]) for r in read_notebook_results(notebook)}
 

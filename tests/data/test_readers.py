@@ -78,9 +78,9 @@ def test_odd_csv_still_gets_the_careful_reader(tmp_path):
 def test_a_million_cells_validate_in_seconds_and_aggregate_to_the_example_sums_times_the_copies(tmp_path):
     import time
 
-    from helpers.build.bench_scale import write_cells
     from helpers.data.aggregate import aggregate_pla_sections
     from helpers.data.validate import load_table, validate_report
+    from helpers.engine.bench_scale import write_cells
 
     example = load_table("pla_cells", DATA_DIR)
     copies = 1_000_000 // len(example)

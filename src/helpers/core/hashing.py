@@ -76,6 +76,10 @@ class Hasher:
                 self._memo[key] = None
         return self._memo[key]
 
+    def forget(self, path: Path | str) -> None:
+        """Drop the memoized hash of *path* (a file rewritten during the build is hashed again)."""
+        self._memo.pop(os.path.abspath(path), None)
+
 
 def fingerprint_sources(folders: Iterable[Path], relative_to: Path) -> str:
     """Return the SHA-256 over the names and bytes of every ``*.py`` file under *folders*."""

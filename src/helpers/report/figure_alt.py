@@ -2,7 +2,7 @@
 
 A screen reader, or a reader whose images do not load, gets a figure's alt
 text. Sphinx writes the image's file name when there is none, which hides the
-gap; the browser test (:mod:`helpers.build.browser`) counts that as missing.
+gap; the browser test (:mod:`helpers.engine.browser`) counts that as missing.
 
 Two halves:
 
@@ -13,7 +13,7 @@ Two halves:
   "simulated example data" stamp (:func:`describe_figure`); set
   ``fig.alt_text = "..."`` to write it yourself. A figure with no title and no
   ``alt_text`` gets none, so the browser test fails until it has one;
-* in Sphinx, :mod:`helpers.build.html_assets` copies that text onto the image of the
+* in Sphinx, :mod:`helpers.engine.html_assets` copies that text onto the image of the
   rendered page (myst-nb names image files by the SHA-256 of their bytes, which
   :func:`alt_by_image_hash` uses to match them).
 

@@ -33,7 +33,7 @@ from helpers.report.values import format_value
 WIDE_COLUMNS = 6
 #: The cue shown above a wide table in HTML.
 SCROLL_CUE = "Wide table: scroll sideways to see every column \u2192"
-#: Inline style of the scrolling container (the book's CSS adds scroll shadows, :mod:`helpers.build.html_assets`).
+#: Inline style of the scrolling container (the book's CSS adds scroll shadows, :mod:`helpers.engine.html_assets`).
 SCROLL_STYLE = "overflow-x:auto;max-width:100%;"
 
 

@@ -3,7 +3,7 @@
 A reader never meets ``None``, ``nan``, ``inf``, ``<NA>`` or a tuple such as
 ``(0.273, inf)``: :func:`format_value` turns each into what it means, and the
 tables (:mod:`helpers.report.tables`), the provenance lines and the ledger page
-(:mod:`helpers.build.provenance`) use it. :data:`RAW_VALUE` describes what must
+(:mod:`helpers.engine.provenance`) use it. :data:`RAW_VALUE` describes what must
 not be left on a built page (the book's test scans every page for it).
 """
 

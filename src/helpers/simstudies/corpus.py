@@ -13,7 +13,7 @@ interval, so that a build of the design can be checked against its truths:
 how many intervals contain the true value, against the count the nominal
 coverage predicts (:func:`coverage_floor`).
 
-``make corpus OUT=dir`` (:mod:`helpers.build.corpus`) writes every design and
+``make corpus OUT=dir`` (:mod:`helpers.engine.corpus`) writes every design and
 builds the book from each.
 """
 
