@@ -371,6 +371,40 @@ def compare_inference(
                         ci_width=table["ci_high"] - table["ci_low"])
 
 
+def naive_versus_mouse(comparison: pd.DataFrame, stage: str, genotype: str) -> dict:
+    """Return what treating cells as replicates claims for one contrast, against the mouse-level analysis.
+
+    Parameters
+    ----------
+    comparison : DataFrame
+        :func:`compare_inference`'s table (every contrast by every method).
+    stage, genotype : str
+        The contrast (*genotype* vs the reference at *stage*).
+
+    Returns
+    -------
+    dict
+        ``se_factor_poisson`` and ``se_factor_quasipoisson`` (mouse-level SE over
+        the naive GLM's: how many times too small the naive SE is),
+        ``naive_p`` (Poisson GLM of cells) and ``mouse_p`` (mouse-level, unadjusted),
+        ``naive_cells`` (the cells the naive test counts as replicates),
+        ``n_mice`` (the mice of the contrast), and over every contrast of the
+        table: ``median_design_effect`` (median of (mouse-level SE / Poisson SE)^2)
+        and ``n_contrasts``.
+    """
+    pick = comparison[(comparison["stage"] == stage) & (comparison["genotype"] == genotype)].set_index("method")
+    if not {"mouse", "poisson", "quasipoisson"} <= set(pick.index):
+        raise design.DesignError(f"pla_cells, stage {stage}: the naive and the mouse-level tests of {genotype} "
+                                 "are compared, but that contrast was not estimated; choose a stage with its mice.")
+    mouse, naive = pick.loc["mouse"], pick.loc["poisson"]
+    return {"se_factor_poisson": float(1 / naive["se_ratio"]),
+            "se_factor_quasipoisson": float(1 / pick.loc["quasipoisson", "se_ratio"]),
+            "naive_p": float(naive["p_value"]), "mouse_p": float(mouse["p_value"]),
+            "naive_cells": int(naive["n_cells"]), "n_mice": int(mouse["n_mice"]),
+            "median_design_effect": float(comparison.loc[comparison["method"] == "poisson", "design_effect"].median()),
+            "n_contrasts": int(comparison["method"].eq("mouse").sum())}
+
+
 def superplot_data(cells: pd.DataFrame, tissue: str, pair: str, cell_type: str, stage: str,
                    groups: Groups | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Return (cells, per-mouse means) of one tissue, pair, cell type and stage, with genotype labels."""
