@@ -238,3 +238,16 @@ def test_naive_versus_mouse_on_toy_cells_matches_the_fits():
     assert naive["se_factor_poisson"] == pytest.approx(fits.loc["mouse", "se"] / fits.loc["poisson", "se"])
     end = toy[toy["stage"] == "end_stage"]
     assert naive["naive_cells"] == len(end) and naive["n_mice"] == end["mouse_id"].nunique()
+
+
+def test_naive_results_carry_each_number_with_its_own_n_unit_and_digits():
+    naive = {"se_factor_poisson": 3.0, "se_factor_quasipoisson": 1.4, "naive_p": 1e-20, "mouse_p": 0.005,
+             "naive_cells": 216, "n_mice": 10, "median_design_effect": 9.3, "n_contrasts": 9}
+    table = pla.naive_results(naive, "mut", "WT").set_index("key")
+    assert list(table.index) == ["se_factor_poisson", "se_factor_quasipoisson", "naive_p", "mouse_p", "naive_cells",
+                                 "median_design_effect", "n_contrasts"]
+    assert (table["value"] == pd.Series(naive)[table.index]).all()
+    assert table.loc["naive_p", ["n", "n_unit", "digits"]].tolist() == [216, "cells", 3]
+    assert table.loc["mouse_p", ["n", "n_unit", "unit"]].tolist() == [10, "mice", "p"]
+    assert table.loc["median_design_effect", ["n", "n_unit"]].tolist() == [9, "contrasts"]
+    assert table.loc["n_contrasts", "method"] == "count" and table.loc["naive_p", "description"] == "naive p, mut vs WT"

@@ -405,6 +405,36 @@ def naive_versus_mouse(comparison: pd.DataFrame, stage: str, genotype: str) -> d
             "n_contrasts": int(comparison["method"].eq("mouse").sum())}
 
 
+def naive_results(naive: dict, genotype: str, reference: str) -> pd.DataFrame:
+    """Return :func:`naive_versus_mouse`'s numbers as a results table (one row each, with its unit, n and method).
+
+    Columns ``key, value, n, n_unit, unit, method, description, digits``, in the
+    order the chapter states them (``ResultsLedger.record`` takes the table as it is).
+
+    >>> naive = {"se_factor_poisson": 3.0, "se_factor_quasipoisson": 1.4, "naive_p": 1e-20, "mouse_p": 0.005,
+    ...          "naive_cells": 216, "n_mice": 10, "median_design_effect": 9.3, "n_contrasts": 9}
+    >>> table = naive_results(naive, "mut", "WT")
+    >>> table[["key", "n", "n_unit"]].values.tolist()[2:5]
+    [['naive_p', 216, 'cells'], ['mouse_p', 10, 'mice'], ['naive_cells', 216, 'cells']]
+    """
+    mice, cells, contrasts = (naive["n_mice"], "mice"), (naive["naive_cells"], "cells"), (naive["n_contrasts"], "contrasts")
+    rows = [
+        ("se_factor_poisson", mice, "x", "mouse-level SE / naive Poisson GLM SE", "how many times too small the naive SE is", 2),
+        ("se_factor_quasipoisson", mice, "x", "mouse-level SE / quasi-Poisson GLM SE", "same, overdispersion allowed", 2),
+        ("naive_p", cells, "p", CELL_METHODS["poisson"], f"naive p, {genotype} vs {reference}", 3),
+        ("mouse_p", mice, "p", "OLS of log mean puncta per mouse on genotype x stage; t-based p of this comparison "
+         "alone (unadjusted)", f"mouse-level p, {genotype} vs {reference}, unadjusted like the naive p it is compared "
+         "with", 3),
+        ("naive_cells", cells, "cells", "count", "cells the naive test counts as replicates", 0),
+        ("median_design_effect", contrasts, "x", "median over the contrasts of (mouse-level SE / Poisson SE)^2",
+         "variance the naive Poisson test hides", 2),
+        ("n_contrasts", contrasts, "contrasts", "count", f"genotype-vs-{reference} comparisons", 0),
+    ]
+    return pd.DataFrame([{"key": key, "value": naive[key], "n": n, "n_unit": n_unit, "unit": unit, "method": method,
+                          "description": description, "digits": digits}
+                         for key, (n, n_unit), unit, method, description, digits in rows])
+
+
 def superplot_data(cells: pd.DataFrame, tissue: str, pair: str, cell_type: str, stage: str,
                    groups: Groups | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Return (cells, per-mouse means) of one tissue, pair, cell type and stage, with genotype labels."""
