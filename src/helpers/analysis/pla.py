@@ -413,7 +413,7 @@ def naive_results(naive: dict, genotype: str, reference: str) -> pd.DataFrame:
 
     >>> naive = {"se_factor_poisson": 3.0, "se_factor_quasipoisson": 1.4, "naive_p": 1e-20, "mouse_p": 0.005,
     ...          "naive_cells": 216, "n_mice": 10, "median_design_effect": 9.3, "n_contrasts": 9}
-    >>> table = naive_results(naive, "mut", "WT")
+    >>> table = naive_results(naive, "mut", "ref")
     >>> table[["key", "n", "n_unit"]].values.tolist()[2:5]
     [['naive_p', 216, 'cells'], ['mouse_p', 10, 'mice'], ['naive_cells', 216, 'cells']]
     """
