@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 
 from helpers.analysis import blots
+from helpers.core.paths import DATA_DIR
 from helpers.data.truths import HUMAN_BLOT
 from helpers.data.validate import load_table
 
@@ -65,3 +66,26 @@ def test_unknown_region_and_covariate_raise():
     data = pd.DataFrame({"region": ["a"], "donor_id": ["D1"]})
     with pytest.raises(ValueError, match="no lanes for region"):
         blots.fit_region_effect(data, "b")
+
+
+def test_region_effects_are_the_region_effect_of_each_region_and_group():
+    """Every region (sorted) and group present gives the single-region fit; percent lower is 100 (1 - ratio)."""
+    lanes = blots.add_log_ratio(load_table("human_blot", DATA_DIR))
+    lanes = lanes[~((lanes["region"] == "motor_cortex") & (lanes["group"] == "sALS"))]  # no sALS lanes there
+    effects = blots.fit_region_effects(lanes, ["sALS"], alpha=0.1, reference="control")
+    assert effects["region"].tolist() == sorted(set(lanes["region"]) - {"motor_cortex"})
+    for row in effects.itertuples():
+        single = blots.fit_region_effect(lanes, row.region, alpha=0.1, reference="control", group="sALS")
+        assert (row.estimate, row.ci_low, row.n_units) == (single.estimate, single.ci_low, single.n_units)
+        assert row.ratio == pytest.approx(np.exp(single.estimate))
+        assert row.ratio_ci_high == pytest.approx(np.exp(single.ci_high))
+        assert row.percent_lower == pytest.approx(100 * (1 - np.exp(single.estimate)))
+
+
+def test_region_lanes_refuses_a_region_without_lanes_naming_the_parameter():
+    lanes = pd.DataFrame({"region": ["b", "a", "b"], "donor_id": ["D1", "D2", "D3"]})
+    assert blots.region_lanes(lanes, "b")["donor_id"].tolist() == ["D1", "D3"]
+    with pytest.raises(ValueError, match=r"no lanes for region 'c' \(regions present: a, b\).*parameter region"):
+        blots.region_lanes(lanes, "c")
+    with pytest.raises(ValueError, match="no region has lanes of sALS besides the reference control"):
+        blots.fit_region_effects(lanes.assign(group="control"), ["sALS"], reference="control")

@@ -176,3 +176,101 @@ def test_two_bootstrap_seeds_print_the_same_ledger_digits(fresh_data):
             assert max(row.mc_se_low, row.mc_se_high) < intervals.MC_SE_FRACTION * 10.0 ** (-row.digits)
         texts.append({r.Index: intervals.ci_text(r.low, r.high, 0.95, int(r.digits)) for r in summary.itertuples()})
     assert texts[0] == texts[1]
+
+
+# ---- what the chapter states --------------------------------------------------------------------------
+def _precision(**rows) -> pd.DataFrame:
+    """A precision table (as intervals.percentile_precision returns) holding the given rows, others stable."""
+    base = {name: {"low": 0.1, "high": 0.9, "stable_low": True, "stable_high": True, "digits": stated.digits}
+            for name, stated in coupling.STATED.items()}
+    for name, row in rows.items():
+        base[name].update(row)
+    return pd.DataFrame.from_dict(base, orient="index")
+
+
+DECOMPOSITION = {"reliability": 0.19, "total": np.log(0.55), "direct": np.log(0.62), "proportion": 0.2,
+                 "slope_corrected": 1.14, "proportion_corrected": 1.046}
+
+
+def test_stated_results_are_the_printed_values_with_their_stable_intervals():
+    rows = coupling.stated_results(DECOMPOSITION, _precision(), genotype="G", reference="R", stage="S")
+    assert [r["key"] for r in rows] == ["reliability", "total_effect", "direct_effect", "proportion_naive",
+                                        "slope_corrected", "proportion_corrected"]
+    by_key = {r["key"]: r for r in rows}
+    assert by_key["total_effect"]["value"] == pytest.approx(0.55)  # exp of the log contrast
+    assert by_key["total_effect"]["description"] == "G/R pTBK1/TBK1, S"
+    assert by_key["proportion_corrected"]["value"] == pytest.approx(104.6)  # percent
+    assert by_key["proportion_naive"]["unit"] == "%" and by_key["proportion_naive"]["digits"] == 0
+    assert all(r["ci"] == (0.1, 0.9) for r in rows)
+
+
+def test_an_unstable_or_unbounded_limit_is_not_stated():
+    precision = _precision(total={"stable_high": False},
+                           slope_corrected={"low": 0.31, "high": np.inf, "digits": 1},
+                           proportion_corrected={"stable_low": False, "high": np.inf})
+    rows = {r["key"]: r for r in coupling.stated_results(DECOMPOSITION, precision, genotype="G", reference="R",
+                                                         stage="S")}
+    assert rows["total_effect"]["ci"] is None
+    assert rows["total_effect"]["description"].endswith("(interval not stable; not shown)")
+    assert rows["slope_corrected"]["ci"] is None and rows["slope_corrected"]["digits"] == 1
+    assert rows["slope_corrected_ci_low"]["value"] == 0.31  # the finite bound the prose states
+    assert rows["slope_corrected_ci_low"]["description"].endswith("(its upper bound is unbounded)")
+    assert rows["proportion_corrected"]["ci"] is None and "proportion_corrected_ci_low" not in rows
+    assert coupling.stated_limits(precision, "proportion_corrected") == (pytest.approx(np.nan, nan_ok=True), np.inf)
+
+
+def test_a_corrected_value_without_a_positive_reliability_is_unbounded_in_words_and_absent_from_the_ledger():
+    decomposition = {**DECOMPOSITION, "reliability": -0.1, "slope_corrected": np.inf, "proportion_corrected": np.inf}
+    precision = _precision(slope_corrected={"low": 0.4, "high": np.inf, "digits": 1})
+    keys = [r["key"] for r in coupling.stated_results(decomposition, precision, genotype="G", reference="R", stage="S")]
+    assert "slope_corrected" not in keys and "proportion_corrected" not in keys
+    assert coupling.stated_summary(decomposition, precision, "slope_corrected", 0.05, 2000) == (
+        "unbounded (the estimated reliability is not positive; 95% CI 0.4 to unbounded)")
+
+
+def test_stated_summary_prints_the_value_with_its_interval_or_says_why_not():
+    precision = _precision(slope_corrected={"low": 0.31, "high": np.inf, "digits": 1},
+                           proportion_corrected={"low": 20.0, "high": 250.0, "stable_high": False})
+    assert coupling.stated_summary(DECOMPOSITION, precision, "slope_corrected", 0.05, 30000) == (
+        "1.1 (95% CI 0.3 to unbounded)")
+    assert coupling.stated_summary(DECOMPOSITION, precision, "proportion_corrected", 0.1, 30000) == (
+        "105% (its bootstrap interval is Monte Carlo noise even with 30,000 resamples, so none is shown)")
+    stable = _precision(proportion_corrected={"low": 20.0, "high": 250.0})
+    assert coupling.stated_summary(DECOMPOSITION, stable, "proportion_corrected", 0.1, 30000) == (
+        "105% (90% CI 20 to 250)")
+
+
+def test_unbounded_share_and_its_binomial_monte_carlo_error():
+    replicates = pd.DataFrame({"reliability": np.r_[np.full(200, -0.1), np.full(800, 0.3)]})
+    percent, se, digits = coupling.unbounded_share(replicates)
+    assert percent == pytest.approx(20.0)
+    assert se == pytest.approx(100 * np.sqrt(0.2 * 0.8 / 1000))  # 1.26 points: whole percent at most
+    assert digits == 0
+
+
+def test_covers_says_whether_an_interval_holds_a_value():
+    assert coupling.covers((0.3, np.inf), 0.8) == "contains"
+    assert coupling.covers((0.9, 1.2), 0.8) == "misses"
+    assert coupling.covers((0.3, 1.2), 0.8, stable=False) == "is not stable enough to compare with"
+
+
+def test_slope_table_holds_each_model_with_each_standard_error(fresh_data):
+    animals = coupling.animal_table(load_table("pla_cells", fresh_data), load_table("mouse_blot", fresh_data))
+    table = coupling.slope_table(animals, alpha=0.1).set_index(["model", "se_method"])
+    assert len(table) == 2 * len(coupling.SLOPE_SE)
+    for model, groups in (("pooled", False), ("within-group", True)):
+        for se in coupling.SLOPE_SE:
+            fit = coupling.fit_slope(animals, groups=groups, alpha=0.1, se=se)
+            assert table.loc[(model, se), "ci_low"] == fit.ci_low and table.loc[(model, se), "se"] == fit.se
+
+
+def test_bootstrap_to_precision_draws_the_decomposition_with_the_printed_scales(fresh_data):
+    """The wrapper is intervals.bootstrap_to_precision over bootstrap_decomposition with STATED's scales."""
+    animals = coupling.animal_table(load_table("pla_cells", fresh_data), load_table("mouse_blot", fresh_data))
+    reps, precision = coupling.bootstrap_to_precision(animals, *CONTRAST, alpha=0.05, seed=4, start=60, max_boot=60)
+    direct = coupling.bootstrap_decomposition(animals, *CONTRAST, n_boot=60, seed=[4, 0])
+    pd.testing.assert_frame_equal(reps, direct)
+    assert list(precision.index) == list(coupling.STATED)
+    assert precision.loc["total", "low"] == pytest.approx(intervals.percentile_ci(np.exp(direct["total"]), 0.05)[0])
+    assert precision.loc["proportion", "high"] == pytest.approx(
+        intervals.percentile_ci(100 * direct["proportion"], 0.05)[1])

@@ -116,6 +116,16 @@ def test_unknown_tissue_raises():
         mouse_blots.fit_genotype_contrasts(_balanced_lanes(2), "liver")
 
 
+def test_tissue_lanes_keeps_one_tissue_and_names_the_others_when_refusing():
+    lanes = pd.concat([_balanced_lanes(2), _balanced_lanes(1).assign(tissue="motor_cortex")], ignore_index=True)
+    kept = mouse_blots.tissue_lanes(lanes, "motor_cortex")
+    assert set(kept["tissue"]) == {"motor_cortex"} and len(kept) == len(GENOTYPES_TISSUE) * len(STAGES)
+    with pytest.raises(ValueError) as err:
+        mouse_blots.tissue_lanes(lanes, "liver")
+    assert "tissues present: motor_cortex, spinal_cord" in str(err.value)
+    assert "the chapter's parameter tissue" in str(err.value)
+
+
 # ---- the family: simultaneous intervals agree with their adjusted p-values -------------------------
 @pytest.mark.parametrize("tissue", ["spinal_cord", "motor_cortex", "cerebellum"])
 def test_no_simultaneous_interval_contradicts_its_adjusted_p(tissue):

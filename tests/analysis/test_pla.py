@@ -207,3 +207,47 @@ def test_a_group_of_one_mouse_is_refused_for_the_gee_in_one_sentence():
     with pytest.raises(DesignError, match=r"SOD1_G85R/onset 1 mouse; the cell-level GEE .* needs at least 2 mice"):
         pla.fit_cell_level_contrasts(cells, "spinal_cord", method="gee")
     assert len(pla.fit_mouse_level_contrasts(cells, "spinal_cord")) == 9  # the mouse-level analysis still runs
+
+
+def test_naive_versus_mouse_reads_one_contrast_and_summarises_the_family():
+    """Known rows in, their ratios out: SE factors are inverse SE ratios, the design effect a median over Poisson rows."""
+    rows = []
+    for stage, mouse_se in (("onset", 0.2), ("end_stage", 0.3)):
+        for method, se, p in (("mouse", mouse_se, 0.04), ("gee", 0.25, 0.03), ("quasipoisson", 0.15, 0.01),
+                              ("poisson", 0.1, 1e-6)):
+            rows.append({"genotype": "SOD1_G85R", "stage": stage, "method": method, "se": se, "p_value": p,
+                         "se_ratio": se / mouse_se, "design_effect": (mouse_se / se) ** 2,
+                         "n_mice": 10 if method == "mouse" else np.nan, "n_cells": 200 + len(rows)})
+    naive = pla.naive_versus_mouse(pd.DataFrame(rows), "end_stage", "SOD1_G85R")
+    assert naive["se_factor_poisson"] == pytest.approx(3.0)
+    assert naive["se_factor_quasipoisson"] == pytest.approx(2.0)
+    assert (naive["naive_p"], naive["mouse_p"], naive["n_mice"]) == (1e-6, 0.04, 10)
+    assert naive["naive_cells"] == 207  # the Poisson row of end_stage
+    assert naive["median_design_effect"] == pytest.approx(np.median([4.0, 9.0]))
+    assert naive["n_contrasts"] == 2
+    with pytest.raises(ValueError, match="that contrast was not estimated"):
+        pla.naive_versus_mouse(pd.DataFrame(rows), "presymptomatic", "SOD1_G85R")
+
+
+def test_naive_versus_mouse_on_toy_cells_matches_the_fits():
+    toy = _toy_cells(4, cells_per_mouse=(5, 9))
+    comparison = pla.compare_inference(toy, "spinal_cord", "VAPB_PTPIP51", "motor_neuron",
+                                       groups=pla.Groups("WT", ("SOD1_G85R",), ("onset", "end_stage")))
+    naive = pla.naive_versus_mouse(comparison, "end_stage", "SOD1_G85R")
+    fits = comparison[comparison["stage"] == "end_stage"].set_index("method")
+    assert naive["se_factor_poisson"] == pytest.approx(fits.loc["mouse", "se"] / fits.loc["poisson", "se"])
+    end = toy[toy["stage"] == "end_stage"]
+    assert naive["naive_cells"] == len(end) and naive["n_mice"] == end["mouse_id"].nunique()
+
+
+def test_naive_results_carry_each_number_with_its_own_n_unit_and_digits():
+    naive = {"se_factor_poisson": 3.0, "se_factor_quasipoisson": 1.4, "naive_p": 1e-20, "mouse_p": 0.005,
+             "naive_cells": 216, "n_mice": 10, "median_design_effect": 9.3, "n_contrasts": 9}
+    table = pla.naive_results(naive, "mut", "WT").set_index("key")
+    assert list(table.index) == ["se_factor_poisson", "se_factor_quasipoisson", "naive_p", "mouse_p", "naive_cells",
+                                 "median_design_effect", "n_contrasts"]
+    assert (table["value"] == pd.Series(naive)[table.index]).all()
+    assert table.loc["naive_p", ["n", "n_unit", "digits"]].tolist() == [216, "cells", 3]
+    assert table.loc["mouse_p", ["n", "n_unit", "unit"]].tolist() == [10, "mice", "p"]
+    assert table.loc["median_design_effect", ["n", "n_unit"]].tolist() == [9, "contrasts"]
+    assert table.loc["n_contrasts", "method"] == "count" and table.loc["naive_p", "description"] == "naive p, mut vs WT"

@@ -52,6 +52,25 @@ def add_log_ratio(table: pd.DataFrame, normalization: str = "loading_control") -
     return table.assign(log_ratio=ptbk1 - tbk1)
 
 
+def region_lanes(table: pd.DataFrame, region: str) -> pd.DataFrame:
+    """Return the lanes of one *region* of the human table; refuse, naming the regions present, when it has none.
+
+    >>> lanes = pd.DataFrame({"region": ["a", "b"], "donor_id": ["D1", "D2"]})
+    >>> region_lanes(lanes, "b")["donor_id"].tolist()
+    ['D2']
+    >>> region_lanes(lanes, "c")
+    Traceback (most recent call last):
+    ...
+    helpers.analysis.design.DesignError: human_blot: no lanes for region 'c' (regions present: a, b); add them, or choose a region that is present (the chapter's parameter region).
+    """
+    data = table[table["region"] == region].copy()
+    if data.empty:
+        raise design.DesignError(f"human_blot: no lanes for region {region!r} (regions present: "
+                                 f"{', '.join(sorted(table['region'].unique()))}); add them, or choose a region that "
+                                 "is present (the chapter's parameter region).")
+    return data
+
+
 def fit_region_effect(
     table: pd.DataFrame,
     region: str,
@@ -93,10 +112,7 @@ def fit_region_effect(
         from helpers.data.study import example_study
 
         reference = example_study().reference("human_blot", "group")
-    data = table[table["region"] == region].copy()
-    if data.empty:
-        raise design.DesignError(f"human_blot: no lanes for region {region!r} (regions present: "
-                                 f"{sorted(table['region'].unique())}); add them, or choose a region that is present.")
+    data = region_lanes(table, region)
     terms = {"age": "age_c", "sex": "C(sex)", "pmi": "pmi_c"}
     unknown = set(covariates) - set(terms)
     if unknown:
@@ -124,6 +140,40 @@ def fit_region_effect(
         df_resid=float(fit.df_resid),
         n_units=int(data.loc[data["group"].isin([reference, group]), "donor_id"].nunique()),
     )
+
+
+def fit_region_effects(table: pd.DataFrame, groups, alpha: float = 0.05, reference: str | None = None,
+                       covariates: tuple[str, ...] = ("age", "sex", "pmi")) -> pd.DataFrame:
+    """Estimate every diagnosis group against the reference in every region (:func:`fit_region_effect`).
+
+    Parameters
+    ----------
+    table : DataFrame
+        Human blot table with ``log_ratio`` (see :func:`add_log_ratio`).
+    groups : sequence of str
+        The diagnosis groups compared with *reference*, in the study's order;
+        a region estimates those of them it has lanes of.
+    alpha, reference, covariates
+        As for :func:`fit_region_effect`.
+
+    Returns
+    -------
+    DataFrame
+        One row per region (sorted) and group: ``region, group``, the fields of
+        :class:`~helpers.stats.intervals.Effect` (log scale), ``ratio,
+        ratio_ci_low, ratio_ci_high`` (ratio of geometric means, group over
+        reference, with its unadjusted interval) and ``percent_lower``
+        (``100 x (1 - ratio)``: how much lower the group's geometric mean is).
+    """
+    rows = [{"region": region, "group": group,
+             **fit_region_effect(table, region, covariates, alpha, reference, group).as_dict()}
+            for region in sorted(table["region"].unique()) for group in groups
+            if group in set(table.loc[table["region"] == region, "group"])]
+    if not rows:
+        raise design.DesignError(f"human_blot: no region has lanes of {' or '.join(groups) or 'a diagnosis group'} "
+                                 f"besides the reference {reference}, so there is nothing to compare; add them.")
+    effects = pd.DataFrame(rows)
+    return effects.assign(percent_lower=100 * (1 - effects["ratio"]))
 
 
 def summarise_by_unit(table: pd.DataFrame, unit: str, by: list[str]) -> pd.DataFrame:

@@ -35,6 +35,11 @@ regression-calibration correction, and the proportion is reported both naive
 and corrected. Confidence intervals come from a bootstrap over mice,
 stratified by genotype x stage so every group keeps its size.
 
+**What the chapter states** (:data:`STATED`, :func:`stated_results`): each
+bootstrapped quantity on its printed scale, with the resamples the digits need
+(:func:`bootstrap_to_precision`); a limit that is Monte Carlo noise is not
+stated, and a corrected value is unbounded where the reliability is not positive.
+
 Levels come from the study description (:mod:`helpers.data.study`): the
 reference genotype, the pair's reference and cell type, and the genotypes in
 which a pair does not measure contacts (``not_measured_in`` of the tether pair
@@ -45,6 +50,7 @@ study's.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -55,6 +61,7 @@ from helpers.analysis.design import DesignError
 from helpers.analysis.pla import groups_of, reference_level, unmeasured_genotypes
 from helpers.data.aggregate import is_section_table, mice_from_sections
 from helpers.data.study import Study
+from helpers.stats import intervals
 from helpers.stats.intervals import Effect
 from helpers.stats.robust import cr2_test
 
@@ -395,3 +402,181 @@ def attenuation_from_latent(animals: pd.DataFrame, latent: pd.DataFrame, groups:
     return float(resid[:, 0] @ resid[:, 1] / (resid[:, 0] @ resid[:, 0]))
 
 
+
+
+def slope_table(animals: pd.DataFrame, alpha: float = 0.05) -> pd.DataFrame:
+    """Return the pooled and within-group slopes with each standard error of :data:`SLOPE_SE`, one row each.
+
+    Columns: ``model`` (``pooled``, ``within-group``), ``se_method`` and the
+    fields of :class:`~helpers.stats.intervals.Effect`.
+    """
+    rows = [{"model": model, "se_method": se, **fit_slope(animals, groups=within, alpha=alpha, se=se).as_dict()}
+            for model, within in (("pooled", False), ("within-group", True)) for se in SLOPE_SE]
+    return pd.DataFrame(rows)
+
+
+def slope_method(pair: str, cell_type: str) -> str:
+    """Return the ledger's method text of the (pooled) slope: the model and its cluster-robust SE."""
+    return (f"OLS of log(pTBK1/TBK1) on log mean PLA puncta per {cell_type} cell ({pair}) + gel; mouse x tissue "
+            "rows; CR2 cluster-robust SE by mouse, t with Satterthwaite df")
+
+
+# --------------------------------------------------------------------------
+# What the chapter states from the bootstrap
+# --------------------------------------------------------------------------
+def _same(value):
+    return value
+
+
+def _percent(value):
+    return 100 * value
+
+
+@dataclass(frozen=True)
+class Stated:
+    """How one quantity of :func:`decompose` is stated: ledger key, unit, printed scale and decimals."""
+
+    key: str
+    unit: str
+    #: Monotone map to the printed scale (``np.exp`` for a log contrast, x 100 for a share).
+    transform: Callable
+    #: Decimals wanted on the printed scale (fewer when the resamples cannot make them stable).
+    digits: int
+    #: Format string over ``genotype``, ``reference`` and ``stage``.
+    description: str
+
+
+#: The quantities the chapter states, in its order (keys of :func:`decompose`).
+STATED = {
+    "reliability": Stated("reliability", "share", _same, 2, "estimated within-group reliability of the MAM measure"),
+    "total": Stated("total_effect", "ratio of geometric means", np.exp, 2, "{genotype}/{reference} pTBK1/TBK1, {stage}"),
+    "direct": Stated("direct_effect", "ratio of geometric means", np.exp, 2, "same, adjusted for MAM integrity"),
+    "proportion": Stated("proportion_naive", "%", _percent, 0, "share of the genotype effect accounted for by MAM"),
+    "slope_corrected": Stated("slope_corrected", "log-log slope", _same, 1, "within-group slope / reliability"),
+    "proportion_corrected": Stated("proportion_corrected", "%", _percent, 0,
+                                   "share of the genotype effect, corrected slope"),
+}
+#: The corrected quantities: unbounded (infinite) where the estimated reliability is not positive.
+CORRECTED = ("slope_corrected", "proportion_corrected")
+
+
+def bootstrap_to_precision(animals: pd.DataFrame, genotype: str, stage: str, alpha: float, seed: int,
+                           start: int = 2000, max_boot: int = 30000,
+                           reference: str | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Bootstrap the decomposition until the printed limits of :data:`STATED` are stable, or to *max_boot*.
+
+    :func:`bootstrap_decomposition` drawn in batches by
+    :func:`helpers.stats.intervals.bootstrap_to_precision`; returns its
+    replicates and its precision table (limits on the printed scale, digits,
+    stability), one row per key of :data:`STATED`.
+    """
+    printed = {name: (stated.transform, stated.digits) for name, stated in STATED.items()}
+    return intervals.bootstrap_to_precision(
+        lambda n, s: bootstrap_decomposition(animals, genotype, stage, n_boot=n, seed=s, reference=reference),
+        printed, alpha, seed, start=start, max_boot=max_boot)
+
+
+def bootstrap_method(n_boot: int, max_boot: int) -> str:
+    """Return the ledger's method text of the bootstrapped quantities.
+
+    >>> bootstrap_method(2000, 30000).split(",")[0]
+    'stratified bootstrap over mice (2'
+    """
+    return (f"stratified bootstrap over mice ({n_boot:,} to {max_boot:,} resamples), percentile CI; Monte Carlo "
+            "SE of each printed limit below a quarter unit of its last digit")
+
+
+def stated_limits(precision: pd.DataFrame, name: str) -> tuple[float, float]:
+    """Return the printed-scale bootstrap limits of *name* as the chapter may state them.
+
+    A finite limit that meets the precision rule is kept; an infinite one (an
+    unbounded corrected value) is ``-inf`` / ``inf``; a limit that is Monte
+    Carlo noise is NaN: it is not a result.
+
+    >>> p = pd.DataFrame({"low": [0.2, 0.1], "high": [np.inf, 0.9], "stable_low": [True, False],
+    ...                   "stable_high": [True, True]}, index=["a", "b"])
+    >>> stated_limits(p, "a"), stated_limits(p, "b")
+    ((0.2, inf), (nan, 0.9))
+    """
+    row = precision.loc[name]
+    low = row["low"] if row["stable_low"] and np.isfinite(row["low"]) else -np.inf if row["stable_low"] else np.nan
+    high = row["high"] if row["stable_high"] and np.isfinite(row["high"]) else np.inf if row["stable_high"] else np.nan
+    return float(low), float(high)
+
+
+def stated_results(decomposition: dict, precision: pd.DataFrame, **names: str) -> list[dict]:
+    """Return the ledger rows of the bootstrapped quantities: ``key, value, ci, unit, digits, description``.
+
+    One row per quantity of :data:`STATED` with a finite value, on its printed
+    scale; ``ci`` is the bootstrap interval when both limits are finite and
+    stable, else None (the description says why). A corrected quantity whose
+    interval is unbounded above but has a stable lower limit gets a second row,
+    ``<key>_ci_low``: that limit, which the prose states. *names* fill the
+    descriptions (``genotype``, ``reference``, ``stage``).
+    """
+    rows = []
+    for name, stated in STATED.items():
+        value = decomposition[name]
+        if not np.isfinite(value):  # a corrected value where the reliability is not positive: nothing finite
+            continue
+        low, high = stated_limits(precision, name)
+        bounded = bool(np.isfinite([low, high]).all())
+        why = ("" if bounded else " (bootstrap interval unbounded or not stable)" if name in CORRECTED
+               else " (interval not stable; not shown)")
+        about = {"unit": stated.unit, "digits": int(precision.loc[name, "digits"])}
+        description = stated.description.format(**names)
+        rows.append({"key": stated.key, "value": float(stated.transform(value)), "ci": (low, high) if bounded else None,
+                     "description": description + why, **about})
+        if name in CORRECTED and not bounded and np.isfinite(low):
+            upper = "unbounded" if high == np.inf else "not stable"
+            rows.append({"key": f"{stated.key}_ci_low", "value": low, "ci": None, **about,
+                         "description": f"{description}: lower bound of the bootstrap interval (its upper bound is "
+                                        f"{upper})"})
+    return rows
+
+
+def stated_summary(decomposition: dict, precision: pd.DataFrame, name: str, alpha: float, n_resamples: int) -> str:
+    """Return a corrected quantity with its bootstrap interval for a sentence (glued as ``<key>_summary``).
+
+    An unbounded value says so; a limit that is Monte Carlo noise even after
+    *n_resamples* resamples is not printed, and the text says why.
+
+    >>> p = pd.DataFrame({"low": [0.31], "high": [np.inf], "stable_low": [True], "stable_high": [True],
+    ...                   "digits": [1]}, index=["slope_corrected"])
+    >>> stated_summary({"slope_corrected": 1.14}, p, "slope_corrected", 0.05, 30000)
+    '1.1 (95% CI 0.3 to unbounded)'
+    """
+    stated, digits = STATED[name], int(precision.loc[name, "digits"])
+    value, limits = decomposition[name], stated_limits(precision, name)
+    if not np.isfinite(value):
+        return intervals.estimate_text(value, limits, alpha, digits)
+    number = intervals.format_number(stated.transform(value), digits) + ("%" if stated.unit == "%" else "")
+    if np.isnan(limits).any():
+        return (f"{number} (its bootstrap interval is Monte Carlo noise even with {n_resamples:,} resamples, so "
+                "none is shown)")
+    return f"{number} ({intervals.interval_text(limits, alpha, digits)})"
+
+
+def unbounded_share(replicates: pd.DataFrame) -> tuple[float, float, int]:
+    """Return the percent of resamples whose reliability is not positive, its Monte Carlo SE (points), and digits.
+
+    There the corrected values are unbounded. The digits are those the Monte
+    Carlo SE supports (whole percent at most).
+
+    >>> unbounded_share(pd.DataFrame({"reliability": [0.5, -0.1, 0.2, 0.3]}))
+    (25.0, 21.650635094610966, 0)
+    """
+    share = float((replicates["reliability"] <= 0).mean())
+    se = 100 * intervals.monte_carlo_share_se(share, len(replicates))
+    return 100 * share, se, intervals.stable_digits(se, 0)
+
+
+def covers(interval: tuple[float, float], value: float, stable: bool = True) -> str:
+    """Say whether *interval* ``contains`` or ``misses`` *value* (``is not stable enough to compare with`` if not *stable*).
+
+    >>> covers((0.2, 1.5), 0.8), covers((0.2, 0.5), 0.8), covers((0.2, 1.5), 0.8, stable=False)
+    ('contains', 'misses', 'is not stable enough to compare with')
+    """
+    if not stable:
+        return "is not stable enough to compare with"
+    return "contains" if interval[0] <= value <= interval[1] else "misses"

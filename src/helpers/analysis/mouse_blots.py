@@ -223,11 +223,22 @@ def _adjust(table: pd.DataFrame, alpha: float, df: float | None) -> pd.DataFrame
     return table
 
 
-def _tissue_lanes(lanes: pd.DataFrame, tissue: str) -> pd.DataFrame:
+def tissue_lanes(lanes: pd.DataFrame, tissue: str) -> pd.DataFrame:
+    """Return the lanes of one *tissue* (with ``log_ratio``); refuse, naming the tissues present, when it has none.
+
+    >>> lanes = pd.DataFrame({"tissue": ["t1", "t2"], "mouse_id": ["M1", "M2"], "log_ratio": [0.1, 0.2]})
+    >>> tissue_lanes(lanes, "t2")["mouse_id"].tolist()
+    ['M2']
+    >>> tissue_lanes(lanes, "t3")
+    Traceback (most recent call last):
+    ...
+    helpers.analysis.design.DesignError: mouse_blot: no lanes for tissue 't3' (tissues present: t1, t2); add them, or choose a tissue that is present (the chapter's parameter tissue).
+    """
     data = lanes[lanes["tissue"] == tissue].copy()
     if data.empty:
         raise design.DesignError(f"mouse_blot: no lanes for tissue {tissue!r} (tissues present: "
-                                 f"{sorted(lanes['tissue'].unique())}); add them, or choose a tissue that is present.")
+                                 f"{', '.join(sorted(lanes['tissue'].unique()))}); add them, or choose a tissue "
+                                 "that is present (the chapter's parameter tissue).")
     if "log_ratio" not in data:
         data = add_log_ratio(data)
     return data
@@ -240,7 +251,7 @@ def fit_tissue_model(lanes: pd.DataFrame, tissue: str, groups: Groups | None = N
     is computed with the loading-control normalization.
     """
     groups = groups or example_groups()
-    data = _tissue_lanes(lanes, tissue)
+    data = tissue_lanes(lanes, tissue)
     design.check_mouse_groups(data, "mouse_blot", f"tissue {tissue}", groups.rhs, batch="gel_id",
                               reference=groups.reference)
     return smf.ols(group_formula("log_ratio", data, batch="gel_id", groups=groups), data=data).fit(), data
@@ -341,7 +352,7 @@ def with_ratios(table: pd.DataFrame, truth=None) -> pd.DataFrame:
 def per_mouse_ratios(lanes: pd.DataFrame, tissue: str, stage: str, groups: Groups | None = None) -> pd.DataFrame:
     """Return the lanes of one tissue and stage, with display labels, for a one-point-per-mouse plot."""
     groups = groups or example_groups()
-    data = _tissue_lanes(lanes, tissue)
+    data = tissue_lanes(lanes, tissue)
     present = sorted(set(data["stage"]))
     data = data[data["stage"] == stage]
     if data.empty:

@@ -371,6 +371,70 @@ def compare_inference(
                         ci_width=table["ci_high"] - table["ci_low"])
 
 
+def naive_versus_mouse(comparison: pd.DataFrame, stage: str, genotype: str) -> dict:
+    """Return what treating cells as replicates claims for one contrast, against the mouse-level analysis.
+
+    Parameters
+    ----------
+    comparison : DataFrame
+        :func:`compare_inference`'s table (every contrast by every method).
+    stage, genotype : str
+        The contrast (*genotype* vs the reference at *stage*).
+
+    Returns
+    -------
+    dict
+        ``se_factor_poisson`` and ``se_factor_quasipoisson`` (mouse-level SE over
+        the naive GLM's: how many times too small the naive SE is),
+        ``naive_p`` (Poisson GLM of cells) and ``mouse_p`` (mouse-level, unadjusted),
+        ``naive_cells`` (the cells the naive test counts as replicates),
+        ``n_mice`` (the mice of the contrast), and over every contrast of the
+        table: ``median_design_effect`` (median of (mouse-level SE / Poisson SE)^2)
+        and ``n_contrasts``.
+    """
+    pick = comparison[(comparison["stage"] == stage) & (comparison["genotype"] == genotype)].set_index("method")
+    if not {"mouse", "poisson", "quasipoisson"} <= set(pick.index):
+        raise design.DesignError(f"pla_cells, stage {stage}: the naive and the mouse-level tests of {genotype} "
+                                 "are compared, but that contrast was not estimated; choose a stage with its mice.")
+    mouse, naive = pick.loc["mouse"], pick.loc["poisson"]
+    return {"se_factor_poisson": float(1 / naive["se_ratio"]),
+            "se_factor_quasipoisson": float(1 / pick.loc["quasipoisson", "se_ratio"]),
+            "naive_p": float(naive["p_value"]), "mouse_p": float(mouse["p_value"]),
+            "naive_cells": int(naive["n_cells"]), "n_mice": int(mouse["n_mice"]),
+            "median_design_effect": float(comparison.loc[comparison["method"] == "poisson", "design_effect"].median()),
+            "n_contrasts": int(comparison["method"].eq("mouse").sum())}
+
+
+def naive_results(naive: dict, genotype: str, reference: str) -> pd.DataFrame:
+    """Return :func:`naive_versus_mouse`'s numbers as a results table (one row each, with its unit, n and method).
+
+    Columns ``key, value, n, n_unit, unit, method, description, digits``, in the
+    order the chapter states them (``ResultsLedger.record`` takes the table as it is).
+
+    >>> naive = {"se_factor_poisson": 3.0, "se_factor_quasipoisson": 1.4, "naive_p": 1e-20, "mouse_p": 0.005,
+    ...          "naive_cells": 216, "n_mice": 10, "median_design_effect": 9.3, "n_contrasts": 9}
+    >>> table = naive_results(naive, "mut", "ref")
+    >>> table[["key", "n", "n_unit"]].values.tolist()[2:5]
+    [['naive_p', 216, 'cells'], ['mouse_p', 10, 'mice'], ['naive_cells', 216, 'cells']]
+    """
+    mice, cells, contrasts = (naive["n_mice"], "mice"), (naive["naive_cells"], "cells"), (naive["n_contrasts"], "contrasts")
+    rows = [
+        ("se_factor_poisson", mice, "x", "mouse-level SE / naive Poisson GLM SE", "how many times too small the naive SE is", 2),
+        ("se_factor_quasipoisson", mice, "x", "mouse-level SE / quasi-Poisson GLM SE", "same, overdispersion allowed", 2),
+        ("naive_p", cells, "p", CELL_METHODS["poisson"], f"naive p, {genotype} vs {reference}", 3),
+        ("mouse_p", mice, "p", "OLS of log mean puncta per mouse on genotype x stage; t-based p of this comparison "
+         "alone (unadjusted)", f"mouse-level p, {genotype} vs {reference}, unadjusted like the naive p it is compared "
+         "with", 3),
+        ("naive_cells", cells, "cells", "count", "cells the naive test counts as replicates", 0),
+        ("median_design_effect", contrasts, "x", "median over the contrasts of (mouse-level SE / Poisson SE)^2",
+         "variance the naive Poisson test hides", 2),
+        ("n_contrasts", contrasts, "contrasts", "count", f"genotype-vs-{reference} comparisons", 0),
+    ]
+    return pd.DataFrame([{"key": key, "value": naive[key], "n": n, "n_unit": n_unit, "unit": unit, "method": method,
+                          "description": description, "digits": digits}
+                         for key, (n, n_unit), unit, method, description, digits in rows])
+
+
 def superplot_data(cells: pd.DataFrame, tissue: str, pair: str, cell_type: str, stage: str,
                    groups: Groups | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Return (cells, per-mouse means) of one tissue, pair, cell type and stage, with genotype labels."""
