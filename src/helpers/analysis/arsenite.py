@@ -32,9 +32,10 @@ from scipy import stats
 
 from helpers.analysis import design
 
-#: The example study's control and stressor (the defaults of every function here).
-
 BOUNDARY_HEURISTIC = "The MLE may be on the boundary of the parameter space."
+
+#: The method of :func:`mixed_model_contrasts` in words (for the results table).
+SLOPE_METHOD = "MixedLM (REML), random intercept and slope per mouse; t CI with df = mice - groups"
 
 #: Label and unit of each motor measure.
 MEASURES = {

@@ -89,6 +89,7 @@ class TrajectoryFit:
     formula: str
     #: Fixed effects that vary between mice only (their count sets the between-within df).
     between_terms: int
+    spline_df: int = 5
 
     @property
     def n_mice(self) -> int:
@@ -98,6 +99,11 @@ class TrajectoryFit:
     def df(self) -> float:
         """Between-within df: mice minus the between-mouse fixed effects."""
         return float(self.n_mice - self.between_terms)
+
+    def method(self, family: int) -> str:
+        """Return the method of :func:`genotype_differences` over *family* ages, in words (for the results table)."""
+        return (f"mixed model, genotype x cr(age, df={self.spline_df}) + sex x cr(age), random intercept and age slope "
+                f"per mouse (REML); Bonferroni-simultaneous CI over {family} ages, t({self.df:.0f}) between-within df")
 
     def design(self, frame: pd.DataFrame) -> np.ndarray:
         """Return the fixed-effects design rows of *frame* (columns ``genotype, sex, age``)."""
@@ -142,7 +148,7 @@ def fit_trajectory(table: pd.DataFrame, line: str, reference: str, spline_df: in
     formula = f"y ~ C(genotype, Treatment({reference!r})) * {spline} + C(sex) * {spline}"
     data["age_c"] = (data["age"] - data["age"].mean()) / 10.0  # the slope per 10 weeks, for a well-scaled fit
     result = _fit(formula, data, "~age_c")
-    return TrajectoryFit(line, reference, mutant, data, result, formula, between_terms=3)
+    return TrajectoryFit(line, reference, mutant, data, result, formula, between_terms=3, spline_df=int(spline_df))
 
 
 def genotype_differences(fit: TrajectoryFit, ages, alpha: float = 0.05) -> pd.DataFrame:
@@ -261,6 +267,12 @@ class AuthorsFit:
         """The Bonferroni family of :func:`authors_contrasts`: ages kept x genotypes (2)."""
         return 2 * len(self.ages)
 
+    @property
+    def method(self) -> str:
+        """The method of :func:`authors_contrasts`, in words (for the results table)."""
+        return (f"authors' model refitted (age factor, random intercept, REML); Bonferroni over {self.family_size} = "
+                f"ages x genotypes; t({self.df:.0f}) between-within df")
+
 
 def df_widening(fit: AuthorsFit, alpha: float = 0.05) -> float:
     """Return how much wider (%) the refitted intervals are for the between-within df than for infinitely many.
@@ -336,6 +348,11 @@ def side_by_side(book: pd.DataFrame, authors: pd.DataFrame) -> pd.DataFrame:
 
 
 # --------------------------------------------------------------------------- body composition at scan ages
+
+
+#: The method of :func:`scan_age_differences` in words; ``{family}``: the number of scan ages.
+SCAN_METHOD = ("mixed model genotype x C(age) + sex x C(age), random intercept per mouse (REML); "
+               "Bonferroni-simultaneous CI over {family} scan ages")
 
 
 def scan_age_differences(table: pd.DataFrame, line: str, response: str, reference: str,
