@@ -51,6 +51,7 @@ def test_known_difference_recovered_within_simultaneous_intervals(simulated_fit)
     q = stats.t.ppf(1 - 0.05 / 14, simulated_fit.df)
     np.testing.assert_allclose(table["sim_high"] - table["estimate"], q * table["se"])
     assert (table["family_size"] == 7).all()
+    assert "cr(age, df=5)" in simulated_fit.method(7) and simulated_fit.method(7).endswith("over 7 ages, t(45) between-within df")
     onset = wt.onset_of_difference(table)
     assert onset is not None and onset["direction"] == "heavier" and onset["age_weeks"] >= 16
     # the unadjusted intervals are narrower, so they exclude 0 from the same age or earlier
@@ -129,7 +130,7 @@ def test_df_widening_is_the_bonferroni_t_quantile_of_the_intervals_over_the_norm
     data = balanced_data()
     fit = wt.fit_authors_model(data, "L", "WT")
     table = wt.authors_contrasts(fit, alpha=0.05)
-    assert fit.family_size == len(table) == 10
+    assert fit.family_size == len(table) == 10 and "Bonferroni over 10 = ages x genotypes; t(12)" in fit.method
     quantile = ((table["sim_high"] - table["estimate"]) / table["se"]).to_numpy()  # t(1 - 0.05 / 20; 12 df)
     widening = 100 * (quantile / stats.norm.ppf(1 - 0.05 / 20) - 1)
     np.testing.assert_allclose(widening, wt.df_widening(fit, alpha=0.05))
