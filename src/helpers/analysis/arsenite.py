@@ -202,7 +202,7 @@ def slope_contrasts(table: pd.DataFrame, measure: str, *, reference: str, alpha:
         ``comparison`` (the contrast in words, for a description) and ``label``
         (short, for a figure).
     """
-    groups = {"reference": reference, "control": control, "stressor": stressor}
+    groups = dict(reference=reference, control=control, stressor=stressor)
     mixed = mixed_model_contrasts(table, measure, alpha=alpha, **groups)
     summary = summary_measure_contrasts(table, measure, alpha=alpha, **groups)
     if not (mixed[["contrast", "genotype"]].to_numpy() == summary[["contrast", "genotype"]].to_numpy()).all():

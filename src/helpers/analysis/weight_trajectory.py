@@ -223,7 +223,7 @@ def ages_to_show(data: pd.DataFrame, min_mice: int, step: int, quoted=(), first:
     (:func:`line_data`, or ``TrajectoryFit.data``).
 
     >>> data = pd.DataFrame({"mouse_id": ["a", "b", "c", "d", "a", "b", "c"],
-    ...                      "genotype": ["WT", "WT", "M", "M", "WT", "WT", "M"],
+    ...                      "genotype": ["ref", "ref", "mut", "mut", "ref", "ref", "mut"],
     ...                      "age_weeks": [8, 8, 8, 8, 20, 20, 20]})
     >>> ages_to_show(data, min_mice=2, step=4), ages_to_show(data, min_mice=1, step=8, quoted=[18, 30])
     ([8], [8, 16, 18])
