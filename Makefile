@@ -10,7 +10,7 @@ DATA ?= data
 VARIANT ?=
 PYTEST_ARGS ?=
 
-.PHONY: help setup book test validate data lock lint contracts browser-deps clean pdf pdf-deps test-pdf lab check-parquet
+.PHONY: help setup book test validate data lock lint contracts browser-deps clean pdf pdf-deps test-pdf test-determinism lab check-parquet
 
 help: ## List every target with one line each
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | sort | \
@@ -90,7 +90,10 @@ bench: $(STAMP) ## Time cold / no-op / one-table builds of this engine against J
 PYTEST_WORKERS ?= 2
 
 test: $(STAMP) browser-deps citation-deps ## Run the test suite (schemas, models, contracts, engine, chapters, book, browser, lab, study designs and corpus; ~20 min on 2 cores; the PDF: make test-pdf)
-	$(BIN)/python -m pytest -m "not pdf" -n $(PYTEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -m "not pdf and not heavy" -n $(PYTEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
+
+test-determinism: $(STAMP) ## Build the whole book twice from empty caches; ledgers and figures must be byte-identical (~10 min)
+	$(BIN)/python -m pytest -m heavy -p no:cacheprovider tests/book/test_determinism.py $(PYTEST_ARGS)
 
 .PHONY: corpus
 corpus: $(STAMP) ## Write the 10 corpus designs (own truths) under OUT=dir (default _build/corpus), build the book from each, check the truths (~45 min; DESIGNS=a,b)

@@ -173,3 +173,57 @@ def test_specification_curve_figure_marks_every_option():
     assert labels == ["a: x", "a: y", "b: u", "b: v", "b: w"]  # grid order, top to bottom
     assert any("SIMULATED" in t.get_text() for t in fig.texts)
     plt.close(fig)
+
+
+# --------------------------------------------------------------------------- the chapter's levels and summaries
+
+
+@pytest.fixture(scope="module")
+def study():
+    from helpers.data.study import study_of
+
+    return study_of(DATA_DIR)
+
+
+def test_featured_levels_are_the_study_picks_the_chapter_documents(study):
+    levels = robustness.Featured.pick(study, {"human_blot", "mouse_blot", "pla_cells", "mam_fraction"})
+    assert (levels.region, levels.group, levels.group_reference) == ("lumbar_spinal_cord", "sALS", "control")
+    assert (levels.tissue, levels.genotype, levels.genotype_reference, levels.stage) == (
+        "spinal_cord", "SOD1_G85R_Sigmar1_KO", "WT", "end_stage")
+
+
+def test_featured_levels_keep_the_parameters_and_leave_absent_tables_out(study):
+    levels = robustness.Featured.pick(study, {"mam_fraction"}, genotype="Sigmar1_KO", region="motor_cortex")
+    assert levels == robustness.Featured(genotype="Sigmar1_KO", genotype_reference="WT")  # no tissue, stage, human
+
+
+def test_featured_levels_refuse_the_reference_genotype(study):
+    with pytest.raises(robustness.DesignError, match=r"mouse_blot: the genotype compared \(WT\) is the reference"):
+        robustness.Featured.pick(study, {"mouse_blot"}, genotype="WT")
+
+
+def test_fraction_levels_put_the_reference_first_and_fall_back_to_the_last_genotype(study):
+    fraction = robustness.FractionLevels.pick(study, genotype="no_such_genotype")
+    genotypes = study.levels("mam_fraction", "genotype")
+    assert fraction.genotypes[0] == fraction.reference == "WT"
+    assert sorted(fraction.genotypes) == sorted(genotypes) and fraction.genotype == genotypes[-1]
+    assert fraction.protein == "pTBK1" and fraction.stresses == ("vehicle", "arsenite")
+
+
+def test_curve_summary_reads_the_primary_and_the_range_as_ratios(human_specs):
+    summary = robustness.curve_summary(human_specs, 0.05)
+    primary = human_specs[human_specs["primary"]].iloc[0]
+    assert summary["primary_ratio"] == pytest.approx(np.exp(primary["estimate"]))
+    assert (summary["primary_low"], summary["primary_high"]) == pytest.approx(np.exp([primary["ci_low"], primary["ci_high"]]))
+    assert summary["min_ratio"] == pytest.approx(np.exp(human_specs["estimate"].min()))
+    assert summary["n_specs"] == len(human_specs) and summary["choices"] == "normalization, outliers, covariates, gel"
+
+
+@pytest.mark.parametrize(("lows", "highs", "verdict"), [
+    ([0.1, 0.2], [0.5, 0.6], "both intervals exclude 1"),
+    ([-0.1, -0.2], [0.5, 0.6], "both intervals include 1"),
+    ([-0.1, 0.2], [0.5, 0.6], "the fixed-gel interval includes 1 and the random-gel interval excludes 1: "
+                              "the conclusion depends on this choice"),
+])
+def test_gel_verdict_says_whether_each_interval_excludes_one(lows, highs, verdict):
+    assert robustness.gel_verdict(pd.DataFrame({"ci_low": lows, "ci_high": highs})) == verdict

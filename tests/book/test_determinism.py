@@ -76,6 +76,7 @@ def test_alt_text_formatter_keeps_the_png_bytes(tmp_path):
     assert with_alt["metadata"]["image/png"]["alt"] == "Figure: A line (y against x)."
 
 
+@pytest.mark.heavy
 def test_two_clean_book_builds_give_identical_ledgers_and_figures(built_book, tmp_path):
     """A second build with its own empty cache publishes the same results.csv and the same figure files."""
     from helpers.build.engine import build

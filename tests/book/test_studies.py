@@ -13,35 +13,20 @@
 
 from __future__ import annotations
 
-import json
-import re
 import shutil
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import papermill as pm
 import pytest
 import statsmodels.formula.api as smf
 from scipy import stats
 
 from helpers.build.book import Book
-from helpers.build.ledger_io import read_notebook_results
-from helpers.core.paths import CHAPTERS_DIR, DATA_DIR, ROOT
+from helpers.core.paths import DATA_DIR
 from helpers.data.describe import draft_text
-from helpers.data.tables import get_specs
 
 BLOT_EXTRAS = ["ptbk1_loading", "tbk1_loading", "ptbk1_total_protein", "tbk1_total_protein"]
-
-
-def _run(tmp_path: Path, chapter: str, source: Path, **parameters) -> tuple[str, dict[str, dict]]:
-    out = tmp_path / f"{chapter}-{source.name}.ipynb"
-    pm.execute_notebook(str(CHAPTERS_DIR / f"{chapter}.ipynb"), str(out), cwd=str(ROOT),
-                        parameters={"data_source": str(source), **parameters}, progress_bar=False)
-    nb = json.loads(out.read_text(encoding="utf-8"))
-    shown = "\n".join("".join(o["data"]["text/markdown"]) for c in nb["cells"] for o in c.get("outputs", [])
-                      if "text/markdown" in o.get("data", {}))
-    return shown, {r["key"]: r for r in read_notebook_results(out)}
 
 
 def _g93a(folder: Path, table: pd.DataFrame) -> Path:
@@ -77,9 +62,9 @@ def test_the_engine_reads_a_sod1_g93a_study_before_anything_executes(tmp_path, s
 
 
 @pytest.mark.slow
-def test_a_sod1_g93a_lab_builds_the_mouse_chapter_in_its_own_terms(tmp_path, sod1_g93a_table):
+def test_a_sod1_g93a_lab_builds_the_mouse_chapter_in_its_own_terms(tmp_path, sod1_g93a_table, run_chapter):
     lab = _g93a(tmp_path / "g93a", sod1_g93a_table)
-    shown, results = _run(tmp_path, "mouse_tbk1", lab)
+    shown, results, _ = run_chapter("mouse_tbk1", lab)
     assert "relative to WT mice of the same stage is" in shown and "in SOD1-G93A mice" in shown
     assert "In lumbar spinal cord, at end stage" in shown
     assert "The study declares no combined genotype" in shown
@@ -88,7 +73,7 @@ def test_a_sod1_g93a_lab_builds_the_mouse_chapter_in_its_own_terms(tmp_path, sod
 
 
 @pytest.mark.slow
-def test_a_two_colour_blot_with_three_diagnoses_builds_the_human_chapter(tmp_path):
+def test_a_two_colour_blot_with_three_diagnoses_builds_the_human_chapter(tmp_path, run_chapter):
     lab = tmp_path / "licor"
     lab.mkdir()
     table = pd.read_csv(DATA_DIR / "human_blot.csv").drop(columns=BLOT_EXTRAS)
@@ -96,7 +81,7 @@ def test_a_two_colour_blot_with_three_diagnoses_builds_the_human_chapter(tmp_pat
     table.loc[table.donor_id.isin(donors[: len(donors) // 2]), "group"] = "C9orf72_ALS"
     table.to_csv(lab / "human_blot.csv", index=False)
     (lab / "datapackage.yaml").write_text(draft_text(lab), encoding="utf-8")
-    shown, results = _run(tmp_path, "human_tbk1", lab)
+    shown, results, _ = run_chapter("human_tbk1", lab)
     assert {"ratio_lumbar_spinal_cord_sALS", "ratio_lumbar_spinal_cord_C9orf72_ALS",
             "featured_ratio_C9orf72_ALS"} <= set(results)
     assert "C9orf72_ALS/control ratio of geometric means of pTBK1/TBK1 is" in shown
@@ -117,40 +102,19 @@ RENAME = {"WT": "wildtype", "Sigmar1_KO": "Sig1R_null", "SOD1_G85R": "mSOD1",
           "control": "healthy", "sALS": "ALS", "lumbar_spinal_cord": "L4_L5", "occipital_cortex": "V1"}
 
 
-def _renamed_example(folder: Path) -> Path:
-    folder.mkdir()
-    text = (DATA_DIR / "datapackage.yaml").read_text(encoding="utf-8")
-    for old, new in sorted(RENAME.items(), key=lambda kv: -len(kv[0])):
-        text = re.sub(rf"(?<![\w-]){re.escape(old)}(?![\w-])", new, text)
-    (folder / "datapackage.yaml").write_text(text, encoding="utf-8")
-    specs = get_specs()
-    for table in ("mouse_blot", "human_blot"):
-        frame = pd.read_csv(DATA_DIR / specs[table].filename, dtype=str, keep_default_na=False)
-        for column in specs[table].factor_columns:
-            frame[column] = frame[column].replace(RENAME)
-        frame.to_csv(folder / specs[table].filename, index=False)
-    return folder
-
-
-def _rename_key(key: str) -> str:
-    for old, new in sorted(RENAME.items(), key=lambda kv: -len(kv[0])):
-        key = re.sub(rf"(?<=_){re.escape(old)}$|^{re.escape(old)}$", new, key)
-    return key
-
-
 @pytest.mark.slow
 @pytest.mark.parametrize("chapter", ["mouse_tbk1", "human_tbk1"])
-def test_relabelled_levels_give_the_same_numbers_key_for_key(tmp_path, chapter):
-    renamed = _renamed_example(tmp_path / "renamed")
+def test_relabelled_levels_give_the_same_numbers_key_for_key(tmp_path, chapter, run_chapter, relabel):
+    renamed = relabel(RENAME).example(tmp_path / "renamed", ("mouse_blot", "human_blot"))
     copy = tmp_path / "example"
     copy.mkdir()
     for name in ("mouse_blot.csv", "human_blot.csv", "datapackage.yaml"):
         shutil.copy(DATA_DIR / name, copy / name)  # the same tables, not flagged as the book's example data
-    _, ours = _run(tmp_path, chapter, copy)
-    shown, theirs = _run(tmp_path, chapter, renamed)
-    assert {_rename_key(k) for k in ours} == set(theirs)
+    _, ours, _ = run_chapter(chapter, copy)
+    shown, theirs, _ = run_chapter(chapter, renamed)
+    assert {relabel(RENAME).key(k) for k in ours} == set(theirs)
     for key, row in ours.items():
-        other = theirs[_rename_key(key)]
+        other = theirs[relabel(RENAME).key(key)]
         for column in ("value", "ci_low", "ci_high", "n"):  # levels sort otherwise: sums in another order
             if row[column] is None or other[column] is None:
                 assert row[column] is other[column] is None, (key, column)
@@ -160,14 +124,14 @@ def test_relabelled_levels_give_the_same_numbers_key_for_key(tmp_path, chapter):
 
 
 @pytest.mark.slow
-def test_dropping_a_genotype_gives_the_numbers_of_a_direct_fit_on_the_remaining_rows(tmp_path):
+def test_dropping_a_genotype_gives_the_numbers_of_a_direct_fit_on_the_remaining_rows(tmp_path, run_chapter):
     lab = tmp_path / "no_sigmar1"
     lab.mkdir()
     table = pd.read_csv(DATA_DIR / "mouse_blot.csv")
     table = table[table.genotype != "Sigmar1_KO"]
     table.to_csv(lab / "mouse_blot.csv", index=False)
     (lab / "datapackage.yaml").write_text(draft_text(lab), encoding="utf-8")
-    _, results = _run(tmp_path, "mouse_tbk1", lab, tissue="spinal_cord", stage="end_stage")
+    _, results, _ = run_chapter("mouse_tbk1", lab, tissue="spinal_cord", stage="end_stage")
     assert "ratio_Sigmar1_KO" not in results and "interaction_ratio" not in results
     data = table[table.tissue == "spinal_cord"].assign(
         log_ratio=lambda d: np.log(d.ptbk1 / d.ptbk1_loading) - np.log(d.tbk1 / d.tbk1_loading))
@@ -184,7 +148,7 @@ def test_dropping_a_genotype_gives_the_numbers_of_a_direct_fit_on_the_remaining_
 
 
 @pytest.mark.slow
-def test_a_second_stressor_with_its_own_control_and_body_weight_alone(tmp_path):
+def test_a_second_stressor_with_its_own_control_and_body_weight_alone(tmp_path, run_chapter):
     """MG132 against saline, body weight the only motor measure: the chapter names them, slopes as by hand."""
     lab = tmp_path / "mg132"
     lab.mkdir()
@@ -194,7 +158,7 @@ def test_a_second_stressor_with_its_own_control_and_body_weight_alone(tmp_path):
     (lab / "datapackage.yaml").write_text(draft_text(lab), encoding="utf-8")
     chapters = {c.name: c for c in Book(data_source=lab).chapters()}
     assert chapters["arsenite_challenge"].parameters["measure"] == "body_weight_g"  # the one measure made
-    shown, results = _run(tmp_path, "arsenite_challenge", lab)
+    shown, results, _ = run_chapter("arsenite_challenge", lab)
     assert "MG132 changed the weekly slope of body weight (MG132 minus saline)" in shown
     assert "`arsenite_cells` is not in this data" in shown
     # every mouse is weighed in the same weeks: the effect is the difference of mean per-mouse slopes
@@ -210,7 +174,7 @@ def test_a_second_stressor_with_its_own_control_and_body_weight_alone(tmp_path):
 
 
 @pytest.mark.slow
-def test_a_disease_course_with_two_genotypes_and_end_stage_alone(tmp_path):
+def test_a_disease_course_with_two_genotypes_and_end_stage_alone(tmp_path, run_chapter):
     """TDP-43 Q331K with and without a Tbk1 lesion, end stage only: Cox and KM against lifelines directly."""
     from lifelines import CoxPHFitter
 
@@ -227,11 +191,11 @@ def test_a_disease_course_with_two_genotypes_and_end_stage_alone(tmp_path):
     assert chapters["disease_course"].parameters["endpoint"] == "end_stage"
     with pytest.raises(ParameterError, match="parameter 'endpoint': got 'onset'; allowed: one of 'end_stage'"):
         Book(data_source=lab, overrides={"disease_course": {"endpoint": "onset"}}).chapters()
-    shown, results = _run(tmp_path, "disease_course", lab)
+    shown, results, _ = run_chapter("disease_course", lab)
     assert "The endpoint analysed on this page is **end stage**" in shown
     assert "Compared with Q331K, the hazard ratio was" in shown
     data = table.assign(x=(table["genotype"] == "Q331K_Tbk1_het").astype(float))
     cox = CoxPHFitter().fit(data[["end_stage_day", "end_stage_observed", "x"]], "end_stage_day", "end_stage_observed")
     assert results["hr_Q331K_Tbk1_het"]["value"] == pytest.approx(float(np.exp(cox.params_["x"])), rel=1e-6)
     with pytest.raises(Exception, match="endpoint must be one of end_stage, got 'onset'"):
-        _run(tmp_path, "disease_course", lab, endpoint="onset")
+        run_chapter("disease_course", lab, endpoint="onset")

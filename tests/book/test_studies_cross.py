@@ -14,14 +14,11 @@
 
 from __future__ import annotations
 
-import json
-import re
 import shutil
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import papermill as pm
 import pytest
 import statsmodels.formula.api as smf
 from scipy import stats
@@ -29,31 +26,15 @@ from statsmodels.stats.meta_analysis import combine_effects
 
 from helpers.analysis import synthesis
 from helpers.build.book import Book
-from helpers.build.ledger_io import read_notebook_results
-from helpers.core.paths import CHAPTERS_DIR, DATA_DIR, ROOT
+from helpers.core.paths import DATA_DIR
 from helpers.data.describe import draft_text
 from helpers.data.study import read_study
 from helpers.data.tables import get_specs
 from helpers.data.validate import load_table
-from helpers.report.figure_alt import figure_checks
-from helpers.report.figure_check import figure_problems
 
 CROSS = ("synthesis", "robustness", "design_next_experiment")
 GROUPS = ("control", "sALS", "fALS", "C9orf72_ALS")
 GLUED = "application/papermill.record/text/markdown"  # a glued text: read as the page shows it
-
-
-def _run(tmp_path: Path, chapter: str, source: Path, **parameters) -> tuple[str, dict[str, dict]]:
-    out = tmp_path / f"{chapter}-{source.name}.ipynb"
-    pm.execute_notebook(str(CHAPTERS_DIR / f"{chapter}.ipynb"), str(out), cwd=str(ROOT),
-                        parameters={"data_source": str(source), **parameters}, progress_bar=False)
-    nb = json.loads(out.read_text(encoding="utf-8"))
-    figures = figure_checks(nb)  # measured when rendered: data width and overlaps (as tests/book/test_figures.py)
-    assert figures and all(m is not None and not figure_problems(m) for _, m in figures), \
-        [(name[:60], figure_problems(m) if m else "unmeasured") for name, m in figures]
-    outputs = [o.get("data", {}) for c in nb["cells"] for o in c.get("outputs", [])]
-    shown = "\n".join("".join(d.get("text/markdown", "")) + "".join(d.get(GLUED, "")) for d in outputs)
-    return shown, {r["key"]: r for r in read_notebook_results(out)}
 
 
 def _human_table() -> pd.DataFrame:
@@ -129,9 +110,9 @@ def _direct_human_effect(table: pd.DataFrame, region: str, group: str) -> tuple[
 
 
 @pytest.mark.slow
-def test_the_cross_chapters_build_a_four_group_sod1_g93a_study_in_its_own_terms(tmp_path, lab):
+def test_the_cross_chapters_build_a_four_group_sod1_g93a_study_in_its_own_terms(tmp_path, lab, run_chapter):
     # Synthesis, DerSimonian-Laird so that statsmodels' combine_effects (method_re="chi2") is the reference.
-    shown, results = _run(tmp_path, "synthesis", lab, method="DL", strata="all")
+    shown, results, _ = run_chapter("synthesis", lab, method="DL", strata="all", check_figures=True)
     assert all(level in shown for level in ("C9orf72_ALS", "fALS", "SOD1_G93A", "brainstem"))  # the strata table
     design = synthesis.Design.of(read_study(lab / "datapackage.yaml"))
     strata = synthesis.collect_tbk1_strata(load_table("human_blot", lab), load_table("mouse_blot", lab),
@@ -160,7 +141,7 @@ def test_the_cross_chapters_build_a_four_group_sod1_g93a_study_in_its_own_terms(
     assert "human lumbar spinal cord; mouse lumbar spinal cord" in shown  # the affected strata, named
 
     # Robustness: the study's featured levels, its primary the direct fit
-    shown, results = _run(tmp_path, "robustness", lab)
+    shown, results, _ = run_chapter("robustness", lab, check_figures=True)
     assert "**Lumbar spinal cord: sALS vs control.**" in shown
     assert "SOD1-G93A vs WT, lumbar spinal cord, end stage" in shown
     estimate, _ = _direct_human_effect(human, "lumbar_spinal_cord", "sALS")
@@ -170,7 +151,7 @@ def test_the_cross_chapters_build_a_four_group_sod1_g93a_study_in_its_own_terms(
     assert results["mouse_tbk1_n_specs"]["value"] == 72
 
     # Design of the next experiment: the study's contrasts, their observed effects the direct fits
-    shown, results = _run(tmp_path, "design_next_experiment", lab, n_sims=40)
+    shown, results, _ = run_chapter("design_next_experiment", lab, n_sims=40, check_figures=True)
     assert results["human_blot_observed"]["value"] == pytest.approx(estimate, rel=1e-9)
     assert results["human_blot_observed"]["n"] == 14
     mouse = pd.read_csv(lab / "mouse_blot.csv")
@@ -190,30 +171,15 @@ RENAME = {"WT": "wildtype", "Sigmar1_KO": "Sig1R_null", "SOD1_G85R": "mSOD1",
 TABLES = ("mouse_blot", "human_blot", "pla_cells")
 
 
-def _renamed_example(folder: Path) -> Path:
-    folder.mkdir()
-    text = (DATA_DIR / "datapackage.yaml").read_text(encoding="utf-8")
-    for old, new in sorted(RENAME.items(), key=lambda kv: -len(kv[0])):
-        text = re.sub(rf"(?<![\w-]){re.escape(old)}(?![\w-])", new, text)
-    (folder / "datapackage.yaml").write_text(text, encoding="utf-8")
-    specs = get_specs()
-    for table in TABLES:
-        frame = pd.read_csv(DATA_DIR / specs[table].filename, dtype=str, keep_default_na=False)
-        for column in specs[table].factor_columns:
-            frame[column] = frame[column].replace(RENAME)
-        frame.to_csv(folder / specs[table].filename, index=False)
-    return folder
-
-
 @pytest.mark.slow
-def test_relabelled_levels_give_the_same_synthesis_key_for_key(tmp_path):
-    renamed = _renamed_example(tmp_path / "renamed")
+def test_relabelled_levels_give_the_same_synthesis_key_for_key(tmp_path, run_chapter, relabel):
+    renamed = relabel(RENAME).example(tmp_path / "renamed", TABLES)
     copy = tmp_path / "example"
     copy.mkdir()
     for name in (*(get_specs()[t].filename for t in TABLES), "datapackage.yaml"):
         shutil.copy(DATA_DIR / name, copy / name)  # the same tables, not flagged as the book's example data
-    _, ours = _run(tmp_path, "synthesis", copy)
-    shown, theirs = _run(tmp_path, "synthesis", renamed)
+    _, ours, _ = run_chapter("synthesis", copy, check_figures=True)
+    shown, theirs, _ = run_chapter("synthesis", renamed, check_figures=True)
     assert set(ours) == set(theirs) and {"tbk1_motor_ratio", "mam_motor_ratio", "mam_nonmotor_k"} <= set(ours)
     for key, row in ours.items():
         other = theirs[key]

@@ -13,8 +13,6 @@
 
 from __future__ import annotations
 
-import json
-import re
 import shutil
 from pathlib import Path
 
@@ -29,8 +27,7 @@ import yaml
 from helpers.analysis import mam_fraction
 from helpers.analysis.design import DesignError
 from helpers.build.book import Book
-from helpers.build.ledger_io import read_notebook_results
-from helpers.core.paths import CHAPTERS_DIR, DATA_DIR, ROOT
+from helpers.core.paths import DATA_DIR
 from helpers.data.describe import draft_text
 from helpers.data.study import StudyError, study_of
 from helpers.data.validate import load_table
@@ -47,16 +44,6 @@ OTHER_LAB = {
     "genotype": {"WT": "WT", "SOD1_G85R": "TDP43_Q331K", "Sigmar1_KO": "Tbk1_het"},
 }
 PROTEIN_ORDER = ["ACSL4", "TBK1", "IP3R3", "VDAC1"]  # the declared order: the second (TBK1) is the default
-
-
-def _run(tmp_path: Path, source: Path, **parameters) -> tuple[str, dict[str, dict], dict]:
-    out = tmp_path / f"mam_fraction-{source.name}.ipynb"
-    pm.execute_notebook(str(CHAPTERS_DIR / "mam_fraction.ipynb"), str(out), cwd=str(ROOT),
-                        parameters={"data_source": str(source), **parameters}, progress_bar=False)
-    nb = json.loads(out.read_text(encoding="utf-8"))
-    shown = "\n".join("".join(o["data"]["text/markdown"]) for c in nb["cells"] for o in c.get("outputs", [])
-                      if "text/markdown" in o.get("data", {}))
-    return shown, {r["key"]: r for r in read_notebook_results(out)}, nb
 
 
 def _other_lab(folder: Path, table: pd.DataFrame | None = None) -> Path:
@@ -105,10 +92,10 @@ def test_the_engine_resolves_the_fraction_chapter_from_the_study(tmp_path):
 
 
 @pytest.mark.slow
-def test_other_markers_fractions_and_stressor_build_the_chapter_in_their_own_terms(tmp_path):
+def test_other_markers_fractions_and_stressor_build_the_chapter_in_their_own_terms(tmp_path, run_chapter):
     lab = _other_lab(tmp_path / "mg132")
     table = pd.read_csv(lab / "mam_fraction.csv")
-    shown, results, nb = _run(tmp_path, lab)
+    shown, results, nb = run_chapter("mam_fraction", lab)
     assert "In WT samples under DMSO, TBK1 is enriched in the MAM_pure fraction over the total_lysate" in shown
     assert "MG132 multiplies its MAM enrichment by" in shown and "in TDP-43 Q331K" in shown
     assert "MAM markers declared: ACSL4, IP3R3, VDAC1; reference group: WT, DMSO." in shown
@@ -141,38 +128,26 @@ RENAME = {"WT": "wildtype", "Sigmar1_KO": "Sig1R_null", "SOD1_G85R": "mSOD1", "S
           "p62": "SQSTM1", "ubiquitin": "Ub"}
 
 
-def _renamed(text: str) -> str:
-    for old, new in sorted(RENAME.items(), key=lambda kv: -len(kv[0])):
-        text = re.sub(rf"(?<![\w-]){re.escape(old)}(?![\w-])", new, text)
-    return text
-
-
-def _rename_key(key: str) -> str:
-    for old, new in sorted(RENAME.items(), key=lambda kv: -len(kv[0])):
-        key = re.sub(rf"(?<=_){re.escape(old)}$", new, key)
-    return key
-
-
 @pytest.mark.slow
-def test_relabelled_fraction_levels_give_the_same_numbers_key_for_key(tmp_path):
+def test_relabelled_fraction_levels_give_the_same_numbers_key_for_key(tmp_path, run_chapter, relabel):
     copy, renamed = tmp_path / "example", tmp_path / "renamed"
     copy.mkdir()
     renamed.mkdir()
     for name in ("mam_fraction.csv", "datapackage.yaml"):
         shutil.copy(DATA_DIR / name, copy / name)  # the same table, not flagged as the book's example data
-    (renamed / "datapackage.yaml").write_text(_renamed((DATA_DIR / "datapackage.yaml").read_text(encoding="utf-8")),
+    (renamed / "datapackage.yaml").write_text(relabel(RENAME).text((DATA_DIR / "datapackage.yaml").read_text(encoding="utf-8")),
                                               encoding="utf-8")
     frame = pd.read_csv(DATA_DIR / "mam_fraction.csv", dtype=str, keep_default_na=False)
     for column in ("genotype", "stress", "fraction", "protein"):
         assert set(frame[column]) <= set(RENAME), column  # every level is renamed
         frame[column] = frame[column].replace(RENAME)
     frame.to_csv(renamed / "mam_fraction.csv", index=False)
-    _, ours, _ = _run(tmp_path, copy)
-    shown, theirs, _ = _run(tmp_path, renamed)
+    _, ours, _ = run_chapter("mam_fraction", copy)
+    shown, theirs, _ = run_chapter("mam_fraction", renamed)
     assert len(ours) == 18  # the example ledger of the chapter but its truth check (these are not the example data)
-    assert {_rename_key(k) for k in ours} == set(theirs)
+    assert {relabel(RENAME).key(k, whole=False) for k in ours} == set(theirs)
     for key, row in ours.items():
-        other = theirs[_rename_key(key)]
+        other = theirs[relabel(RENAME).key(key, whole=False)]
         for column in ("value", "ci_low", "ci_high", "n"):
             if row[column] is None or other[column] is None:
                 assert row[column] is other[column] is None, (key, column)
@@ -208,13 +183,13 @@ def test_a_table_without_the_mam_or_reference_fraction_is_refused_in_one_sentenc
 
 
 @pytest.mark.slow
-def test_the_chapter_stops_at_the_sentence_when_the_mam_fraction_is_missing(tmp_path):
+def test_the_chapter_stops_at_the_sentence_when_the_mam_fraction_is_missing(tmp_path, run_chapter):
     lab = _other_lab(tmp_path / "lab")
     table = pd.read_csv(lab / "mam_fraction.csv")
     table[table["fraction"] != "MAM_pure"].to_csv(lab / "mam_fraction.csv", index=False)
     with pytest.raises(pm.PapermillExecutionError, match=r"mam_fraction.csv, column 'fraction': the MAM enrichment "
                                                           r"\(MAM_pure over total_lysate\) needs lanes of 'MAM_pure'"):
-        _run(tmp_path, lab)
+        run_chapter("mam_fraction", lab)
 
 
 def test_a_description_without_a_mam_fraction_is_refused_in_one_sentence(tmp_path):

@@ -15,15 +15,12 @@
 
 from __future__ import annotations
 
-import json
-import re
 import shutil
 from pathlib import Path
 
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
-import papermill as pm
 import pytest
 import statsmodels.api as sm
 import statsmodels.formula.api as smf
@@ -32,9 +29,8 @@ from scipy import stats
 
 from helpers.analysis import coupling, pla
 from helpers.build.book import Book
-from helpers.build.ledger_io import read_notebook_results
 from helpers.build.parameters import ParameterError
-from helpers.core.paths import CHAPTERS_DIR, DATA_DIR, ROOT
+from helpers.core.paths import DATA_DIR
 from helpers.data.describe import draft_text
 from helpers.data.study import DESIGN_KEY, StudyError, parse_study, read_study
 from helpers.report import plots
@@ -45,16 +41,6 @@ G93A = {"genotype": {"SOD1_G85R": "SOD1_G93A"},
         "stage": {"presymptomatic": "P60", "onset": "P90", "end_stage": "P120"}}
 #: Few resamples: the coupling chapter's bootstrap is not what these tests check.
 BOOT = {"n_boot": 100, "max_boot": 200}
-
-
-def _run(tmp_path: Path, chapter: str, source: Path, **parameters) -> tuple[str, dict[str, dict]]:
-    out = tmp_path / f"{chapter}-{source.name}.ipynb"
-    pm.execute_notebook(str(CHAPTERS_DIR / f"{chapter}.ipynb"), str(out), cwd=str(ROOT),
-                        parameters={"data_source": str(source), **parameters}, progress_bar=False)
-    nb = json.loads(out.read_text(encoding="utf-8"))
-    shown = "\n".join("".join(o["data"]["text/markdown"]) for c in nb["cells"] for o in c.get("outputs", [])
-                      if "text/markdown" in o.get("data", {}))
-    return shown, {r["key"]: r for r in read_notebook_results(out)}
 
 
 def _edit_design(folder: Path, change) -> None:
@@ -123,8 +109,8 @@ def test_the_example_chapters_keep_their_choices():
 
 
 @pytest.mark.slow
-def test_a_sod1_g93a_lab_builds_mam_pla_in_its_own_terms_with_the_numbers_of_a_direct_fit(tmp_path, g93a_lab):
-    shown, results = _run(tmp_path, "mam_pla", g93a_lab)
+def test_a_sod1_g93a_lab_builds_mam_pla_in_its_own_terms_with_the_numbers_of_a_direct_fit(tmp_path, g93a_lab, run_chapter):
+    shown, results, _ = run_chapter("mam_pla", g93a_lab)
     assert "relative to WT mice of the same stage, the mean PLA puncta per cell is" in shown
     assert "in SOD1-G93A mice" in shown and "At P120," in shown
     assert "Tissue **lumbar spinal cord**" in shown
@@ -164,8 +150,8 @@ def test_a_sod1_g93a_lab_builds_mam_pla_in_its_own_terms_with_the_numbers_of_a_d
 
 
 @pytest.mark.slow
-def test_a_sod1_g93a_lab_builds_the_coupling_chapter_in_its_own_terms(tmp_path, g93a_lab):
-    shown, results = _run(tmp_path, "mam_tbk1_coupling", g93a_lab, **BOOT)
+def test_a_sod1_g93a_lab_builds_the_coupling_chapter_in_its_own_terms(tmp_path, g93a_lab, run_chapter):
+    shown, results, _ = run_chapter("mam_tbk1_coupling", g93a_lab, **BOOT)
     assert "These data are not the book's example data" in shown
     cells = pd.read_csv(g93a_lab / "pla_cells.csv")
     cells = cells[(cells.tether_pair == "VAPB_PTPIP51") & (cells.cell_type == "motor_neuron")]
@@ -188,36 +174,15 @@ RENAME = {"WT": "wildtype", "Sigmar1_KO": "Sig1R_null", "SOD1_G85R": "mSOD1",
 TABLES = ("pla_cells", "mouse_blot")
 
 
-def _renamed_example(folder: Path) -> Path:
-    folder.mkdir()
-    text = (DATA_DIR / "datapackage.yaml").read_text(encoding="utf-8")
-    for old, new in sorted(RENAME.items(), key=lambda kv: -len(kv[0])):
-        text = re.sub(rf"(?<![\w-]){re.escape(old)}(?![\w-])", new, text)
-    (folder / "datapackage.yaml").write_text(text, encoding="utf-8")
-    for table in TABLES:
-        frame = pd.read_csv(DATA_DIR / f"{table}.csv", dtype=str, keep_default_na=False)
-        for column in ("genotype", "stage", "tissue", "tether_pair", "cell_type"):
-            if column in frame:
-                frame[column] = frame[column].replace(RENAME)
-        frame.to_csv(folder / f"{table}.csv", index=False)
-    return folder
-
-
-def _rename_key(key: str) -> str:
-    for old, new in sorted(RENAME.items(), key=lambda kv: -len(kv[0])):
-        key = re.sub(rf"(?<=_){re.escape(old)}$|^{re.escape(old)}$", new, key)
-    return key
-
-
 @pytest.fixture(scope="module")
-def example_pair(tmp_path_factory) -> tuple[Path, Path]:
+def example_pair(tmp_path_factory, relabel) -> tuple[Path, Path]:
     """The example PLA and blot tables (not flagged as the book's example data) and their relabelled copy."""
     root = tmp_path_factory.mktemp("relabel")
     copy = root / "example"
     copy.mkdir()
     for name in ("pla_cells.csv", "mouse_blot.csv", "datapackage.yaml"):
         shutil.copy(DATA_DIR / name, copy / name)
-    return copy, _renamed_example(root / "renamed")
+    return copy, relabel(RENAME).example(root / "renamed", TABLES)
 
 
 def test_the_relabelled_descriptor_declares_the_blind_pair_in_its_own_names(example_pair):
@@ -232,15 +197,15 @@ def test_the_relabelled_descriptor_declares_the_blind_pair_in_its_own_names(exam
     ("mam_pla", {}),
     ("mam_tbk1_coupling", {"pair": "IP3R3_Sig1R", **BOOT}),  # the pair blind in the Sigmar1-null mice
 ])
-def test_relabelled_levels_give_the_same_numbers_key_for_key(tmp_path, example_pair, chapter, parameters):
+def test_relabelled_levels_give_the_same_numbers_key_for_key(tmp_path, example_pair, chapter, parameters, run_chapter, relabel):
     copy, renamed = example_pair
-    _, ours = _run(tmp_path, chapter, copy, **parameters)
+    _, ours, _ = run_chapter(chapter, copy, **parameters)
     theirs_parameters = {k: RENAME.get(v, v) if isinstance(v, str) else v for k, v in parameters.items()}
-    shown, theirs = _run(tmp_path, chapter, renamed, **theirs_parameters)
+    shown, theirs, _ = run_chapter(chapter, renamed, **theirs_parameters)
     assert len(ours) > 8
-    assert {_rename_key(k) for k in ours} == set(theirs)
+    assert {relabel(RENAME).key(k) for k in ours} == set(theirs)
     for key, row in ours.items():
-        other = theirs[_rename_key(key)]
+        other = theirs[relabel(RENAME).key(key)]
         for column in ("value", "ci_low", "ci_high", "n"):  # levels sort otherwise: sums in another order
             if row[column] is None or other[column] is None:
                 assert row[column] is other[column] is None, (key, column)

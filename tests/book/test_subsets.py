@@ -19,8 +19,14 @@ import pytest
 
 from helpers.build.ledger_io import read_notebook_results
 from helpers.core.paths import CHAPTERS_DIR, DATA_DIR, ROOT
+from helpers.report.chapter import start_chapter
 from helpers.report.ledger import ResultsLedger
-from helpers.report.subsets import glue_not_computed, present_flags, skipped_markdown
+from helpers.report.subsets import (
+    OptionalTables,
+    glue_not_computed,
+    present_flags,
+    skipped_markdown,
+)
 
 
 def _one_table(tmp_path: Path, table: str) -> Path:
@@ -41,6 +47,52 @@ def _notebook(tmp_path: Path, markdown: str) -> Path:
 def test_present_flags_name_the_tables_of_a_one_table_folder(tmp_path):
     assert present_flags(_one_table(tmp_path, "pla_cells"), ["human_blot", "pla_cells"]) == {
         "human_blot": False, "pla_cells": True}
+
+
+def test_optional_tables_load_the_present_tables_once_and_prepare_them(tmp_path):
+    folder = _one_table(tmp_path, "pla_cells")
+    chapter = start_chapter("demo", folder, show=False, glue=False)
+    uses = {"human_blot": "the human strata", "pla_cells": "the PLA strata"}
+    tables = chapter.optional_tables(uses, {"pla_cells": lambda t: t.head(7)}, show=False)
+    assert list(tables) == ["pla_cells"] and tables.get("human_blot") is None
+    assert len(tables["pla_cells"]) == 7  # prepared once, after reading
+    assert tables.present == {"human_blot": False, "pla_cells": True} and tables.absent == ["human_blot"]
+    assert tables.left_out_markdown().splitlines()[2] == (
+        "- `human_blot` is not in this data, so the human strata is left out.")
+
+
+def test_optional_tables_refuse_to_prepare_a_table_not_used(tmp_path):
+    with pytest.raises(ValueError, match="prepare names mouse_blot"):
+        OptionalTables.load(_one_table(tmp_path, "pla_cells"), {"pla_cells": "p"}, {"mouse_blot": len})
+
+
+def test_optional_tables_section_shows_the_skipped_sentence(monkeypatch):
+    import IPython.display
+
+    shown = []
+    monkeypatch.setattr(IPython.display, "display", lambda markdown: shown.append(markdown.data))
+    tables = OptionalTables({"human_blot": "h", "pla_cells": "p"}, {"pla_cells": pd.DataFrame()})
+    assert tables.section("The PLA curve", "pla_cells") is True
+    assert tables.section("The blot curve", ["human_blot", "pla_cells"]) is True  # any one of them suffices
+    assert shown == []
+    assert tables.section("The human curve", "human_blot") is False
+    assert shown == ["*The human curve is skipped: it needs `human_blot.csv`, which is not in this data.*"]
+    with pytest.raises(KeyError, match="mam_fraction, not among the tables used"):
+        tables.section("The fraction curve", "mam_fraction")
+
+
+def test_optional_tables_glue_only_the_numbers_of_absent_tables(tmp_path):
+    path = _notebook(tmp_path, "A {glue:md}`h_ratio_text`, {glue:md}`p_ratio_text` and {glue:md}`p_k_text`.")
+    tables = OptionalTables({"human_blot": "h", "pla_cells": "p"}, {"pla_cells": pd.DataFrame()})
+    ledger = ResultsLedger("demo", glue=False)
+    ledger.report("p_ratio", 1.5, n=3, n_unit="mice", unit="ratio", method="m", description="d")
+    glued = tables.glue_not_computed(ledger, {"h_": ["human_blot"], "p_": ["pla_cells"]}, path, glue=False)
+    # p_k: its table is present, so the page does not blame the table
+    assert glued == {"h_ratio_text": "not computed (needs `human_blot.csv`)",
+                     "p_k_text": "not computed (these data give no estimate)"}
+    said = tables.glue_not_computed(ledger, {"h_": ["human_blot"], "p_": ["pla_cells"]}, path, glue=False,
+                                    said={"p_k_text"})  # glued in words by the chapter: left alone
+    assert said == {"h_ratio_text": "not computed (needs `human_blot.csv`)"}
 
 
 def test_skipped_sentence_names_the_missing_file():

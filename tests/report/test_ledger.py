@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import pytest
-
 import pandas as pd
+import pytest
 
 from helpers.report.chapter import start_chapter
 from helpers.report.ledger import ResultsLedger
@@ -75,3 +74,13 @@ def test_count_and_parameter_need_no_method_and_the_chapter_level_is_the_default
     assert rows.loc["n_mice", ["n", "method"]].tolist() == [14, "count"] and ledger.text("n_mice") == "14"
     assert rows.loc["alpha", "method"] == "parameter" and pd.isna(rows.loc["alpha", "n"])
     assert rows.loc["d", "ci_level"] == pytest.approx(0.9)
+
+
+def test_record_takes_a_results_table_with_its_own_columns_and_defaults_for_the_rest():
+    ledger = ResultsLedger("ch", glue=False).using(method="OLS")
+    table = pd.DataFrame({"key": ["d_KO", "p_KO"], "value": [1.5, 0.0004], "ci_low": [1.1, float("nan")],
+                          "ci_high": [2.0, float("nan")], "unit": ["ratio", "p"], "digits": [2, 3],
+                          "description": ["KO/WT", "p, KO vs WT"]})
+    first, second = ledger.record(table, n=9, n_unit="mice")
+    assert (first.ci_low, first.ci_high, first.ci_level, first.method, first.n) == (1.1, 2.0, 0.95, "OLS", 9)
+    assert second.ci_low is None and ledger.text("p_KO") == "< 0.001"

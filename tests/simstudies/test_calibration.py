@@ -261,3 +261,41 @@ def truths_cohort():
     from helpers.data.truths import MOUSE_COHORT
 
     return MOUSE_COHORT
+
+
+# --------------------------------------------------------------------------- what the chapter quotes
+
+
+def _reference(rows) -> pd.DataFrame:
+    return pd.DataFrame(rows, columns=["estimator", "kind", "replicates", "value"])
+
+
+def test_book_extremes_take_only_the_book_estimators_and_the_first_of_a_tie():
+    table = _reference([
+        ("human_region_effect", "coverage", 2000, 0.948), ("human_region_effect", "type_I", 2000, 0.051),
+        ("pla_mouse_level", "coverage", 1000, 0.948), ("pla_mouse_level", "type_I", 1000, 0.062),
+        ("pla_cells_independent", "coverage", 1000, 0.41), ("pla_cells_independent", "type_I", 1000, 0.70),
+        ("cox_log_hr", "coverage", 2000, 0.955), ("cox_log_hr", "type_I", 2000, 0.049),
+    ])
+    assert cal.ESTIMATORS["pla_cells_independent"].role == "naive"  # a naive variant is never the book's extreme
+    extremes = cal.book_extremes(table).set_index("key")
+    assert extremes.loc["book_coverage_min", "estimator"] == "human_region_effect"  # tie with pla_mouse_level
+    assert extremes.loc["book_coverage_max", ["estimator", "replicates"]].tolist() == ["cox_log_hr", 2000]
+    assert extremes.loc["book_type1_max", "percent"] == pytest.approx(6.2)
+    assert extremes.loc["book_type1_max", "description"] == "highest type I error of a book estimator (pla_mouse_level)"
+
+
+def test_quoted_shares_give_type_one_then_coverage_in_percent_and_name_a_missing_row():
+    table = _reference([("km_median", "coverage", 1000, 0.951), ("km_median", "type_I", 1000, 0.047)])
+    shares = cal.quoted_shares(table, {"km_median": "Kaplan-Meier median"})
+    assert shares[["key", "percent", "description"]].values.tolist() == [
+        ["km_median_type1", pytest.approx(4.7), "type I error, Kaplan-Meier median"],
+        ["km_median_coverage", pytest.approx(95.1), "coverage, Kaplan-Meier median"]]
+    with pytest.raises(KeyError, match="no type_I row of estimator 'meta_dl_wald'"):
+        cal.quoted_shares(table, {"meta_dl_wald": "DL"})
+
+
+def test_every_quoted_estimator_is_registered_and_in_the_reference_table():
+    reference = cal.read_reference()
+    assert set(cal.QUOTED) <= set(cal.ESTIMATORS)
+    assert len(cal.quoted_shares(reference)) == 2 * len(cal.QUOTED)

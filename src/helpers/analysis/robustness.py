@@ -18,7 +18,8 @@ adds one column per choice and a boolean ``primary``.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -27,6 +28,7 @@ import statsmodels.formula.api as smf
 from scipy import stats
 
 from helpers.analysis import blots
+from helpers.analysis.design import DesignError, pick_level
 from helpers.data.aggregate import is_section_table
 from helpers.stats.mixed import fit_random_intercept
 
@@ -511,3 +513,131 @@ def fraction_specification_curve(
                        note="" if row["gel_adjusted"] else "one gel: no gel term")
 
     return run_specifications(FRACTION_CHOICES, fit, FRACTION_PRIMARY)
+
+
+# --------------------------------------------------------------------------- the chapter's levels and summaries
+
+
+def _level(study, table: str, column: str, value: str | None, how: str | int) -> str:
+    return value if value is not None else pick_level(study, table, column, how)
+
+
+@dataclass(frozen=True)
+class Featured:
+    """The levels the robustness chapter's effects compare (None where no table present needs them).
+
+    Human: *group* vs *group_reference* in *region*; mouse: *genotype* vs
+    *genotype_reference* in *tissue* at *stage* (the mouse blot and PLA
+    effects; the MAM-fraction effect reads *genotype* only, :class:`FractionLevels`).
+    """
+
+    region: str | None = None
+    group: str | None = None
+    group_reference: str | None = None
+    tissue: str | None = None
+    genotype: str | None = None
+    genotype_reference: str | None = None
+    stage: str | None = None
+
+    @classmethod
+    def pick(cls, study, present: Collection[str], *, region: str | None = None, group: str | None = None,
+             tissue: str | None = None, genotype: str | None = None, stage: str | None = None) -> Featured:
+        """Return the levels given, each None one picked from *study* as the chapter's parameters say.
+
+        Region: the first the disease strikes; group: the first compared with
+        the reference group; genotype: the last declared; tissue: the first
+        affected; stage: the last. *present* names the tables the data hold: a
+        level is picked only when a table present compares it.
+
+        Raises
+        ------
+        DesignError
+            When the genotype compared is the reference genotype.
+        """
+        human = {}
+        if "human_blot" in present:
+            human = {"region": _level(study, "human_blot", "region", region, "affected"),
+                     "group": _level(study, "human_blot", "group", group, "other"),
+                     "group_reference": study.reference("human_blot", "group")}
+        mouse = {}
+        table = next((t for t in ("mouse_blot", "pla_cells", "mam_fraction") if t in present), None)
+        if table is not None:
+            reference = study.reference(table, "genotype")
+            genotype = _level(study, table, "genotype", genotype, "last")
+            if genotype == reference:
+                raise DesignError(f"{table}: the genotype compared ({genotype}) is the reference genotype; choose "
+                                  f"another one (the parameter genotype: one of "
+                                  f"{', '.join(study.factor('genotype').others)}).")
+            mouse = {"genotype": genotype, "genotype_reference": reference}
+            if table != "mam_fraction":  # the mouse blot or the PLA table: a tissue at a stage
+                mouse |= {"tissue": _level(study, table, "tissue", tissue, "affected"),
+                          "stage": _level(study, table, "stage", stage, "last")}
+        return cls(**human, **mouse)
+
+
+@dataclass(frozen=True)
+class FractionLevels:
+    """What the MAM-fraction interaction compares: *protein*'s MAM enrichment, stress effect in *genotype*
+    over that in *reference* (*genotypes*: every genotype of the model, reference first)."""
+
+    protein: str
+    genotype: str
+    reference: str
+    genotypes: tuple[str, ...]
+    #: (control, stressor) and (MAM fraction, reference fraction).
+    stresses: tuple[str, str]
+    fractions: tuple[str, str]
+
+    @classmethod
+    def pick(cls, study, protein: str | None = None, genotype: str | None = None) -> FractionLevels:
+        """Return the levels of ``mam_fraction`` in *study*: *protein* (by default the second declared),
+        *genotype* when the table has it (else its last genotype), the stressor other than the control."""
+        reference = study.reference("mam_fraction", "genotype")
+        genotypes = study.levels("mam_fraction", "genotype")
+        return cls(
+            protein=_level(study, "mam_fraction", "protein", protein, 2),
+            genotype=genotype if genotype in genotypes else study.pick("mam_fraction", "genotype", "last"),
+            reference=reference,
+            genotypes=(reference, *(g for g in genotypes if g != reference)),
+            stresses=(study.reference("mam_fraction", "stress"), study.pick("mam_fraction", "stress", "other")),
+            fractions=(study.factor("fraction").with_role("mam")[0], study.reference("mam_fraction", "fraction")),
+        )
+
+
+def curve_summary(specs: pd.DataFrame, alpha: float = 0.05) -> dict:
+    """Summarise one specification curve: its primary estimate, range and agreement, as ratios.
+
+    Returns :func:`agreement_shares` and ``min_ratio``, ``max_ratio`` (the
+    range of the estimates, exponentiated), ``flagged_fits`` (specifications
+    with a note), ``primary_ratio`` with ``primary_low``, ``primary_high`` (its
+    interval) and ``primary_n`` (its units), and ``choices``: the choice
+    columns of the curve, comma-separated.
+
+    >>> specs = pd.DataFrame({"gel": ["fixed", "random"], "estimate": [0.0, np.log(2)], "ci_low": [-1.0, 0.1],
+    ...                       "ci_high": [1.0, 1.2], "p_value": [1.0, 0.01], "n_units": [12, 12],
+    ...                       "note": ["", "gel variance 0"], "primary": [True, False]})
+    >>> s = curve_summary(specs)
+    >>> s["max_ratio"], s["primary_ratio"], s["primary_n"], s["flagged_fits"], s["choices"]
+    (2.0, 1.0, 12, 1, 'gel')
+    """
+    primary = specs[specs["primary"]].iloc[0]
+    return {**agreement_shares(specs, alpha),
+            "min_ratio": float(np.exp(specs["estimate"].min())), "max_ratio": float(np.exp(specs["estimate"].max())),
+            "flagged_fits": int((specs["note"] != "").sum()),
+            "primary_ratio": float(np.exp(primary["estimate"])), "primary_low": float(np.exp(primary["ci_low"])),
+            "primary_high": float(np.exp(primary["ci_high"])), "primary_n": int(primary["n_units"]),
+            "choices": ", ".join(specs.columns[: specs.columns.get_loc("estimate")])}
+
+
+def gel_verdict(specs: pd.DataFrame) -> str:
+    """Say whether the fixed-gel and random-gel intervals (log scale, in that order) exclude a ratio of 1.
+
+    >>> gel_verdict(pd.DataFrame({"ci_low": [0.1, -0.2], "ci_high": [0.5, 0.4]}))
+    'the fixed-gel interval excludes 1 and the random-gel interval includes 1: the conclusion depends on this choice'
+    """
+    verdicts = ["includes 1" if low <= 0 <= high else "excludes 1"
+                for low, high in zip(specs["ci_low"], specs["ci_high"], strict=True)]
+    if len(set(verdicts)) == 1:
+        return f"both intervals {'exclude' if verdicts[0] == 'excludes 1' else 'include'} 1"
+    return (f"the fixed-gel interval {verdicts[0]} and the random-gel interval {verdicts[1]}: "
+            "the conclusion depends on this choice")

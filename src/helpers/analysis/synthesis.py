@@ -14,21 +14,29 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 
 from helpers.analysis import design
 from helpers.analysis.mouse_blots import Groups
 from helpers.analysis.pla import fit_mouse_level_contrasts
-from helpers.stats.meta_analysis import MetaResult, meta_analyze, stratum_weights
+from helpers.stats.meta_analysis import MetaResult, meta_analyze, prediction_note, stratum_weights
 
 STRATA_SETS = ("motor", "all")
 STRATA_COLUMNS = ["label", "species", "tissue", "genotype", "estimate", "se", "ci_low", "ci_high",
                   "n_units", "affected", "truth"]
 #: Which factor holds the places of each species' strata.
 PLACE_FACTOR = {"human": "region", "mouse": "tissue"}
+#: The sets of strata pooled (affected, all, less-affected) and the word that keys their results.
+POOL_KEYS = {"motor": "motor", "all": "all", "non-motor": "nonmotor"}
+#: Fewer strata form no pool (a prediction interval has k - 2 degrees of freedom).
+MIN_STRATA = 3
+#: Columns of :func:`pool_summary`.
+SUMMARY_COLUMNS = ["k", "estimate", "ci_low", "ci_high", "ci_wald_low", "ci_wald_high", "tau", "i2", "q",
+                   "q_p_value", "pi_low", "pi_high"]
 
-__all__ = ["Design", "MetaResult", "collect_mam_strata", "collect_tbk1_strata", "meta_analyze",
-           "pool_strata"]
+__all__ = ["Design", "MetaResult", "affected_places", "collect_mam_strata", "collect_tbk1_strata", "count_strata",
+           "meta_analyze", "pool_sets", "pool_strata", "pool_summary", "prediction_text", "truth_comparison"]
 
 
 #: ``truth(species, tissue, genotype, stage)`` -> the true value of a stratum in simulated data.
@@ -196,3 +204,79 @@ def pool_strata(strata: pd.DataFrame, which: str = "all", method: str = "REML", 
         raise ValueError(f"which must be 'motor', 'non-motor' or 'all', got {which!r}")
     result = meta_analyze(chosen["estimate"], chosen["se"], method=method, alpha=alpha)
     return result, chosen.assign(weight=stratum_weights(chosen["se"], result.tau2))
+
+
+def count_strata(strata: pd.DataFrame, which: str) -> int:
+    """Return how many strata set *which* (``"motor"``, ``"non-motor"``, ``"all"``) holds.
+
+    >>> count_strata(pd.DataFrame({"affected": [True, True, False]}), "non-motor")
+    1
+    """
+    affected = strata["affected"].astype(bool)
+    return {"motor": int(affected.sum()), "non-motor": int((~affected).sum()), "all": len(strata)}[which]
+
+
+def pool_sets(strata: dict[str, pd.DataFrame | None], method: str = "REML", alpha: float = 0.05,
+              min_strata: int = MIN_STRATA) -> dict[tuple[str, str], tuple[MetaResult, pd.DataFrame]]:
+    """Pool each outcome's strata in every set of :data:`POOL_KEYS` that has at least *min_strata* strata.
+
+    *strata* maps an outcome (``"tbk1"``, ``"mam"``) to its strata (None: not
+    in the data, so no pool). Returns ``{(outcome, set): (MetaResult, pooled
+    strata with weights)}`` in the order outcome, then set (:func:`pool_strata`).
+    """
+    return {(outcome, which): pool_strata(frame, which, method, alpha)
+            for outcome, frame in strata.items() if frame is not None
+            for which in POOL_KEYS if count_strata(frame, which) >= min_strata}
+
+
+def pool_summary(pools: dict[tuple[str, str], tuple[MetaResult, pd.DataFrame]]) -> pd.DataFrame:
+    """Return one row per pool of :func:`pool_sets`: outcome, strata and :data:`SUMMARY_COLUMNS` (log scale)."""
+    return pd.DataFrame([{"outcome": outcome, "strata": which, **{k: getattr(result, k) for k in SUMMARY_COLUMNS}}
+                         for (outcome, which), (result, _) in pools.items()],
+                        columns=["outcome", "strata", *SUMMARY_COLUMNS])
+
+
+def prediction_text(result: MetaResult, which: str) -> str:
+    """Say what the pool predicts for a new stratum, or why it gives no prediction interval.
+
+    >>> from types import SimpleNamespace
+    >>> prediction_text(SimpleNamespace(k=6, pi_low=np.log(0.5), pi_high=0.0), "motor")
+    'a new stratum like these (motor) would be expected to show a ratio between 0.50 and 1.00 (prediction interval)'
+    """
+    if np.isfinite([result.pi_low, result.pi_high]).all():
+        return (f"a new stratum like these ({which}) would be expected to show a ratio between "
+                f"{np.exp(result.pi_low):.2f} and {np.exp(result.pi_high):.2f} (prediction interval)")
+    return prediction_note(result.k).rstrip(".").replace("No prediction interval", "no prediction interval is shown")
+
+
+def affected_places(strata: pd.DataFrame | None, study) -> str:
+    """Name the affected places of each species, in the order the study declares them (``"none"`` when none).
+
+    *study* is the :class:`helpers.data.study.Study` whose ``region`` and
+    ``tissue`` factors order the places, e.g. ``"human lumbar spinal cord;
+    mouse spinal cord"``.
+    """
+    if strata is None:
+        return "none"
+    parts = []
+    for species, rows in strata.groupby("species", sort=False):
+        places = set(rows.loc[rows["affected"], "tissue"])
+        if places:
+            order = study.factor(PLACE_FACTOR[species]).levels
+            parts.append(f"{species} " + " and ".join(p.replace("_", " ") for p in sorted(places, key=order.index)))
+    return "; ".join(parts) or "none"
+
+
+def truth_comparison(pools: dict[tuple[str, str], tuple[MetaResult, pd.DataFrame]]) -> pd.DataFrame:
+    """Set each pool beside the average true effect of its strata (simulated data; column ``truth``).
+
+    Returns outcome, strata, ``true_ratio`` (exp of the mean true log effect,
+    which the random-effects mean targets roughly; exactly with equal weights),
+    ``pooled_ratio`` and ``inside`` (whether the pool's interval contains the target).
+    """
+    rows = []
+    for (outcome, which), (result, chosen) in pools.items():
+        target = chosen["truth"].mean()
+        rows.append({"outcome": outcome, "strata": which, "true_ratio": np.exp(target),
+                     "pooled_ratio": np.exp(result.estimate), "inside": bool(result.ci_low <= target <= result.ci_high)})
+    return pd.DataFrame(rows, columns=["outcome", "strata", "true_ratio", "pooled_ratio", "inside"])

@@ -2,7 +2,7 @@
 
 Every check works on whole columns (pyarrow compute and numpy); nothing loops
 over rows in Python. Problems are built only for the first
-:data:`~helpers.data.readers.MAX_SHOWN` offending rows of a column and check;
+:data:`~helpers.data.problems.MAX_SHOWN` offending rows of a column and check;
 the last one shown carries the count of the others (``Problem.more``), so a
 broken 10⁷-row file gives a short report.
 """
@@ -17,9 +17,9 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from helpers.data.problems import Problem, plain, shown
-from helpers.data.readers import MAX_SHOWN
-from helpers.data.tables import TableSpec
+from helpers.data.cells import Locator, string_buffers, text_array
+from helpers.data.problems import MAX_SHOWN, Correction, Problem, plain, shown
+from helpers.data.tables import TableSpec, get_spec
 
 #: Above this many rows the parsed text columns become categoricals (or Arrow strings when
 #: nearly every value differs), so a 10⁷-row table fits in memory; smaller tables keep
@@ -40,21 +40,9 @@ MAX_EXACT_INTEGER = 2**53 - 1
 _CONTROL = r"[\x00-\x08\x0a-\x1f\x7f]"
 
 
-def text_array(series: pd.Series) -> pa.Array:
-    """Return a column of text cells as one Arrow string array (no copy for one-chunk Arrow columns)."""
-    if isinstance(series.dtype, pd.ArrowDtype):
-        array = series.array.__arrow_array__()
-        if isinstance(array, pa.ChunkedArray):
-            array = array.chunk(0) if array.num_chunks == 1 else array.combine_chunks()
-        return array.cast(pa.string())
-    return pa.array(series.astype(str).to_numpy(dtype=object), type=pa.string())
-
-
 def _has_byte(text: pa.Array, test) -> bool:
     """True if any byte of the text column's data buffer passes *test* (a vectorised look, no string built)."""
-    from helpers.data.readers import _offsets
-
-    offsets, data = _offsets(text)
+    offsets, data = string_buffers(text)
     if len(offsets) == 0 or len(data) == 0:
         return False
     return bool(test(data[offsets[0]:offsets[-1]]).any())
@@ -337,3 +325,83 @@ def check_row_rules(parsed: dict, texts: dict[str, pa.Array], spec: TableSpec, r
         problems += bounded(np.flatnonzero(bad), lambda i, col=col, text=text: Problem(
             name, int(rows[i]), col.name, text[i].as_py(), col.expectation()))
     return problems
+
+
+# --------------------------------------------------------------------------- a whole table
+
+
+def sorted_problems(problems) -> list[Problem]:
+    """Return *problems* once each, by row, column and expectation."""
+    return sorted(set(problems), key=lambda p: (p.row or 0, p.column or "", p.expected))
+
+
+def _check_header(frame: pd.DataFrame, spec: TableSpec, name: str) -> list[Problem]:
+    header = [str(c) for c in frame.columns]
+    problems = []
+    lowered = {h.lower(): h for h in header}
+    for col in spec.column_names:
+        if col not in header:
+            hint = f" (the header has {lowered[col.lower()]!r})" if col.lower() in lowered else ""
+            problems.append(Problem(name, 1, col, None, f"a column named '{col}' in the header{hint}"))
+    for col in header:
+        if col not in spec.column_names:
+            problems.append(Problem(name, 1, col, None, "only the columns " + ", ".join(spec.column_names)))
+    return problems
+
+
+def check_frame(frame: pd.DataFrame, spec: TableSpec, where: Locator | str
+                ) -> tuple[pd.DataFrame | None, list[Problem]]:
+    """Parse and validate a table of text cells against *spec*; return (table, problems).
+
+    *frame* holds text cells (Python or Arrow strings); its index is the row
+    number in the file (as the readers of :mod:`helpers.data.readers` return
+    it). *where* is the reader's :class:`~helpers.data.cells.Locator` (or
+    a file's label), which names every problem's cell. Columns present are
+    checked even when others are missing or extra, so every problem is found
+    in one pass. Every check is vectorised and lists at most a bounded number
+    of rows per column and problem, with a count of the others.
+    """
+    locator = where if isinstance(where, Locator) else Locator(where)
+    name = locator.label
+    problems = _check_header(frame, spec, name)
+    rows = np.asarray(frame.index, dtype=np.int64)
+    texts = {c: text_array(frame[c]) for c in frame.columns if c in spec.column_names}
+    encoded = ColumnCodes(texts)  # each column hashed once, for all the checks below
+    large = len(frame) > LARGE_TABLE_ROWS
+    parsed, unreadable = {}, {}
+    for col in spec.columns:
+        if col.name not in texts:
+            continue
+        values, unreadable[col.name], found = check_column(texts[col.name], col, rows, name)
+        problems += found
+        if col.kind in ("int", "float"):
+            encoded.numbers[col.name] = values  # keys and unit attributes compare as numbers
+        if not problems:
+            parsed[col.name] = to_column(texts[col.name], values, col.kind, large,
+                                         encoded.of(col.name) if large and col.kind == "str" else None)
+    if all(k in texts for k in spec.key):
+        problems += check_keys(texts, spec, rows, name, encoded)
+    problems += check_constant_within(texts, spec, rows, name, unreadable, encoded)
+    if not problems:
+        problems += check_row_rules(parsed, texts, spec, rows, name)
+    if problems:  # (a sheet's locator may leave some out: the reader said those itself)
+        return None, sorted_problems(locator.place(problems))
+    return pd.DataFrame({c: parsed[c] for c in spec.column_names}, copy=False), []
+
+
+def drop_unmade(frame: pd.DataFrame, spec: TableSpec, where: Locator | str) -> tuple[pd.DataFrame, list[Correction]]:
+    """Drop the empty columns of measurements the study did not make; say so in a note.
+
+    A lab whose study leaves out a measurement (a loading control of a two-colour
+    blot, a motor measure it does not take) may still keep the book's column,
+    empty, in its file. A column of such a measurement that holds values is left
+    in place, for the header check to report.
+    """
+    book = get_spec(spec.name)  # the book's own columns, the study's left out
+    unmade = [c for c in book.optional_columns if c not in spec.column_names and c in frame.columns]
+    empty = [c for c in unmade if not frame[c].astype(str).str.strip().ne("").any()]
+    locator = where if isinstance(where, Locator) else Locator(where)
+    notes = locator.place([Correction(locator.label, 1, c, None,
+                                      "empty column of a measurement the study did not make: ignored")
+                           for c in empty])
+    return (frame.drop(columns=empty) if empty else frame), notes

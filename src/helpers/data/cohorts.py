@@ -181,3 +181,18 @@ def gel_prefix(level: str) -> str:
     ('LSC-', 'B-')
     """
     return "".join(word[:1].upper() for word in level.split("_") if word) + "-"
+
+
+def blot_lane_bands(rng: np.random.Generator, log_ratio: np.ndarray, truth) -> dict[str, np.ndarray]:
+    """The bands of lanes run in order, ``truth.lanes_per_gel`` to a gel, in the blot layout *truth* gives.
+
+    *truth* gives ``lanes_per_gel``, ``two_colour`` (one membrane, no loading
+    control: :func:`simulate_two_colour_bands`; else :func:`simulate_bands`) and
+    the band levels and noise (``tbk1_level``, ``loading_level``, ``sd_gel``,
+    ``sd_lane``, ``sd_load``).
+    """
+    gel_index = np.arange(len(log_ratio)) // truth.lanes_per_gel
+    simulate = simulate_two_colour_bands if truth.two_colour else simulate_bands
+    return simulate(rng, np.asarray(log_ratio), gel_index, n_gels=gel_index.max() + 1, tbk1_level=truth.tbk1_level,
+                    loading_level=truth.loading_level, sd_gel=truth.sd_gel, sd_lane=truth.sd_lane,
+                    sd_load=truth.sd_load)

@@ -14,7 +14,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from helpers.data.sources import is_workbook, table_file, tables_present
+from helpers.data.sources import DataSource, open_source
 from helpers.data.study import (
     CONVENTIONAL_REFERENCES,
     DESCRIPTOR_NAMES,
@@ -34,20 +34,15 @@ COMPARED_FACTORS = ("genotype", "group", "treatment", "stress", "fraction")
 LESS_AFFECTED_HINTS = ("cerebell", "occipital", "visual", "liver", "spleen", "kidney")
 
 
-def _levels_found(source: Path, table: str) -> tuple[dict[str, list[str]], tuple[str, ...] | None]:
+def _levels_found(source: DataSource, table: str) -> tuple[dict[str, list[str]], tuple[str, ...] | None]:
     """Return ``{factor column: levels in order of first appearance}`` of one table, and the columns measured.
 
     An optional measurement column that is absent or empty counts as not measured.
     """
+    from helpers.data.validate import read_cells
+
     spec = get_spec(table)
-    if is_workbook(source):
-        from helpers.data.excel import sheet_frame
-
-        frame = sheet_frame(source, table, spec)[0]
-    else:
-        from helpers.data.validate import read_text_table
-
-        frame = read_text_table(table_file(source, table))[0]
+    frame = read_cells(source, table, spec).frame  # the table's text cells, before any check
     if frame is None:
         return {}, None
     found = {}
@@ -62,10 +57,10 @@ def _levels_found(source: Path, table: str) -> tuple[dict[str, list[str]], tuple
 
 def draft_study(source: str | Path) -> tuple[Study, tuple[str, ...]]:
     """Return the drafted study of *source* and the factors whose reference or order was guessed."""
-    source = Path(source)
-    tables = tables_present(source)
+    source = open_source(source)
+    tables = source.tables
     if not tables:
-        raise StudyError(f"{source}: no table of the book found to describe.")
+        raise StudyError(f"{source.path}: no table of the book found to describe.")
     read = {t: _levels_found(source, t) for t in tables}
     per_table = {t: found for t, (found, _) in read.items()}
     union: dict[str, list[str]] = {}
@@ -91,15 +86,19 @@ def draft_study(source: str | Path) -> tuple[Study, tuple[str, ...]]:
         factors[name] = Factor(name, tuple(levels), reference, name == "stage", {}, affected or None)
         if name == "stage":
             guessed.append(name)
-    folder = source.parent if is_workbook(source) else source
+    folder = _folder(source)
     resources = {}
     for table, columns in per_table.items():
-        path = source if is_workbook(source) else table_file(source, table)
-        resources[table] = Resource(table, Path(path), {c: tuple(v) for c, v in columns.items() if v}, {},
+        resources[table] = Resource(table, source.file(table), {c: tuple(v) for c, v in columns.items() if v}, {},
                                     read[table][1])
     study = Study(folder.name, f"{folder.name}: study description (draft)", folder / DESCRIPTOR_NAMES[0],
                   factors, resources)
     return study, tuple(dict.fromkeys(guessed))
+
+
+def _folder(source: DataSource) -> Path:
+    """Return the folder a source's descriptor belongs in: the workbook's, or the source's own."""
+    return source.path.parent if source.kind == "workbook" else source.path
 
 
 def draft_text(source: str | Path) -> str:
@@ -131,7 +130,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.out == "-":
         print(text, end="")
         return 0
-    folder = source.parent if is_workbook(source) else source
+    folder = _folder(open_source(source))
     out = Path(args.out) if args.out else folder / DESCRIPTOR_NAMES[0]
     if out.exists():
         print(f"{out} exists; nothing written (remove it, or give --out another file, or --out - to print)",

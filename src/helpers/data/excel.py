@@ -3,8 +3,8 @@
 A sheet named like a table (``human_blot``, ``pla_cells``, ...) holds that table:
 the header in its first non-empty row, one row per record below. The workbook is
 opened read-only with openpyxl and never written. Each cell is turned into the
-text the CSV reader would have seen and checked by the same schema
-(``helpers.data.validate.check_frame``), so a workbook and a folder of CSV
+text the CSV reader would have seen (:func:`read_sheet`) and checked by the same
+schema (:func:`helpers.data.checks.check_frame`), so a workbook and a folder of CSV
 files give the same table; every problem is named by *workbook, sheet, cell in A1
 notation and column* (``lab.xlsx, sheet human_blot, cell I14 (column 'ptbk1')``).
 
@@ -22,7 +22,6 @@ What Excel really holds is handled explicitly:
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import math
 from dataclasses import dataclass
@@ -31,6 +30,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from helpers.data.cells import Cells, Locator, column_letter
 from helpers.data.problems import Correction, Problem
 from helpers.data.tables import TableSpec, get_specs
 
@@ -84,17 +84,6 @@ def _is_zip(path: Path) -> bool:
         return zipfile.is_zipfile(path)
     except OSError:
         return False
-
-
-def column_letter(index: int) -> str:
-    """Return the Excel column letters of 1-based column *index*.
-
-    >>> column_letter(1), column_letter(9), column_letter(28)
-    ('A', 'I', 'AB')
-    """
-    from openpyxl.utils import get_column_letter
-
-    return get_column_letter(index)
 
 
 def _stamp(path: Path) -> tuple[str, int, int]:
@@ -288,52 +277,27 @@ def _parses(text: str) -> bool:
         return False
 
 
-def _locate(problem, label: str, columns: dict[str, int], header_row: int) -> Problem:
-    """Return *problem* with the sheet's label, row and A1 cell (when it names a row and a known column).
+def read_sheet(path: str | Path, name: str, spec: TableSpec) -> Cells:
+    """Read table *name* from its sheet of workbook *path* as text cells, named by sheet and A1 cell.
 
-    The schema check numbers the header row 1; in a sheet it is *header_row*.
-    """
-    row = header_row if problem.row == 1 else problem.row
-    cell = None
-    if row is not None and problem.column in columns:
-        cell = f"{column_letter(columns[problem.column])}{row}"
-    return dataclasses.replace(problem, file=label, row=row, cell=cell)
-
-
-def inspect_sheet(name: str, path: str | Path, check_frame) -> tuple[pd.DataFrame | None, pd.DataFrame | None,
-                                                                      list[Problem], list[Correction]]:
-    """Read and check table *name* from its sheet of workbook *path* with the schema check *check_frame*.
-
-    *check_frame* is :func:`helpers.data.validate.check_frame` (passed in, so
-    the two modules do not import each other).
-
-    Returns (parsed table or None, text cells, problems, corrections), like
-    :func:`helpers.data.validate.inspect_table` does for a CSV file.
+    Returns :class:`~helpers.data.cells.Cells` like
+    :func:`helpers.data.readers.read_file` does for a file: the frame is
+    indexed by Excel row, and its locator gives the checks' problems the
+    sheet's header row and cell, and leaves out what they would say about a
+    cell this reader explained itself (a date, an Excel error, a formula
+    without a saved result).
     """
     path = Path(path)
-    from helpers.data.study import study_of
-
-    spec = study_of(path).spec(name)
     label = f"{path}, sheet {name}"
     if not path.is_file():
-        return None, None, [Problem(str(path), None, None, None, "the workbook to exist")], []
+        return Cells(None, [Problem(str(path), None, None, None, "the workbook to exist")], [], Locator(str(path)))
     if name not in read_workbook(path):
-        return None, None, [Problem(str(path), None, None, None, f"a sheet named {name!r}")], []
+        return Cells(None, [Problem(str(path), None, None, None, f"a sheet named {name!r}")], [], Locator(str(path)))
     frame, columns, problems, corrections, overrides = sheet_frame(path, name, spec)
     if frame is None:
-        return None, None, problems, corrections
-    header_row = frame.attrs["header_row"]
-    table, checked = check_frame(frame, spec, label)
-    found = []
-    for p in checked:
-        if (p.row, p.column) in overrides:
-            continue  # replaced by the cell's own explanation below
-        found.append(_locate(p, label, columns, header_row))
-    for (row, column), (shown, expected) in overrides.items():
-        if column in spec.column_names:
-            found.append(Problem(label, row, column, shown, expected,
-                                     cell=f"{column_letter(columns[column])}{row}"))
-    problems = sorted(set(problems + found), key=lambda p: (p.row or 0, p.column or "", p.expected))
-    if problems:
-        return None, frame, problems, corrections
-    return table, frame, [], corrections
+        return Cells(None, problems, corrections, Locator(label))
+    explained = {(row, column): Problem(label, row, column, shown, expected,
+                                        cell=f"{column_letter(columns[column])}{row}")
+                 for (row, column), (shown, expected) in overrides.items() if column in spec.column_names}
+    locator = Locator(label, columns, frame.attrs["header_row"], frozenset(explained))
+    return Cells(frame, problems + list(explained.values()), corrections, locator)

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+#: Problems (or corrections) listed per column and kind; the others are counted.
+MAX_SHOWN = 20
 #: Longest value printed whole in a message; a longer one is cut and its length given.
 MAX_VALUE_SHOWN = 60
 

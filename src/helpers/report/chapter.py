@@ -17,6 +17,7 @@ from helpers.data.simulate import example_data_source
 from helpers.report.banner import data_banner, describe_data
 from helpers.report.figure_alt import enable_alt_text
 from helpers.report.ledger import ResultsLedger
+from helpers.report.subsets import OptionalTables, left_out_markdown  # noqa: F401 (left_out_markdown: its old home)
 from helpers.report.tables import enable_tables
 
 
@@ -49,6 +50,30 @@ class Chapter:
         this covers a chapter run by hand.
         """
         return value if value is not None else pick_level(self.study, table, column, pick)
+
+    def optional_tables(self, uses: dict[str, str], prepare: dict | None = None, *,
+                        show: bool = True) -> OptionalTables:
+        """Load the tables of *uses* the data hold and say on the page which are left out.
+
+        *uses* maps each table the chapter can use to what it does with it (the
+        note names that for an absent table); *prepare* maps a table name to a
+        function applied once after reading (e.g. summing PLA sections). Returns
+        the :class:`helpers.report.subsets.OptionalTables`: a mapping of the
+        tables present, with ``section(...)`` to guard a section and
+        ``glue_not_computed(...)`` to fill the numbers of absent tables.
+
+        >>> ch = start_chapter("demo", "data", show=False, glue=False)
+        >>> tables = ch.optional_tables({"human_blot": "the human strata"}, show=False)
+        >>> list(tables), tables.absent
+        (['human_blot'], [])
+        """
+        tables = OptionalTables.load(self.data_source, uses, prepare)
+        note = tables.left_out_markdown()
+        if show and note:
+            from IPython.display import Markdown, display
+
+            display(Markdown(note))
+        return tables
 
 
 def start_chapter(name: str, data_source: str | Path = "data", seed: int | None = None, *,
@@ -87,21 +112,6 @@ def resolve_source(data_source: str | Path) -> Path:
     if not path.is_absolute() and path.is_file():
         return path.resolve()
     return resolve_data_source(path)
-
-
-def left_out_markdown(wanted: dict[str, str], present) -> str:
-    """Return a short note naming the tables a combining chapter left out (empty text when none).
-
-    *wanted* maps table name to what the chapter does with it.
-
-    >>> left_out_markdown({"human_blot": "the human strata"}, []).splitlines()[0]
-    ':::{admonition} Left out: not in this data'
-    """
-    missing = [(name, what) for name, what in wanted.items() if name not in set(present)]
-    if not missing:
-        return ""
-    lines = "\n".join(f"- `{name}` is not in this data, so {what} is left out." for name, what in missing)
-    return f":::{{admonition}} Left out: not in this data\n:class: note\n{lines}\n:::\n"
 
 
 def design_warnings_markdown(messages: list[str]) -> str:

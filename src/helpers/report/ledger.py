@@ -4,7 +4,8 @@ A chapter gets one :class:`ResultsLedger` from ``start_chapter``, records each
 number it states in prose with one call — :meth:`ResultsLedger.estimate` (a value
 with its interval), :meth:`ResultsLedger.estimates` (one row of an analysis
 table each, optionally with its p-value), :meth:`ResultsLedger.count`,
-:meth:`ResultsLedger.parameter` — and ends with :meth:`ResultsLedger.publish`,
+:meth:`ResultsLedger.parameter`, or :meth:`ResultsLedger.record` for a results table an
+analysis returns with its own units, methods and descriptions — and ends with :meth:`ResultsLedger.publish`,
 which shows the chapter's results table and stores it in the executed notebook
 under the glue key ``results_ledger``. The build collects those tables from
 every executed notebook into ``results.csv`` and ``results.json``
@@ -113,6 +114,32 @@ class ResultsLedger:
     def parameter(self, key: str, value: float, unit: str, description: str, digits: int = 2) -> Result:
         """Record a chapter parameter the prose states (it rests on no sample)."""
         return self.report(key, value, unit=unit, method="parameter", description=description, digits=digits)
+
+    def record(self, table: pd.DataFrame, **about) -> list[Result]:
+        """Record every row of a results table an analysis returns, in one call.
+
+        *table* has columns ``key`` and ``value`` and any of ``ci_low``/``ci_high``,
+        ``n``, ``n_unit``, ``unit``, ``method``, ``description``, ``digits``,
+        ``ci_level``; *about* gives the rest (as for :meth:`report`). A missing
+        bound (NaN) records the number without an interval.
+
+        >>> ledger = ResultsLedger("ch", glue=False)
+        >>> table = pd.DataFrame({"key": ["a", "n"], "value": [0.5, 12], "ci_low": [0.1, None],
+        ...                       "ci_high": [0.9, None], "unit": ["x", "mice"], "method": ["OLS", "count"],
+        ...                       "description": ["an effect", "mice"], "digits": [2, 0]})
+        >>> [(r.key, r.ci_high, r.n, r.n_unit) for r in ledger.record(table, n=12, n_unit="mice")]
+        [('a', 0.9, 12, 'mice'), ('n', None, 12, 'mice')]
+        """
+        recorded = []
+        for row in table.to_dict(orient="records"):
+            given = {k: v for k, v in row.items() if not (v is None or (isinstance(v, float) and math.isnan(v)))}
+            low, high = given.pop("ci_low", None), given.pop("ci_high", None)
+            if "digits" in given:
+                given["digits"] = int(given["digits"])
+            recorded.append(self.report(given.pop("key"), given.pop("value"),
+                                        ci=None if low is None or high is None else (low, high),
+                                        **{**about, **given}))
+        return recorded
 
     def estimates(self, rows: pd.DataFrame, key: str, *, value: str, ci: tuple[str, str] | None = None,
                   n: str | None = None, description: str | Callable, p: str | None = None,

@@ -50,9 +50,32 @@ from helpers.simstudies.calibration_core import (
 )
 from helpers.simstudies.calibration_registry import DESIGNS, ESTIMATORS, REFERENCE_REPS
 
-__all__ = ["BAND_FRACTION", "CALIBRATION_COLUMNS", "DESIGNS", "ESTIMATORS", "REFERENCE_FILE", "REFERENCE_REPS",
-           "Design", "Estimator", "Interval", "acceptance_band", "calibrate", "main", "monte_carlo_se",
-           "read_reference", "run_replicate", "simulate_replicates", "summarise_calibration", "wald_interval"]
+__all__ = ["BAND_FRACTION", "CALIBRATION_COLUMNS", "DESIGNS", "ESTIMATORS", "QUOTED", "REFERENCE_FILE",
+           "REFERENCE_REPS", "Design", "Estimator", "Interval", "acceptance_band", "book_extremes", "calibrate",
+           "main", "monte_carlo_se", "quoted_shares", "read_reference", "run_replicate", "simulate_replicates",
+           "summarise_calibration", "wald_interval"]
+
+#: The estimators whose type I error and coverage the calibration chapter quotes, in its words:
+#: the naive variants first, then the checks of the book's choices (families, gel, coupling, median).
+QUOTED = {
+    "pla_gee_robust_z": "GEE with plain robust SE, z interval",
+    "pla_cells_independent": "cells treated as independent",
+    "arsenite_slope_interaction_z": "mixed model with z interval",
+    "human_region_effect_z": "human OLS with z interval",
+    "ec50_log_ratio_z": "EC50 ratio with z interval",
+    "meta_dl_wald": "DerSimonian-Laird pooled estimate with z interval",
+    "mouse_tbk1_family_unadjusted": "nine mouse contrasts read with unadjusted intervals",
+    "fraction_interaction_random_gel_z": "random-gel model with z interval",
+    "coupling_slope_ols_rows": "coupling slope with OLS SE counting rows",
+    "mouse_tbk1_family_bonferroni": "nine mouse contrasts, Bonferroni-simultaneous",
+    "fraction_interaction_fixed_gel": "MAM-fraction interaction, fixed gel",
+    "fraction_interaction_random_gel_kr": "MAM-fraction interaction, random gel, Kenward-Roger",
+    "fraction_interaction_random_gel_satterthwaite": "MAM-fraction interaction, random gel, Satterthwaite",
+    "coupling_slope_cr2": "coupling slope, CR2 by mouse",
+    "km_median": "Kaplan-Meier median",
+}
+#: Columns of :func:`book_extremes` and :func:`quoted_shares`.
+SHARE_COLUMNS = ["key", "estimator", "percent", "replicates", "description"]
 
 
 # --------------------------------------------------------------------------
@@ -220,6 +243,58 @@ def read_reference(path=REFERENCE_FILE) -> pd.DataFrame:
     if missing:
         raise ValueError(f"{path}: missing columns {sorted(missing)}; rerun `make calibrate`")
     return table
+
+
+# --------------------------------------------------------------------------
+# What the calibration chapter quotes
+# --------------------------------------------------------------------------
+
+
+def _share(key: str, row: pd.Series, description: str) -> dict:
+    return {"key": key, "estimator": row["estimator"], "percent": 100 * float(row["value"]),
+            "replicates": int(row["replicates"]), "description": description}
+
+
+def book_extremes(reference: pd.DataFrame) -> pd.DataFrame:
+    """Return the lowest and highest coverage and the highest type I error of the book's estimators, in %.
+
+    *reference* is a calibration table (:func:`read_reference`); the book's
+    estimators are those of role ``book`` in :data:`ESTIMATORS`. Rows
+    ``book_coverage_min``, ``book_coverage_max``, ``book_type1_max`` with
+    :data:`SHARE_COLUMNS` (the first estimator of a tie).
+    """
+    book = reference[[ESTIMATORS[name].role == "book" if name in ESTIMATORS else False
+                      for name in reference["estimator"]]]
+    coverage, type_one = (book[book["kind"] == kind].reset_index(drop=True) for kind in ("coverage", "type_I"))
+    low, high, worst = (coverage.loc[coverage["value"].idxmin()], coverage.loc[coverage["value"].idxmax()],
+                        type_one.loc[type_one["value"].idxmax()])
+    return pd.DataFrame([
+        _share("book_coverage_min", low, f"lowest coverage of a book estimator ({low['estimator']})"),
+        _share("book_coverage_max", high, f"highest coverage of a book estimator ({high['estimator']})"),
+        _share("book_type1_max", worst, f"highest type I error of a book estimator ({worst['estimator']})"),
+    ], columns=SHARE_COLUMNS)
+
+
+def quoted_shares(reference: pd.DataFrame, quoted: dict[str, str] | None = None) -> pd.DataFrame:
+    """Return the type I error and coverage (%) of each estimator of *quoted* (default :data:`QUOTED`).
+
+    Two rows per estimator, in the order of *quoted*: ``<name>_type1``
+    ("type I error, <words>") and ``<name>_coverage`` ("coverage, <words>"),
+    with :data:`SHARE_COLUMNS`.
+
+    Raises
+    ------
+    KeyError
+        When the table lacks a quoted estimate (rerun ``make calibrate``).
+    """
+    table = reference.set_index(["estimator", "kind"], drop=False)
+    rows = []
+    for name, words in (QUOTED if quoted is None else quoted).items():
+        for kind, key, what in (("type_I", "type1", "type I error"), ("coverage", "coverage", "coverage")):
+            if (name, kind) not in table.index:
+                raise KeyError(f"{REFERENCE_FILE.name}: no {kind} row of estimator {name!r}; rerun `make calibrate`")
+            rows.append(_share(f"{name}_{key}", table.loc[(name, kind)], f"{what}, {words}"))
+    return pd.DataFrame(rows, columns=SHARE_COLUMNS)
 
 
 def main(argv: list[str] | None = None) -> int:

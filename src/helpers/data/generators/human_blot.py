@@ -7,10 +7,9 @@ import pandas as pd
 
 from helpers.data.cohorts import (
     assign_gels,
+    blot_lane_bands,
     gel_prefix,
     rng_for,
-    simulate_bands,
-    simulate_two_colour_bands,
 )
 from helpers.data.tables.human_blot import SPEC
 from helpers.data.truths import HUMAN_BLOT, HumanBlotTruth
@@ -78,18 +77,7 @@ def simulate(seed: int, truth: HumanBlotTruth = HUMAN_BLOT) -> pd.DataFrame:
             + dev
         ).to_numpy()
         gels = assign_gels(len(lanes), truth.lanes_per_gel, GEL_PREFIX.get(region) or gel_prefix(region))
-        gel_index = np.arange(len(lanes)) // truth.lanes_per_gel
-        bands = (simulate_two_colour_bands if truth.two_colour else simulate_bands)(
-            rng,
-            log_ratio,
-            gel_index,
-            n_gels=gel_index.max() + 1,
-            tbk1_level=truth.tbk1_level,
-            loading_level=truth.loading_level,
-            sd_gel=truth.sd_gel,
-            sd_lane=truth.sd_lane,
-            sd_load=truth.sd_load,
-        )
+        bands = blot_lane_bands(rng, log_ratio, truth)
         lanes = lanes.assign(
             region=region, gel_id=gels, lane=np.arange(len(lanes)) % truth.lanes_per_gel + 1, **bands
         )

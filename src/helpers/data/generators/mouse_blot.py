@@ -7,11 +7,10 @@ import pandas as pd
 
 from helpers.data.cohorts import (
     assign_gels,
+    blot_lane_bands,
     gel_prefix,
     rng_for,
-    simulate_bands,
     simulate_mouse_cohort,
-    simulate_two_colour_bands,
 )
 from helpers.data.tables.mouse_blot import SPEC
 from helpers.data.truths import MOUSE_COHORT, MouseCohortTruth
@@ -28,18 +27,7 @@ def simulate(seed: int, truth: MouseCohortTruth = MOUSE_COHORT) -> pd.DataFrame:
         lanes = cohort[cohort["tissue"] == tissue]
         # Randomize lane order so genotypes and stages spread over the gels.
         lanes = lanes.iloc[rng.permutation(len(lanes))].reset_index(drop=True)
-        gel_index = np.arange(len(lanes)) // truth.lanes_per_gel
-        bands = (simulate_two_colour_bands if truth.two_colour else simulate_bands)(
-            rng,
-            lanes["log_tbk1"].to_numpy(),
-            gel_index,
-            n_gels=gel_index.max() + 1,
-            tbk1_level=truth.tbk1_level,
-            loading_level=truth.loading_level,
-            sd_gel=truth.sd_gel,
-            sd_lane=truth.sd_lane,
-            sd_load=truth.sd_load,
-        )
+        bands = blot_lane_bands(rng, lanes["log_tbk1"].to_numpy(), truth)
         tables.append(
             lanes.assign(
                 gel_id=assign_gels(len(lanes), truth.lanes_per_gel, GEL_PREFIX.get(tissue) or gel_prefix(tissue)),
