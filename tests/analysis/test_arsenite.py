@@ -45,6 +45,27 @@ def test_summary_measures_on_straight_lines_give_the_difference_of_mean_slopes()
     assert out[("interaction", "KO")] == pytest.approx(-5.5 - -3.5)
 
 
+def test_slope_contrasts_set_both_analyses_side_by_side_and_name_each_contrast():
+    """Mean slopes per group 1.5, -0.5 (WT) and 1.5, -2.5 (KO): effects -2 and -4, interaction -2."""
+    rows = [{"mouse_id": f"{g}-{t}-{i}", "genotype": g, "treatment": t, "week": w,
+             "grip_g": 100.0 + i + (s + 0.5 * i) * w + 0.1 * (w in (1, 2))}  # the wiggle has no slope
+            for g, t, s in [("WT", "vehicle", 1.0), ("WT", "arsenite", -1.0), ("KO", "vehicle", 1.0),
+                            ("KO", "arsenite", -3.0)]
+            for i in range(3) for w in range(4)]
+    out = arsenite.slope_contrasts(pd.DataFrame(rows), "grip_g", **EXAMPLE)
+    assert out[["contrast", "genotype"]].values.tolist() == [  # the reference genotype first
+        ["treatment_effect", "WT"], ["treatment_effect", "KO"], ["interaction", "KO"]]
+    expected = {("treatment_effect", "WT"): -2.0, ("treatment_effect", "KO"): -4.0, ("interaction", "KO"): -2.0}
+    for row in out.itertuples():
+        assert row.summary_estimate == pytest.approx(expected[(row.contrast, row.genotype)])
+        assert row.estimate == pytest.approx(row.summary_estimate, abs=1e-6)  # balanced: the two agree
+    words = dict(zip(out["contrast"], out["comparison"], strict=False))
+    assert words == {"treatment_effect": "arsenite minus vehicle weekly slope",
+                     "interaction": "arsenite slope effect minus WT's"}
+    assert set(out["label"]) == {"treatment effect: WT", "treatment effect: KO", "interaction: KO"}
+    assert "variance_components" in out.attrs
+
+
 def test_intervals_are_t_based_with_between_mouse_degrees_of_freedom(fresh_data):
     motor = load_table("arsenite_motor", fresh_data)
     out = arsenite.mixed_model_contrasts(motor, "grip_g", alpha=0.1, **EXAMPLE)

@@ -51,15 +51,20 @@ def test_known_difference_recovered_within_simultaneous_intervals(simulated_fit)
     q = stats.t.ppf(1 - 0.05 / 14, simulated_fit.df)
     np.testing.assert_allclose(table["sim_high"] - table["estimate"], q * table["se"])
     assert (table["family_size"] == 7).all()
+    assert "cr(age, df=5)" in simulated_fit.method(7) and simulated_fit.method(7).endswith("over 7 ages, t(45) between-within df")
     onset = wt.onset_of_difference(table)
     assert onset is not None and onset["direction"] == "heavier" and onset["age_weeks"] >= 16
+    # the unadjusted intervals are narrower, so they exclude 0 from the same age or earlier
+    pointwise = wt.onset_of_difference(table, ("ci_low", "ci_high"))
+    assert pointwise is not None and pointwise["age_weeks"] <= onset["age_weeks"]
+    assert wt.count_excluding_zero(table) == (table["age_weeks"] >= onset["age_weeks"]).sum()
 
 
 def test_no_difference_gives_no_lasting_difference():
     data = simulate_weights(seed=7, effect=lambda ages: np.zeros(len(ages)))
     table = wt.genotype_differences(wt.fit_trajectory(data, "L", "WT"), range(8, 57, 8))
     assert ((table["sim_low"] <= 0) & (0 <= table["sim_high"])).all()
-    assert wt.onset_of_difference(table) is None
+    assert wt.onset_of_difference(table) is None and wt.count_excluding_zero(table) == 0
 
 
 def test_predicted_means_follow_the_groups(simulated_fit):
@@ -110,6 +115,26 @@ def test_authors_rule_drops_ages_with_fewer_than_three_mice_per_genotype():
     fit = wt.fit_authors_model(data[~few], "L", "WT")
     assert fit.ages == [10, 20, 30, 40]
     assert fit.dropped.set_index("age_weeks").loc[50].to_dict() == {"MUT": 2, "WT": 8}
+
+
+def test_ages_shown_stop_at_the_last_age_with_enough_mice_of_each_genotype():
+    data = balanced_data()
+    few = (data["age_weeks"] == 50) & (data["genotype"] == "MUT") & ~data["mouse_id"].isin(["MUTF0", "MUTM0"])
+    assert wt.ages_to_show(data[~few], min_mice=3, step=10, quoted=[25, 50], first=10) == [10, 20, 25, 30, 40]
+    assert wt.ages_to_show(data[~few], min_mice=2, step=20, first=10) == [10, 30, 50]
+    with pytest.raises(ValueError, match="lower min_mice"):
+        wt.ages_to_show(data, min_mice=9, step=10)
+
+
+def test_df_widening_is_the_bonferroni_t_quantile_of_the_intervals_over_the_normal_one():
+    data = balanced_data()
+    fit = wt.fit_authors_model(data, "L", "WT")
+    table = wt.authors_contrasts(fit, alpha=0.05)
+    assert fit.family_size == len(table) == 10 and "Bonferroni over 10 = ages x genotypes; t(12)" in fit.method
+    quantile = ((table["sim_high"] - table["estimate"]) / table["se"]).to_numpy()  # t(1 - 0.05 / 20; 12 df)
+    widening = 100 * (quantile / stats.norm.ppf(1 - 0.05 / 20) - 1)
+    np.testing.assert_allclose(widening, wt.df_widening(fit, alpha=0.05))
+    assert 10 < wt.df_widening(fit, alpha=0.05) < 40  # 12 df: a t quantile well above the normal one
 
 
 def test_side_by_side_aligns_ages():

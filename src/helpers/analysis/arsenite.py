@@ -32,9 +32,10 @@ from scipy import stats
 
 from helpers.analysis import design
 
-#: The example study's control and stressor (the defaults of every function here).
-
 BOUNDARY_HEURISTIC = "The MLE may be on the boundary of the parameter space."
+
+#: The method of :func:`mixed_model_contrasts` in words (for the results table).
+SLOPE_METHOD = "MixedLM (REML), random intercept and slope per mouse; t CI with df = mice - groups"
 
 #: Label and unit of each motor measure.
 MEASURES = {
@@ -187,6 +188,31 @@ def mixed_model_contrasts(table: pd.DataFrame, measure: str, *, reference: str,
     out.attrs["notes"] = notes
     out.attrs["variance_components"] = variance_components(fit, scale)
     return out
+
+
+def slope_contrasts(table: pd.DataFrame, measure: str, *, reference: str, alpha: float = 0.05,
+                    control: str, stressor: str) -> pd.DataFrame:
+    """The mixed-model slope contrasts with the summary-measures analysis of the same contrasts beside them.
+
+    Returns
+    -------
+    DataFrame
+        :func:`mixed_model_contrasts` (its ``attrs`` too) with ``summary_estimate``
+        and ``summary_se`` (the same contrast from :func:`summary_measure_contrasts`),
+        ``comparison`` (the contrast in words, for a description) and ``label``
+        (short, for a figure).
+    """
+    groups = dict(reference=reference, control=control, stressor=stressor)
+    mixed = mixed_model_contrasts(table, measure, alpha=alpha, **groups)
+    summary = summary_measure_contrasts(table, measure, alpha=alpha, **groups)
+    if not (mixed[["contrast", "genotype"]].to_numpy() == summary[["contrast", "genotype"]].to_numpy()).all():
+        raise AssertionError("the two slope analyses list their contrasts in different orders")
+    mixed["summary_estimate"] = summary["estimate"].to_numpy()
+    mixed["summary_se"] = summary["se"].to_numpy()
+    mixed["comparison"] = np.where(mixed["contrast"] == "treatment_effect", f"{stressor} minus {control} weekly slope",
+                                   f"{stressor} slope effect minus {reference}'s")
+    mixed["label"] = (mixed["contrast"].str.replace("_", " ") + ": " + mixed["genotype"].str.replace("_", " "))
+    return mixed
 
 
 def per_mouse_slopes(table: pd.DataFrame, measure: str) -> pd.DataFrame:

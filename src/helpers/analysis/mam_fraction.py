@@ -130,6 +130,17 @@ class FractionDesign:
         """The display label of *genotype* (the level itself when none is declared)."""
         return self.labels.get(genotype, genotype)
 
+    def method(self, gel: str = "fixed") -> str:
+        """The method of :func:`fit_enrichment_model` with *gel* (see :data:`GEL_MODELS`), in words.
+
+        >>> FractionDesign(("T", "M"), "M", "T", ("P",), (), (), ("ref",), ("ctl",)).method("random")
+        'log(M/T) on genotype x treatment cells, gel as a random intercept (REML); Kenward-Roger SE and df'
+        """
+        if gel == "fixed":
+            return (f"OLS of log({self.mam}/{self.reference}) on genotype x treatment cells + gel (sum-coded); "
+                    "sample = unit; t-based CI of each comparison on its own (unadjusted)")
+        return f"log({self.mam}/{self.reference}) on genotype x treatment cells, {GEL_MODELS[gel]}"
+
 
 def _reference_first(levels: tuple[str, ...], reference: str | None) -> tuple[str, ...]:
     """Return *levels* with *reference* first (as declared when it has none).

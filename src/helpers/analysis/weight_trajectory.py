@@ -37,6 +37,7 @@ import numpy as np
 import pandas as pd
 import patsy
 import statsmodels.formula.api as smf
+from scipy import stats
 
 from helpers.stats.contrasts import linear_combinations
 from helpers.stats.random_intercept import fit_random_intercept_reml
@@ -88,6 +89,7 @@ class TrajectoryFit:
     formula: str
     #: Fixed effects that vary between mice only (their count sets the between-within df).
     between_terms: int
+    spline_df: int = 5
 
     @property
     def n_mice(self) -> int:
@@ -97,6 +99,11 @@ class TrajectoryFit:
     def df(self) -> float:
         """Between-within df: mice minus the between-mouse fixed effects."""
         return float(self.n_mice - self.between_terms)
+
+    def method(self, family: int) -> str:
+        """Return the method of :func:`genotype_differences` over *family* ages, in words (for the results table)."""
+        return (f"mixed model, genotype x cr(age, df={self.spline_df}) + sex x cr(age), random intercept and age slope "
+                f"per mouse (REML); Bonferroni-simultaneous CI over {family} ages, t({self.df:.0f}) between-within df")
 
     def design(self, frame: pd.DataFrame) -> np.ndarray:
         """Return the fixed-effects design rows of *frame* (columns ``genotype, sex, age``)."""
@@ -141,7 +148,7 @@ def fit_trajectory(table: pd.DataFrame, line: str, reference: str, spline_df: in
     formula = f"y ~ C(genotype, Treatment({reference!r})) * {spline} + C(sex) * {spline}"
     data["age_c"] = (data["age"] - data["age"].mean()) / 10.0  # the slope per 10 weeks, for a well-scaled fit
     result = _fit(formula, data, "~age_c")
-    return TrajectoryFit(line, reference, mutant, data, result, formula, between_terms=3)
+    return TrajectoryFit(line, reference, mutant, data, result, formula, between_terms=3, spline_df=int(spline_df))
 
 
 def genotype_differences(fit: TrajectoryFit, ages, alpha: float = 0.05) -> pd.DataFrame:
@@ -170,21 +177,24 @@ def predicted_means(fit: TrajectoryFit, ages) -> pd.DataFrame:
     return pd.concat(rows, ignore_index=True)
 
 
-def onset_of_difference(differences: pd.DataFrame) -> dict | None:
-    """Return the first age from which every later simultaneous interval excludes 0 on the same side.
+def onset_of_difference(differences: pd.DataFrame, limits: tuple[str, str] = ("sim_low", "sim_high")) -> dict | None:
+    """Return the first age from which every later interval excludes 0 on the same side.
 
+    *limits* name the interval's columns: the simultaneous interval by default,
+    ``("ci_low", "ci_high")`` for the unadjusted one (an earlier, pointwise reading).
     Returns ``None`` when the last age's interval contains 0 (no lasting difference);
     otherwise ``{"age_weeks", "direction", "row"}`` with ``direction`` ``"heavier"`` or
     ``"lighter"`` and the table row of that age.
 
     >>> d = pd.DataFrame({"age_weeks": [4, 8, 12, 16], "sim_low": [-1, 0.2, -0.1, 0.5],
-    ...                   "sim_high": [1, 2, 2, 3]})
-    >>> onset_of_difference(d)["age_weeks"]
-    16
+    ...                   "sim_high": [1, 2, 2, 3], "ci_low": [-0.5, 0.4, 0.1, 0.7], "ci_high": [1, 2, 2, 3]})
+    >>> onset_of_difference(d)["age_weeks"], onset_of_difference(d, ("ci_low", "ci_high"))["age_weeks"]
+    (16, 8)
     """
     d = differences.sort_values("age_weeks").reset_index(drop=True)
+    low, high = limits
     for sign, word in ((1, "heavier"), (-1, "lighter")):
-        excludes = (d["sim_low"] > 0) if sign == 1 else (d["sim_high"] < 0)
+        excludes = (d[low] > 0) if sign == 1 else (d[high] < 0)
         if not excludes.iloc[-1]:
             continue
         start = len(d) - 1
@@ -192,6 +202,38 @@ def onset_of_difference(differences: pd.DataFrame) -> dict | None:
             start -= 1
         return {"age_weeks": int(d.loc[start, "age_weeks"]), "direction": word, "row": d.loc[start]}
     return None
+
+
+def count_excluding_zero(differences: pd.DataFrame, limits: tuple[str, str] = ("sim_low", "sim_high")) -> int:
+    """Return how many intervals of *differences* (columns *limits*) exclude 0.
+
+    >>> count_excluding_zero(pd.DataFrame({"sim_low": [-1.0, 0.5, -3.0], "sim_high": [1.0, 2.0, -0.1]}))
+    2
+    """
+    low, high = (differences[c] for c in limits)
+    return int(((low > 0) | (high < 0)).sum())
+
+
+def ages_to_show(data: pd.DataFrame, min_mice: int, step: int, quoted=(), first: int = 8) -> list[int]:
+    """Return the ages at which the genotypes are compared.
+
+    Every *step* weeks from *first* to the last age-week at which every genotype
+    still has at least *min_mice* mice weighed (the authors' rule), and the
+    *quoted* ages up to that last age. *data* has one row per mouse and age-week
+    (:func:`line_data`, or ``TrajectoryFit.data``).
+
+    >>> data = pd.DataFrame({"mouse_id": ["a", "b", "c", "d", "a", "b", "c"],
+    ...                      "genotype": ["ref", "ref", "mut", "mut", "ref", "ref", "mut"],
+    ...                      "age_weeks": [8, 8, 8, 8, 20, 20, 20]})
+    >>> ages_to_show(data, min_mice=2, step=4), ages_to_show(data, min_mice=1, step=8, quoted=[18, 30])
+    ([8], [8, 16, 18])
+    """
+    counts = mice_per_age(data)
+    enough = counts[(counts >= min_mice).all(axis=1)]
+    if enough.empty:
+        raise ValueError(f"no age-week has at least {min_mice} mice of every genotype; lower min_mice")
+    last = int(enough.index.max())
+    return sorted(set(range(first, last + 1, step)) | {int(a) for a in quoted if a <= last})
 
 
 # --------------------------------------------------------------------------- the authors' model
@@ -219,6 +261,28 @@ class AuthorsFit:
     def df(self) -> float:
         """Between-within df: mice minus intercept, genotype, sex and genotype:sex."""
         return float(self.n_mice - 4)
+
+    @property
+    def family_size(self) -> int:
+        """The Bonferroni family of :func:`authors_contrasts`: ages kept x genotypes (2)."""
+        return 2 * len(self.ages)
+
+    @property
+    def method(self) -> str:
+        """The method of :func:`authors_contrasts`, in words (for the results table)."""
+        return (f"authors' model refitted (age factor, random intercept, REML); Bonferroni over {self.family_size} = "
+                f"ages x genotypes; t({self.df:.0f}) between-within df")
+
+
+def df_widening(fit: AuthorsFit, alpha: float = 0.05) -> float:
+    """Return how much wider (%) the refitted intervals are for the between-within df than for infinitely many.
+
+    The Bonferroni t quantile of :func:`authors_contrasts` on ``fit.df`` over the
+    normal quantile: an upper bound on the widening against any larger df, such as
+    Kenward-Roger's.
+    """
+    tail = 1 - alpha / (2 * fit.family_size)
+    return float(100 * (stats.t.ppf(tail, fit.df) / stats.norm.ppf(tail) - 1))
 
 
 def mice_per_age(data: pd.DataFrame) -> pd.DataFrame:
@@ -284,6 +348,11 @@ def side_by_side(book: pd.DataFrame, authors: pd.DataFrame) -> pd.DataFrame:
 
 
 # --------------------------------------------------------------------------- body composition at scan ages
+
+
+#: The method of :func:`scan_age_differences` in words; ``{family}``: the number of scan ages.
+SCAN_METHOD = ("mixed model genotype x C(age) + sex x C(age), random intercept per mouse (REML); "
+               "Bonferroni-simultaneous CI over {family} scan ages")
 
 
 def scan_age_differences(table: pd.DataFrame, line: str, response: str, reference: str,
