@@ -44,32 +44,6 @@ def pending_warnings(clear: bool = True) -> list[str]:
     return out
 
 
-def pick_level(study, table: str, column: str, how: str | int = "first") -> str:
-    """Return the level of *column* in *table* that a chapter features when its parameter is None.
-
-    *how* is a pick of :meth:`helpers.data.study.Study.pick` (``first``, ``last``,
-    ``affected``, ``other``) or a position *n* >= 1: the n-th level compared with
-    the reference (the n-th level when the factor has no reference), the last
-    of them when there are fewer. ``chapters/parameters.yml`` names it as
-    ``pick: 2``; the build engine and a chapter run by hand resolve it alike.
-
-    >>> from helpers.data.study import Factor, Study
-    >>> study = Study("s", "", None, {"genotype": Factor("genotype", ("ref", "A", "B"), reference="ref"),
-    ...                              "stage": Factor("stage", ("early", "late"), ordered=True)}, {})
-    >>> pick_level(study, "mouse_blot", "genotype", 2), pick_level(study, "mouse_blot", "genotype", 5)
-    ('B', 'B')
-    >>> pick_level(study, "mouse_blot", "stage", 1), pick_level(study, "mouse_blot", "stage", "last")
-    ('early', 'late')
-    """
-    if isinstance(how, bool) or not isinstance(how, int):
-        return study.pick(table, column, how)
-    if how < 1:
-        raise ValueError(f"a position pick counts from 1, got {how}")
-    reference = study.reference(table, column)
-    compared = [v for v in study.levels(table, column) if v != reference] or list(study.levels(table, column))
-    return compared[min(how, len(compared)) - 1]
-
-
 def _plural(n: int, unit: str) -> str:
     """Return "1 mouse" / "3 mice" / "2 donors".
 

@@ -28,7 +28,7 @@ import statsmodels.formula.api as smf
 from scipy import stats
 
 from helpers.analysis import blots
-from helpers.analysis.design import DesignError, pick_level
+from helpers.analysis.design import DesignError
 from helpers.data.aggregate import is_section_table
 from helpers.stats.mixed import fit_random_intercept
 
@@ -519,7 +519,7 @@ def fraction_specification_curve(
 
 
 def _level(study, table: str, column: str, value: str | None, how: str | int) -> str:
-    return value if value is not None else pick_level(study, table, column, how)
+    return value if value is not None else study.pick(table, column, how)
 
 
 @dataclass(frozen=True)

@@ -43,3 +43,17 @@ def publish_folder(staged: str | Path, target: str | Path) -> Path:
     except OSError:
         shutil.rmtree(staged, ignore_errors=True)
     return target
+
+
+def load_yaml(text: str):
+    """Parse YAML *text* safely, with libyaml's C parser when PyYAML has it (ten times faster).
+
+    The book's configuration and study descriptions are read before every build; the
+    pure-Python parser spent a third of a no-op rebuild on them.
+
+    >>> load_yaml("a: [1, 2]\\nb: {c: x}")
+    {'a': [1, 2], 'b': {'c': 'x'}}
+    """
+    import yaml
+
+    return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # noqa: S506 - a safe loader

@@ -39,6 +39,7 @@ from pathlib import Path
 
 import yaml
 
+from helpers.core.files import load_yaml
 from helpers.core.paths import DATA_DIR
 from helpers.data.tables import TableSpec, get_spec, get_specs
 
@@ -166,13 +167,30 @@ class Study:
             return tuple(optional)
         return tuple(c for c in optional if c in resource.columns)
 
-    def pick(self, table: str, column: str, how: str = "first") -> str:
-        """Return one level of *column* in *table*: ``first``, ``last``, ``affected`` or ``other``.
+    def pick(self, table: str, column: str, how: str | int = "first") -> str:
+        """Return one level of *column* in *table*: ``first``, ``last``, ``affected``, ``other`` or a position.
 
         ``affected`` is the first level the disease strikes (the first level when the
-        study declares none); ``other`` the first level that is not the reference.
+        study declares none); ``other`` the first level that is not the reference. A
+        position *n* >= 1 is the n-th level compared with the reference (the n-th level
+        when the factor has no reference), the last of them when there are fewer:
+        ``chapters/parameters.yml`` names it as ``pick: 2``, and the build engine and a
+        chapter run by hand resolve it alike.
+
+        >>> study = Study("s", "", None, {"genotype": Factor("genotype", ("ref", "A", "B"), reference="ref"),
+        ...                              "stage": Factor("stage", ("early", "late"), ordered=True)}, {})
+        >>> study.pick("mouse_blot", "genotype", 2), study.pick("mouse_blot", "genotype", 5)
+        ('B', 'B')
+        >>> study.pick("mouse_blot", "stage", 1), study.pick("mouse_blot", "stage", "last")
+        ('early', 'late')
         """
         levels = self.levels(table, column)
+        if isinstance(how, int) and not isinstance(how, bool):
+            if how < 1:
+                raise ValueError(f"a position pick counts from 1, got {how}")
+            reference = self.reference(table, column)
+            compared = [v for v in levels if v != reference] or list(levels)
+            return compared[min(how, len(compared)) - 1]
         if how == "last":
             return levels[-1]
         if how == "affected":
@@ -295,7 +313,7 @@ def _load(path: Path) -> dict:
     except (OSError, UnicodeDecodeError) as err:
         raise StudyError(f"{path}: the study description cannot be read as UTF-8 text ({err}).") from None
     try:
-        data = json.loads(text) if path.suffix.lower() == ".json" else yaml.safe_load(text)
+        data = json.loads(text) if path.suffix.lower() == ".json" else load_yaml(text)
     except json.JSONDecodeError as err:
         raise StudyError(f"{path}, line {err.lineno}: the study description is not valid JSON ({err.msg}).") from None
     except yaml.YAMLError as err:

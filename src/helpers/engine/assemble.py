@@ -15,6 +15,7 @@ from pathlib import Path
 
 import yaml
 
+from helpers.core.files import load_yaml
 from helpers.core.hashing import Hasher, sha256_text
 from helpers.engine.book import ChapterRun, display_path
 from helpers.engine.notebooks import notebook_bytes, notebook_title, toc_files
@@ -130,13 +131,13 @@ def not_built_list(plan: BookPlan) -> str:
 
 def assembled_config(assembled: dict, root: Path) -> None:
     """Assemble ``_config.yml`` with execution off (and its bibliography) and ``_toc.yml`` with the status page."""
-    config = yaml.safe_load(assembled["_config.yml"].decode("utf-8"))
+    config = load_yaml(assembled["_config.yml"].decode("utf-8"))
     config.setdefault("execute", {})["execute_notebooks"] = "off"
     assembled["_config.yml"] = yaml.safe_dump(config, sort_keys=False, allow_unicode=True).encode("utf-8")
     for bib in config.get("bibtex_bibfiles", []) or []:
         if (root / bib).is_file():
             assembled[bib] = (root / bib).read_bytes()
-    toc = yaml.safe_load(assembled["_toc.yml"].decode("utf-8"))
+    toc = load_yaml(assembled["_toc.yml"].decode("utf-8"))
     if "parts" in toc:
         toc["parts"].append({"caption": "Build", "chapters": [{"file": STATUS_DOC}]})
     else:

@@ -6,8 +6,7 @@ import json
 import re
 from pathlib import Path
 
-import yaml
-
+from helpers.core.files import load_yaml
 from helpers.core.paths import ROOT, TOC_FILE
 
 #: Suffixes a page named in the ToC may have (the ToC may name it with or without one).
@@ -16,7 +15,7 @@ PAGE_SUFFIXES = (".ipynb", ".md", ".rst")
 
 def toc_files(toc_path: Path = TOC_FILE) -> list[str]:
     """Return every file named in ``_toc.yml`` (the root first, without suffix), in book order."""
-    toc = yaml.safe_load(Path(toc_path).read_text(encoding="utf-8"))
+    toc = load_yaml(Path(toc_path).read_text(encoding="utf-8"))
     files = [str(toc["root"])]
 
     def walk(entries: list) -> None:

@@ -29,7 +29,7 @@ a notebook default of ``None`` is replaced, before anything executes, by the
 level ``pick`` names (``first``, ``last``, ``affected`` (the first level the
 disease strikes), ``other`` (the first level that is not the reference)), or a
 position ``n`` (the n-th level compared with the reference, the last when there
-are fewer; :func:`helpers.analysis.design.pick_level`).
+are fewer; :meth:`helpers.data.study.Study.pick`).
 ``measured: table`` keeps, of the ``allowed`` values, those the study
 measured: a blot's normalizations (a two-colour blot has no loading control),
 another table's measurement columns (a motor table with body weight alone);
@@ -55,8 +55,7 @@ import math
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
-
+from helpers.core.files import load_yaml as parse_yaml
 from helpers.engine.notebooks import cell_source
 
 TYPES = ("str", "int", "float", "bool", "path")
@@ -81,7 +80,7 @@ def load_yaml(path: Path) -> dict:
     path = Path(path)
     if not path.is_file():
         return {}
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    data = parse_yaml(path.read_text(encoding="utf-8")) or {}
     if not isinstance(data, dict):
         raise ParameterError([f"{path.name}: expected a mapping at the top level, found {type(data).__name__}"])
     return data
@@ -104,10 +103,8 @@ def apply_study(declared: dict, study) -> tuple[dict, dict]:
             except Exception:  # the study declares no such factor: no value can be checked or picked
                 levels = ()
             if levels:  # an `allowed` list beside `levels` names values admitted besides the levels (e.g. all)
-                from helpers.analysis.design import pick_level
-
                 rule["allowed"] = [*(rule.get("allowed") or []), *levels]
-                picks[name] = pick_level(study, table, column, rule.get("pick", "first"))
+                picks[name] = study.pick(table, column, rule.get("pick", "first"))
             else:  # a table the study does not hold: its chapter is not built, nothing to pick
                 rule["nullable"] = True
         if rule.get("measured"):

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from helpers.analysis.design import pending_warnings, pick_level
+from helpers.analysis.design import pending_warnings
 from helpers.core.paths import resolve_data_source
 from helpers.data.simulate import example_data_source
 from helpers.report.banner import data_banner, describe_data
@@ -46,10 +46,10 @@ class Chapter:
         """Return *value*, or when it is None the level of *column* the study's description picks.
 
         The build engine injects the picked level already (``pick`` in
-        ``chapters/parameters.yml``; :func:`helpers.analysis.design.pick_level`);
+        ``chapters/parameters.yml``; :meth:`helpers.data.study.Study.pick`);
         this covers a chapter run by hand.
         """
-        return value if value is not None else pick_level(self.study, table, column, pick)
+        return value if value is not None else self.study.pick(table, column, pick)
 
     def optional_tables(self, uses: dict[str, str], prepare: dict | None = None, *,
                         show: bool = True) -> OptionalTables:

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import pandas as pd
+if TYPE_CHECKING:  # the rules take and give frames; importing pandas would slow every build's planning
+    import pandas as pd
 
 from helpers.data.tables.spec import Column, TableSpec
 
