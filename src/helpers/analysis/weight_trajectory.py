@@ -350,6 +350,15 @@ def side_by_side(book: pd.DataFrame, authors: pd.DataFrame) -> pd.DataFrame:
 # --------------------------------------------------------------------------- body composition at scan ages
 
 
+#: The columns of a contrast table that hold its simultaneous interval (``ci=`` of ``ledger.estimates``).
+SIM_CI = ("sim_low", "sim_high")
+
+#: The method of the onset age; ``{level}``: the simultaneous interval level (a fraction).
+ONSET_METHOD = "first shown age from which every simultaneous {level:.0%} CI excludes 0"
+
+#: The method of the authors' onset age (Bonferroni-adjusted intervals of the authors' model).
+AUTHORS_ONSET_METHOD = "first kept age from which every Bonferroni-adjusted CI of the authors' model excludes 0"
+
 #: The method of :func:`scan_age_differences` in words; ``{family}``: the number of scan ages.
 SCAN_METHOD = ("mixed model genotype x C(age) + sex x C(age), random intercept per mouse (REML); "
                "Bonferroni-simultaneous CI over {family} scan ages")
