@@ -145,3 +145,17 @@ def test_schema_rejects_a_rotarod_time_beyond_the_cap_and_a_changing_genotype(da
     message = str(err.value)
     assert "arsenite_motor.csv, row 5, column 'rotarod_s': found '350'; expected a finite number between 0 and 300" in message
     assert "row 7, column 'genotype'" in message and "the same genotype on every row" in message
+
+
+def test_dose_results_interleaves_ratios_after_their_ec50_then_lists_the_ic50s():
+    ec50 = pd.DataFrame({"genotype": ["WT", "KO"], "n_units": [4, 5], "ec50": [10.0, 5.0],
+                         "ec50_ci_low": [8.0, 4.0], "ec50_ci_high": [12.0, 6.0],
+                         "ratio": [np.nan, 0.5], "ratio_ci_low": [np.nan, 0.4], "ratio_ci_high": [np.nan, 0.6]})
+    ic50 = ec50[["genotype", "n_units", "ec50", "ec50_ci_low", "ec50_ci_high"]].assign(ec50=[2.0, 3.0])
+    table = arsenite.dose_results(ec50, ic50, "WT", n_cultures=9)
+    assert list(table["key"]) == ["ec50_WT", "ec50_KO", "ec50_ratio_KO", "ptbk1_ic50_WT", "ptbk1_ic50_KO"]
+    assert list(table["value"]) == [10.0, 5.0, 0.5, 2.0, 3.0]
+    assert list(table["n"]) == [4, 5, 9, 4, 5]
+    assert table.loc[2, ["ci_low", "ci_high"]].tolist() == [0.4, 0.6]
+    assert table.loc[2, "description"] == "viability EC50 KO / WT" and np.isnan(table.loc[2, "digits"])
+    assert arsenite.dose_results(ec50.iloc[:1], ic50.iloc[:0], "WT", n_cultures=4)["key"].tolist() == ["ec50_WT"]

@@ -171,3 +171,15 @@ def test_single_age_difference_is_the_adjusted_difference_of_means():
         week = data[data["age_weeks"] == row.age_weeks]
         means = week.groupby("genotype")["weight_g"].mean()
         assert row.estimate == pytest.approx(means["MUT"] - means["WT"]) and row.mice == 16 and row.df == 13
+
+
+def test_conversion_counts_count_weighings_drops_and_averaged_mouse_weeks():
+    log = pd.DataFrame({"action": ["dropped", "averaged", "averaged", "averaged", "dropped"],
+                        "mouse_id": ["m1", "m2", "m2", "m3", "m4"], "age_weeks": [4, 6, 6, 6, 8]})
+    rows_read = {"TDP Weight": 30, "C9 Weight": 20, "TDP EchoMRI": 7}
+    table = wt.conversion_counts(log, rows_read, table_rows=41)
+    assert list(table["key"]) == ["raw_weighings", "rows_dropped", "mouse_weeks_averaged", "table_rows"]
+    assert list(table["value"]) == [50, 2, 2, 41]
+    assert list(table["n"]) == [50, 57, 2, 41]
+    assert list(table["n_unit"]) == ["weighings", "raw rows", "mouse-weeks", "mouse-weeks"]
+    assert (table["method"] == "count").all() and (table["digits"] == 0).all()

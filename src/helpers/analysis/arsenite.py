@@ -274,3 +274,32 @@ def variance_components(fit, scale: float) -> pd.Series:
         "corr_intercept_slope": float(cov[0, 1] / np.sqrt(cov[0, 0] * cov[1, 1])) if cov[0, 0] * cov[1, 1] > 0 else 0.0,
         "sd_residual": float(np.sqrt(fit.scale) * scale),
     })
+
+
+#: The method of the dose-series EC50s and their ratios in words.
+EC50_METHOD = "4PL per culture; OLS of log EC50 on genotype; t CI with df = cultures - genotypes"
+
+
+def dose_results(ec50: pd.DataFrame, ic50: pd.DataFrame, reference: str, n_cultures: int) -> pd.DataFrame:
+    """Return the results table of the dose series, one row per number, for ``ResultsLedger.record``.
+
+    Rows, in order: per genotype of *ec50* its viability EC50 (µM, n = its cultures) and, for
+    every genotype but *reference*, its EC50 ratio to *reference* (n = all *n_cultures*); then
+    the pTBK1/TBK1 IC50 of each genotype of *ic50*. Both tables come from
+    ``dose_response.summarise_ec50`` (columns ``genotype, n_units, ec50, ec50_ci_low,
+    ec50_ci_high`` and, off the reference, ``ratio, ratio_ci_low, ratio_ci_high``).
+    """
+    rows = []
+    for row in ec50.itertuples():
+        rows.append({"key": f"ec50_{row.genotype}", "value": row.ec50, "ci_low": row.ec50_ci_low,
+                     "ci_high": row.ec50_ci_high, "n": row.n_units, "unit": "µM", "digits": 1,
+                     "description": f"viability EC50, {row.genotype}"})
+        if row.genotype != reference:
+            rows.append({"key": f"ec50_ratio_{row.genotype}", "value": row.ratio, "ci_low": row.ratio_ci_low,
+                         "ci_high": row.ratio_ci_high, "n": n_cultures, "unit": "ratio",
+                         "description": f"viability EC50 {row.genotype} / {reference}"})
+    for row in ic50.itertuples():
+        rows.append({"key": f"ptbk1_ic50_{row.genotype}", "value": row.ec50, "ci_low": row.ec50_ci_low,
+                     "ci_high": row.ec50_ci_high, "n": row.n_units, "unit": "µM", "digits": 1,
+                     "description": f"pTBK1/TBK1 IC50, {row.genotype}"})
+    return pd.DataFrame(rows, columns=["key", "value", "ci_low", "ci_high", "n", "unit", "digits", "description"])

@@ -350,6 +350,15 @@ def side_by_side(book: pd.DataFrame, authors: pd.DataFrame) -> pd.DataFrame:
 # --------------------------------------------------------------------------- body composition at scan ages
 
 
+#: The columns of a contrast table that hold its simultaneous interval (``ci=`` of ``ledger.estimates``).
+SIM_CI = ("sim_low", "sim_high")
+
+#: The method of the onset age; ``{level}``: the simultaneous interval level (a fraction).
+ONSET_METHOD = "first shown age from which every simultaneous {level:.0%} CI excludes 0"
+
+#: The method of the authors' onset age (Bonferroni-adjusted intervals of the authors' model).
+AUTHORS_ONSET_METHOD = "first kept age from which every Bonferroni-adjusted CI of the authors' model excludes 0"
+
 #: The method of :func:`scan_age_differences` in words; ``{family}``: the number of scan ages.
 SCAN_METHOD = ("mixed model genotype x C(age) + sex x C(age), random intercept per mouse (REML); "
                "Bonferroni-simultaneous CI over {family} scan ages")
@@ -398,3 +407,28 @@ def single_age_differences(table: pd.DataFrame, line: str, ages, reference: str,
         rows.append({"age_weeks": int(age), "mice": len(week), "estimate": fit.params[term], "se": fit.bse[term],
                      "df": fit.df_resid, "ci_low": low, "ci_high": high})
     return pd.DataFrame(rows)
+
+
+# --------------------------------------------------------------------------- what the conversion did, in counts
+
+
+def conversion_counts(log: pd.DataFrame, rows_read: dict[str, int], table_rows: int) -> pd.DataFrame:
+    """Return the counts of the raw-to-tidy conversion as a results table for ``ResultsLedger.record``.
+
+    *log* has one row per action (``action`` in ``dropped``, ``averaged``, ...; ``mouse_id``,
+    ``age_weeks``); *rows_read* counts the raw rows read per sheet (weighing sheets have
+    ``Weight`` in their name); *table_rows* is the length of the tidy body_weight table.
+    Rows: raw weighings read, raw rows dropped (out of all raw rows), mouse-weeks averaged,
+    rows of the tidy table.
+    """
+    weighings = sum(n for sheet, n in rows_read.items() if "Weight" in sheet)
+    dropped = int((log["action"] == "dropped").sum())
+    averaged = len(log.loc[log["action"] == "averaged", ["mouse_id", "age_weeks"]].drop_duplicates())
+    rows = [("raw_weighings", weighings, "weighings", weighings, "weighings", "raw weighing rows read (both lines)"),
+            ("rows_dropped", dropped, "rows", sum(rows_read.values()), "raw rows", "raw rows dropped by the conversion"),
+            ("mouse_weeks_averaged", averaged, "mouse-weeks", averaged, "mouse-weeks",
+             "mouse-weeks whose several weighings were averaged"),
+            ("table_rows", table_rows, "mouse-weeks", table_rows, "mouse-weeks",
+             "rows of the body_weight table (mouse x age-week)")]
+    table = pd.DataFrame(rows, columns=["key", "value", "unit", "n", "n_unit", "description"])
+    return table.assign(method="count", digits=0)

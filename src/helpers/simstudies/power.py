@@ -461,3 +461,8 @@ def required_mice_pla(
     if n is None:
         raise PowerOutOfReach(f"simulated power stays below {target} up to {n_max} mice per group")
     return {"mice_approx": approx, "mice_per_group": n, "simulated_power": simulated[n]}
+
+
+#: The methods of the design chapter's numbers, in the results table's words.
+DELTA_METHOD = "delta-method noncentral t from the variance components"
+BINOMIAL_CHECK_METHOD = "two-sided binomial test of the simulated rejections against the exact power"
