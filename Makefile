@@ -83,7 +83,7 @@ book: $(STAMP) ## Build the book (cached, parallel) into _build/html; DATA=dir o
 	$(BIN)/python -m helpers book --data $(DATA) $(if $(VARIANT),--variant $(VARIANT))
 
 .PHONY: bench
-bench: $(STAMP) ## Time cold / no-op / one-table builds of this engine against Jupyter Book's force and cache modes
+bench: $(STAMP) ## Time cold / no-op / one-table builds of this engine against Jupyter Book's force and cache modes (~12 min)
 	$(BIN)/python -m helpers bench
 
 #: make test runs two pytest-xdist workers; the tests of the built book share one (tests/conftest.py).

@@ -144,6 +144,22 @@ def test_a_prose_edit_is_assembled_without_executing_again(assembled_book):
     assert cells[-1]["outputs"] == [printed("gamma ran\n")]
 
 
+def test_digests_follow_what_a_page_is_made_from_without_making_it(assembled_book, monkeypatch):
+    plan, runs, assembled = assembled_book
+    assembly = assemble.assemble(plan, runs, Hasher())
+    assert assembly.contents() == assembled
+    before = assembly.digests()
+    assert sorted(before) == sorted(assembled)
+    assert before["intro.md"] == sha256_bytes(assembled["intro.md"])  # a plain file: its bytes
+    monkeypatch.setattr(assemble, "merge_markdown", lambda *a: pytest.fail("a digest made the page"))
+    assert assemble.assemble(plan, runs, Hasher()).digests() == before  # a no-op: the same, nothing made
+    executed = json.loads(runs["gamma"].notebook.read_text())
+    executed["cells"][-1]["outputs"] = [printed("gamma ran again\n")]
+    runs["gamma"].notebook.write_text(json.dumps(executed))  # another execution of gamma
+    after = assemble.assemble(plan, runs, Hasher()).digests()
+    assert [rel for rel in before if before[rel] != after[rel]] == ["chapters/gamma.ipynb"]
+
+
 def test_the_status_page_lists_every_chapter_and_data_file(assembled_book):
     plan, _, _ = assembled_book
     runs = [ChapterRun("alpha", "executed", 1.25, executed_at="2026-01-01T00:00:00+00:00",

@@ -77,6 +77,6 @@ def test_a_theme_template_edit_renders_the_book_again(tmp_path, monkeypatch):
     (folder / "search-button-field.html").write_text("<button>Search</button>", encoding="utf-8")
     monkeypatch.setattr(render, "THEME_TEMPLATES", folder)
     book = SimpleNamespace(html_dir=tmp_path / "html")  # all the fingerprint reads of a Book
-    before = render.book_fingerprint(book, {"intro.md": b"x"}, "abc")
+    before = render.book_fingerprint(book, {"intro.md": "x"}, "abc")
     (folder / "search-button-field.html").write_text("<button>Find</button>", encoding="utf-8")
-    assert render.book_fingerprint(book, {"intro.md": b"x"}, "abc") != before
+    assert render.book_fingerprint(book, {"intro.md": "x"}, "abc") != before

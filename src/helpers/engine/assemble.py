@@ -3,20 +3,23 @@
 The assembled book holds the executed notebooks with today's Markdown (a prose edit
 re-renders without re-executing), a "Built from" note on every page, a short page
 for each chapter the data source cannot build (:mod:`helpers.engine.selection`)
-and an *Execution status* appendix. :func:`assemble_sources` returns the assembled files
-as ``{relative path: bytes}``; :mod:`helpers.engine.render` writes and renders them.
+and an *Execution status* appendix. :func:`assemble` returns the assembled book as an
+:class:`Assembly` (the executed pages as recipes, so a no-op rebuild can compare digests
+without serialising a notebook); :func:`assemble_sources` returns its files as
+``{relative path: bytes}``; :mod:`helpers.engine.render` writes and renders them.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
+from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
 
 from helpers.core.files import load_yaml
-from helpers.core.hashing import Hasher, sha256_text
+from helpers.core.hashing import Hasher, sha256_bytes, sha256_text
 from helpers.engine.book import ChapterRun, display_path
 from helpers.engine.notebooks import notebook_bytes, notebook_title, toc_files
 from helpers.engine.plan import BookPlan, ChapterPlan
@@ -145,8 +148,52 @@ def assembled_config(assembled: dict, root: Path) -> None:
     assembled["_toc.yml"] = yaml.safe_dump(toc, sort_keys=False, allow_unicode=True).encode("utf-8")
 
 
+@dataclass(frozen=True)
+class ExecutedPage:
+    """An executed chapter's page, made only when the book renders: the chapter as the book holds it,
+    the executed notebook it renders from, and its *Built from* note."""
+
+    source: dict
+    executed: Path
+    note: dict
+
+    def digest(self) -> str:
+        """SHA-256 of what the page is made from (the code making it is in the package fingerprint)."""
+        return sha256_text(sha256_bytes(self.executed.read_bytes()),
+                           json.dumps(self.source, sort_keys=True), json.dumps(self.note, sort_keys=True))
+
+    def content(self) -> bytes:
+        """The page: the executed notebook with the book's Markdown and the note after the title."""
+        nb = merge_markdown(self.source, json.loads(self.executed.read_text(encoding="utf-8")))
+        position = next((i + 1 for i, c in enumerate(nb["cells"]) if c.get("cell_type") == "markdown"), 0)
+        nb["cells"].insert(position, self.note)
+        return notebook_bytes(nb)
+
+
+@dataclass(frozen=True)
+class Assembly:
+    """The assembled book: files as bytes, executed chapters as :class:`ExecutedPage` recipes."""
+
+    files: dict[str, bytes]
+    pages: dict[str, ExecutedPage]
+
+    def digests(self) -> dict[str, str]:
+        """``{relative path: SHA-256}`` of every file, a page's from what it is made of."""
+        digests = {rel: sha256_bytes(data) for rel, data in self.files.items()}
+        return digests | {rel: page.digest() for rel, page in self.pages.items()}
+
+    def contents(self) -> dict[str, bytes]:
+        """``{relative path: bytes}`` of every file, pages made."""
+        return self.files | {rel: page.content() for rel, page in self.pages.items()}
+
+
 def assemble_sources(plan: BookPlan, runs: dict[str, ChapterRun], hasher: Hasher) -> dict[str, bytes]:
-    """Return ``{relative path: content}`` of the assembled book: pages, config, executed chapters, stubs.
+    """Return ``{relative path: content}`` of the assembled book: pages, config, executed chapters, stubs."""
+    return assemble(plan, runs, hasher).contents()
+
+
+def assemble(plan: BookPlan, runs: dict[str, ChapterRun], hasher: Hasher) -> Assembly:
+    """The assembled book: pages, config, executed chapters (as recipes), stubs.
 
     *runs* holds the run of every chapter the plan builds, each with the executed
     notebook it rendered from (its cache entry's).
@@ -178,16 +225,12 @@ def assemble_sources(plan: BookPlan, runs: dict[str, ChapterRun], hasher: Hasher
         for path in sorted((root / name).rglob("*")) if (root / name).is_dir() else []:
             if path.is_file():
                 assembled[path.relative_to(root).as_posix()] = path.read_bytes()
-    for chapter in chapters:
-        run = runs[chapter.name]
-        nb = merge_markdown(chapter.notebook, json.loads(run.notebook.read_text(encoding="utf-8")))
-        position = next((i + 1 for i, c in enumerate(nb["cells"]) if c.get("cell_type") == "markdown"), 0)
-        nb["cells"].insert(position, provenance_note(plan, chapter, run.data_files))
-        assembled[f"{chapter.docname}.ipynb"] = notebook_bytes(nb)
+    pages = {f"{c.docname}.ipynb": ExecutedPage(c.notebook, runs[c.name].notebook,
+                                                provenance_note(plan, c, runs[c.name].data_files)) for c in chapters}
     for chapter in skipped:
         title = notebook_title(chapter.notebook, chapter.name)
         assembled[f"{chapter.docname}.md"] = not_built_page(plan, chapter, title).encode("utf-8")
-    return assembled
+    return Assembly(assembled, pages)
 
 
 def status_page(plan: BookPlan, runs: list[ChapterRun], hasher: Hasher, commit: str) -> str:

@@ -194,14 +194,14 @@ def fail_if_any_failed(p: Progress) -> None:
 def render_and_publish(p: Progress, ledger, full_render: bool) -> None:
     """Steps 5 and 6: assemble the book; render and publish it unless it is the published one."""
     book = p.book
-    assembled = assemble.assemble_sources(p.plan, p.runs, p.hasher)
+    assembly = assemble.assemble(p.plan, p.runs, p.hasher)
     p.commit = p.commit or git_commit(book.root)
-    fingerprint = book_fingerprint(book, assembled, p.commit)
+    fingerprint = book_fingerprint(book, assembly.digests(), p.commit)
     if is_published(book, fingerprint) and not full_render:
         say(f"nothing changed since the published book; {display_path(book.html_dir, book.root)} is up to date")
         return
     start = time.perf_counter()
-    write_assembled(book.assembled, assembled)
+    write_assembled(book.assembled, assembly.contents())
     write_if_changed(book.assembled / f"{assemble.STATUS_DOC}.md",
                      assemble.status_page(p.plan, p.ordered(), p.hasher, p.commit).encode("utf-8"))
     say("rendering with jupyter-book ...")

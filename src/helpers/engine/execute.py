@@ -11,12 +11,10 @@ and cached with the dependencies its kernel recorded.
 from __future__ import annotations
 
 import datetime as dt
-import multiprocessing
 import os
 import re
 import sys
 import time
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -164,6 +162,9 @@ def execute(book: Book, todo: list[Scheduled], hasher: Hasher, annotate, commit:
 def run_pool(book: Book, todo: list[Scheduled], jobs: list[Job], hasher: Hasher, annotate,
              commit: str) -> list[tuple[ChapterRun, CacheEntry | None]]:
     """Run the jobs in forked worker processes; finish each chapter as it completes."""
+    import multiprocessing  # here, not at the top: a no-op rebuild never starts a worker
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+
     done = []
     context = multiprocessing.get_context("fork")
     with ProcessPoolExecutor(max_workers=min(book.jobs, len(todo)), mp_context=context) as pool:

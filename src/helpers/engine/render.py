@@ -27,16 +27,16 @@ from helpers.engine.html_assets import THEME_TEMPLATES
 DOC_SUFFIXES = (".ipynb", ".md", ".rst")
 
 
-def book_fingerprint(book: Book, assembled: dict[str, bytes], commit: str) -> str:
+def book_fingerprint(book: Book, digests: dict[str, str], commit: str) -> str:
     """Hash of everything the published pages depend on.
 
-    Besides the assembled sources, the pages depend on the Sphinx extensions and page
+    Besides the assembled sources (*digests*: ``{relative path: SHA-256}``), the pages depend on the Sphinx extensions and page
     annotations of this package (:mod:`helpers.engine.html_assets`,
     :mod:`helpers.engine.provenance`), on its theme templates (``helpers/engine/theme``)
     and name the commit they were built from.
     """
     templates = sorted(THEME_TEMPLATES.glob("*.html"))
-    return sha256_text(*(f"{k}\x00{sha256_bytes(v)}" for k, v in sorted(assembled.items())),
+    return sha256_text(*(f"{k}\x00{v}" for k, v in sorted(digests.items())),
                        *(f"{p.name}\x00{sha256_bytes(p.read_bytes())}" for p in templates),
                        str(book.html_dir), package_fingerprint(), str(commit))
 
