@@ -289,10 +289,11 @@ def test_authors_excluding_zero_results_count_the_contrasts_that_differ():
 
 
 def test_composition_results_give_each_measure_at_the_last_scan_then_that_age():
-    scans = pd.DataFrame({"mouse_id": ["a", "b", "c", "a", "b"], "age_weeks": [10, 10, 10, 20, 20]})
+    scans = pd.DataFrame({"mouse_id": ["a", "b", "c", "a", "b"], "genotype": ["WT", "MUT", "WT", "WT", "MUT"],
+                          "age_weeks": [10, 10, 10, 20, 20]})
     part = pd.DataFrame({"age_weeks": [10, 20], "estimate": [0.5, 2.0], "sim_low": [-1.0, 1.0], "sim_high": [2.0, 3.0]})
     composition = {"fat_g": part, "lean_g": part.assign(estimate=[0.1, 0.7])}
-    table = wt.composition_results(composition, scans, "MUT/MUT", "wild type")
+    table = wt.composition_results(composition, scans, "WT", LABELS)
     assert table["key"].tolist() == ["fat_diff_20", "lean_diff_20", "last_scan"]
     assert table["value"].tolist() == [2.0, 0.7, 20] and table["n"].tolist() == [3, 3, 2]
     assert table.loc[0, ["ci_low", "ci_high"]].tolist() == [1.0, 3.0] and (table["n_unit"] == "mice").all()

@@ -587,15 +587,16 @@ def authors_excluding_zero_results(fit: AuthorsFit, contrasts: pd.DataFrame, pre
                       "description": f"{labels[fit.mutant]} contrasts (sex x age) that differ"}])
 
 
-def composition_results(composition: dict[str, pd.DataFrame], scans: pd.DataFrame, mutant_label: str,
-                        reference_label: str) -> pd.DataFrame:
+def composition_results(composition: dict[str, pd.DataFrame], scans: pd.DataFrame, reference: str,
+                        labels: dict) -> pd.DataFrame:
     """Return each measure's difference at the last scan age, then that age.
 
-    *composition* maps a measure (``fat_g``) to its :func:`scan_age_differences`; keys
-    ``<tissue>_diff_<age>`` (``fat_diff_72``; n: every mouse of *scans*) and ``last_scan``
-    (n: the mice scanned at that age).
+    *composition* maps a measure (``fat_g``) to its :func:`scan_age_differences` on *scans*
+    (one line: *reference* and one mutant); keys ``<tissue>_diff_<age>`` (``fat_diff_72``;
+    n: every mouse of *scans*) and ``last_scan`` (n: the mice scanned at that age).
     """
     last = int(scans["age_weeks"].max())
+    mutant_label, reference_label = labels[mutant_of(scans, reference)], labels[reference]
     rows = []
     for measure, table in composition.items():
         tissue = measure.removesuffix("_g")
