@@ -147,15 +147,39 @@ def test_schema_rejects_a_rotarod_time_beyond_the_cap_and_a_changing_genotype(da
     assert "row 7, column 'genotype'" in message and "the same genotype on every row" in message
 
 
-def test_dose_results_interleaves_ratios_after_their_ec50_then_lists_the_ic50s():
+def test_dose_results_interleave_ratios_after_their_ec50_then_list_the_ic50s_and_the_cultures():
     ec50 = pd.DataFrame({"genotype": ["WT", "KO"], "n_units": [4, 5], "ec50": [10.0, 5.0],
                          "ec50_ci_low": [8.0, 4.0], "ec50_ci_high": [12.0, 6.0],
                          "ratio": [np.nan, 0.5], "ratio_ci_low": [np.nan, 0.4], "ratio_ci_high": [np.nan, 0.6]})
     ic50 = ec50[["genotype", "n_units", "ec50", "ec50_ci_low", "ec50_ci_high"]].assign(ec50=[2.0, 3.0])
     table = arsenite.dose_results(ec50, ic50, "WT", n_cultures=9)
-    assert list(table["key"]) == ["ec50_WT", "ec50_KO", "ec50_ratio_KO", "ptbk1_ic50_WT", "ptbk1_ic50_KO"]
-    assert list(table["value"]) == [10.0, 5.0, 0.5, 2.0, 3.0]
-    assert list(table["n"]) == [4, 5, 9, 4, 5]
+    assert list(table["key"]) == ["ec50_WT", "ec50_KO", "ec50_ratio_KO", "ptbk1_ic50_WT", "ptbk1_ic50_KO",
+                                  "n_cultures"]
+    assert list(table["value"]) == [10.0, 5.0, 0.5, 2.0, 3.0, 9]
+    assert list(table["n"]) == [4, 5, 9, 4, 5, 9]
     assert table.loc[2, ["ci_low", "ci_high"]].tolist() == [0.4, 0.6]
     assert table.loc[2, "description"] == "viability EC50 KO / WT" and np.isnan(table.loc[2, "digits"])
-    assert arsenite.dose_results(ec50.iloc[:1], ic50.iloc[:0], "WT", n_cultures=4)["key"].tolist() == ["ec50_WT"]
+    assert table.loc[5, ["unit", "digits", "method", "description"]].tolist() == [
+        "cultures", 0, "count", "cultures in the dose-series table"]
+    assert table.loc[5, ["ci_low", "ci_high"]].isna().all()
+    assert (table["n_unit"] == "cultures").all() and (table["method"][:5] == arsenite.EC50_METHOD).all()
+    only_wt = arsenite.dose_results(ec50.iloc[:1], ic50.iloc[:0], "WT", n_cultures=4)
+    assert only_wt["key"].tolist() == ["ec50_WT", "n_cultures"]
+
+
+def test_slope_results_list_the_contrasts_then_the_mice_then_the_largest_method_difference():
+    contrasts = pd.DataFrame({
+        "contrast": ["treatment_effect", "treatment_effect", "interaction"], "genotype": ["WT", "KO", "KO"],
+        "estimate": [-1.0, -3.0, -2.0], "ci_low": [-2.0, -4.5, -4.0], "ci_high": [0.0, -1.5, 0.0],
+        "summary_estimate": [-1.0005, -2.998, -2.0], "comparison": ["drug minus vehicle weekly slope"] * 2
+        + ["drug slope effect minus WT's"]})
+    table = arsenite.slope_results(contrasts, n_mice=36, label="Grip strength", unit="g")
+    assert table["key"].tolist() == ["slope_treatment_effect_WT", "slope_treatment_effect_KO", "slope_interaction_KO",
+                                     "n_mice", "method_difference"]
+    np.testing.assert_allclose(table["value"], [-1.0, -3.0, -2.0, 36, 0.002])
+    assert table.loc[1, ["ci_low", "ci_high"]].tolist() == [-4.5, -1.5] and table.loc[3:, "ci_low"].isna().all()
+    assert (table["n"] == 36).all() and (table["n_unit"] == "mice").all()
+    assert table["unit"].tolist() == ["g/week"] * 3 + ["mice", "g/week"]
+    assert table.loc[2, "description"] == "Grip strength: drug slope effect minus WT's, KO"
+    assert table.loc[:2, "method"].eq(arsenite.SLOPE_METHOD).all() and table.loc[3, "method"] == "count"
+    assert table["digits"].tolist()[3:] == [0, 6] and table.loc[:2, "digits"].isna().all()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -183,3 +185,117 @@ def test_conversion_counts_count_weighings_drops_and_averaged_mouse_weeks():
     assert list(table["n"]) == [50, 57, 2, 41]
     assert list(table["n_unit"]) == ["weighings", "raw rows", "mouse-weeks", "mouse-weeks"]
     assert (table["method"] == "count").all() and (table["digits"] == 0).all()
+
+
+# --------------------------------------------------------------------------- results tables for the ledger
+
+LABELS = {"WT": "wild type", "MUT": "MUT/MUT"}
+
+
+def book_fit(n_mice: int = 20):
+    """A stand-in for a TrajectoryFit: what the results tables read from it."""
+    return SimpleNamespace(mutant="MUT", reference="WT", n_mice=n_mice, method=lambda family: f"model over {family}")
+
+
+def book_table() -> pd.DataFrame:
+    """Differences at four ages: simultaneous intervals exclude 0 from 16 weeks, unadjusted ones from 8."""
+    return pd.DataFrame({"age_weeks": [4, 8, 12, 16], "estimate": [0.1, 1.2, 1.0, 1.8],
+                         "sim_low": [-1.0, 0.2, -0.1, 0.5], "sim_high": [1.0, 2.0, 2.0, 3.0],
+                         "ci_low": [-0.5, 0.4, 0.1, 0.7], "ci_high": [1.0, 2.0, 2.0, 3.0]})
+
+
+def test_parameter_results_rest_on_no_sample():
+    table = wt.parameter_results(5, 4, 3)
+    assert table["key"].tolist() == ["spline_df", "age_step", "min_mice"] and table["value"].tolist() == [5, 4, 3]
+    assert table["unit"].tolist() == ["df", "weeks", "mice"] and (table["method"] == "parameter").all()
+    assert (table["digits"] == 0).all() and table["n"].isna().all() and table["n_unit"].isna().all()
+    assert table.loc[2, "description"] == "fewest mice per genotype an age needs"
+
+
+def test_difference_results_follow_the_quoted_ages_with_simultaneous_intervals():
+    table = wt.difference_results(book_fit(), book_table(), [16, 8], "ln", LABELS, "Line L")
+    assert table["key"].tolist() == ["ln_diff_16", "ln_diff_8"] and table["value"].tolist() == [1.8, 1.2]
+    assert table["ci_low"].tolist() == [0.5, 0.2] and table["ci_high"].tolist() == [3.0, 2.0]
+    assert (table["n"] == 20).all() and (table["unit"] == "g").all() and (table["method"] == "model over 4").all()
+    assert table.loc[1, "description"] == "MUT/MUT minus wild type body weight at 8 weeks (Line L)"
+    with pytest.raises(KeyError):
+        wt.difference_results(book_fit(), book_table(), [20], "ln", LABELS, "Line L")
+
+
+def test_onset_results_give_the_onset_the_difference_then_and_the_pointwise_onset():
+    table = wt.onset_results(book_fit(), book_table(), "ln", LABELS, ci_level=0.95)
+    assert table["key"].tolist() == ["ln_onset_age", "ln_onset_diff", "ln_onset_age_pointwise"]
+    assert table["value"].tolist() == [16, 1.8, 8] and table["unit"].tolist() == ["weeks", "g", "weeks"]
+    assert table.loc[1, ["ci_low", "ci_high"]].tolist() == [0.5, 3.0] and table.loc[[0, 2], "ci_low"].isna().all()
+    assert table.loc[0, "description"] == "age from which MUT/MUT mice weigh heavier than wild type"
+    assert table["method"].tolist() == [wt.ONSET_METHOD.format(level=0.95), "as ln_diff_*",
+                                        "first shown age from which every unadjusted 95% CI excludes 0"]
+    assert (table["n"] == 20).all() and table["digits"].tolist()[::2] == [0, 0]
+    assert wt.onset_results(book_fit(), book_table().iloc[:3], "ln", LABELS, 0.95).empty  # 12 weeks contains 0
+
+
+def test_no_difference_results_count_the_ages_excluding_zero_and_the_largest_bound():
+    table = wt.no_difference_results(book_fit(48), book_table(), "ln", LABELS, ci_level=0.9)
+    assert table["key"].tolist() == ["ln_ages_excluding_zero", "ln_largest_bound"]
+    assert table["value"].tolist() == [2, 3.0] and table["n"].tolist() == [4, 48]
+    assert table["n_unit"].tolist() == ["ages", "mice"] and table["unit"].tolist() == ["ages", "g"]
+    assert table.loc[0, "method"] == "count of simultaneous 90% CIs that exclude 0"
+    assert table.loc[1, "description"].startswith("MUT/MUT minus wild type weight differences larger than this")
+
+
+def test_widening_results_hold_the_df_widening():
+    fit = SimpleNamespace(family_size=10, df=12.0, n_mice=16)
+    expected = 100 * (stats.t.ppf(1 - 0.05 / 20, 12) / stats.norm.ppf(1 - 0.05 / 20) - 1)
+    table = wt.widening_results(fit, "ln", "Line L", alpha=0.05)
+    assert table["key"].tolist() == ["ln_df_widening"] and table.loc[0, "value"] == pytest.approx(expected)
+    assert table.loc[0, ["n", "unit", "digits"]].tolist() == [16, "%", 0]
+    assert table.loc[0, "description"] == "largest widening of the refitted intervals from the df rule (Line L)"
+
+
+def authors_table() -> pd.DataFrame:
+    """Per-sex contrasts at three ages, in the order the authors' table does not keep."""
+    return pd.DataFrame({"age_weeks": [8, 16, 24, 8, 16, 24], "sex": ["M", "M", "M", "F", "F", "F"],
+                         "estimate": [0.0, 0.5, 2.0, 0.3, 1.5, 2.5], "sim_low": [-1.0, -0.5, -0.2, -0.9, 0.1, 0.4],
+                         "sim_high": [1.0, 1.5, 4.0, 1.5, 2.9, 4.6]})
+
+
+def test_authors_results_count_the_kept_ages_then_list_the_quoted_contrasts_by_age_and_sex():
+    fit = SimpleNamespace(mutant="MUT", reference="WT", n_mice=30, ages=[8, 16, 24], method="authors' refit")
+    table = wt.authors_results(fit, authors_table(), [24, 16, 40], "ln", LABELS, "Line L")
+    assert table["key"].tolist() == ["ln_authors_ages", "ln_authors_F_16", "ln_authors_M_16", "ln_authors_F_24",
+                                     "ln_authors_M_24"]
+    assert table["value"].tolist() == [3, 1.5, 0.5, 2.5, 2.0] and table["n"].tolist() == [3, 30, 30, 30, 30]
+    assert table.loc[3, ["ci_low", "ci_high"]].tolist() == [0.4, 4.6] and np.isnan(table.loc[0, "ci_low"])
+    assert table["method"].tolist() == ["count"] + ["authors' refit"] * 4
+    assert table.loc[2, "description"] == "MUT/MUT minus wild type, males, 16 weeks (Line L)"
+    assert table.loc[0, "description"] == "age-weeks kept by the authors' rule (Line L)"
+
+
+def test_authors_onset_results_give_each_sex_with_a_lasting_difference_then_the_two_families():
+    fit = SimpleNamespace(mutant="MUT", reference="WT", n_mice=30, family_size=6)
+    table = wt.authors_onset_results(fit, authors_table(), 17, "ln", LABELS, "Line L")
+    assert table["key"].tolist() == ["ln_authors_onset_F", "ln_authors_family", "ln_book_family"]  # males: none
+    assert table["value"].tolist() == [16, 6, 17] and table["n"].tolist() == [30, 6, 17]
+    assert table["n_unit"].tolist() == ["mice", "contrasts", "ages"] and (table["digits"] == 0).all()
+    assert table.loc[0, "description"] == "authors' model: onset age, MUT/MUT females"
+    assert table.loc[0, "method"] == wt.AUTHORS_ONSET_METHOD and (table.loc[1:, "method"] == "count").all()
+
+
+def test_authors_excluding_zero_results_count_the_contrasts_that_differ():
+    fit = SimpleNamespace(mutant="MUT", reference="WT")
+    table = wt.authors_excluding_zero_results(fit, authors_table(), "ln", LABELS)
+    assert table.loc[0, ["key", "value", "n", "unit"]].tolist() == ["ln_authors_excluding_zero", 2, 6, "contrasts"]
+    assert table.loc[0, "description"] == "MUT/MUT contrasts (sex x age) that differ"
+
+
+def test_composition_results_give_each_measure_at_the_last_scan_then_that_age():
+    scans = pd.DataFrame({"mouse_id": ["a", "b", "c", "a", "b"], "genotype": ["WT", "MUT", "WT", "WT", "MUT"],
+                          "age_weeks": [10, 10, 10, 20, 20]})
+    part = pd.DataFrame({"age_weeks": [10, 20], "estimate": [0.5, 2.0], "sim_low": [-1.0, 1.0], "sim_high": [2.0, 3.0]})
+    composition = {"fat_g": part, "lean_g": part.assign(estimate=[0.1, 0.7])}
+    table = wt.composition_results(composition, scans, "WT", LABELS)
+    assert table["key"].tolist() == ["fat_diff_20", "lean_diff_20", "last_scan"]
+    assert table["value"].tolist() == [2.0, 0.7, 20] and table["n"].tolist() == [3, 3, 2]
+    assert table.loc[0, ["ci_low", "ci_high"]].tolist() == [1.0, 3.0] and (table["n_unit"] == "mice").all()
+    assert table.loc[1, "method"] == wt.SCAN_METHOD.format(family=2)
+    assert table.loc[1, "description"] == "MUT/MUT minus wild type lean mass at 20 weeks"

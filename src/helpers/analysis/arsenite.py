@@ -276,6 +276,39 @@ def variance_components(fit, scale: float) -> pd.Series:
     })
 
 
+#: Columns of the results tables this module returns for ``ResultsLedger.record``.
+RECORD_COLUMNS = ["key", "value", "ci_low", "ci_high", "n", "n_unit", "unit", "digits", "method", "description"]
+
+
+def slope_results(contrasts: pd.DataFrame, n_mice: int, label: str, unit: str) -> pd.DataFrame:
+    """Return the results table of the motor slopes, one row per number, for ``ResultsLedger.record``.
+
+    Rows, in order: each slope contrast of *contrasts* (:func:`slope_contrasts`; key
+    ``slope_<contrast>_<genotype>``, in *unit* per week, with its t interval), the count of
+    mice, and the largest absolute difference between the mixed-model and the per-mouse
+    (summary-measures) estimates. *label* names the measure (``MEASURES``); every row rests
+    on the *n_mice* mice of the motor table.
+    """
+    weekly = f"{unit}/week"
+    slopes = pd.DataFrame({
+        "key": "slope_" + contrasts["contrast"] + "_" + contrasts["genotype"].astype(str),
+        "value": contrasts["estimate"], "ci_low": contrasts["ci_low"], "ci_high": contrasts["ci_high"],
+        "unit": weekly, "method": SLOPE_METHOD,
+        "description": [f"{label}: {comparison}, {genotype}"
+                        for comparison, genotype in zip(contrasts["comparison"], contrasts["genotype"], strict=True)],
+    })
+    largest = (contrasts["estimate"] - contrasts["summary_estimate"]).abs().max()
+    others = pd.DataFrame([
+        {"key": "n_mice", "value": n_mice, "unit": "mice", "digits": 0, "method": "count",
+         "description": "mice in the motor table"},
+        {"key": "method_difference", "value": largest, "unit": weekly, "digits": 6,
+         "method": "mixed model vs per-mouse slopes",
+         "description": "largest absolute difference between the two slope analyses"},
+    ])
+    table = pd.concat([slopes, others], ignore_index=True).assign(n=n_mice, n_unit="mice")
+    return table.reindex(columns=RECORD_COLUMNS)
+
+
 #: The method of the dose-series EC50s and their ratios in words.
 EC50_METHOD = "4PL per culture; OLS of log EC50 on genotype; t CI with df = cultures - genotypes"
 
@@ -285,9 +318,10 @@ def dose_results(ec50: pd.DataFrame, ic50: pd.DataFrame, reference: str, n_cultu
 
     Rows, in order: per genotype of *ec50* its viability EC50 (µM, n = its cultures) and, for
     every genotype but *reference*, its EC50 ratio to *reference* (n = all *n_cultures*); then
-    the pTBK1/TBK1 IC50 of each genotype of *ic50*. Both tables come from
-    ``dose_response.summarise_ec50`` (columns ``genotype, n_units, ec50, ec50_ci_low,
-    ec50_ci_high`` and, off the reference, ``ratio, ratio_ci_low, ratio_ci_high``).
+    the pTBK1/TBK1 IC50 of each genotype of *ic50*; last the count of cultures (``n_cultures``).
+    Both tables come from ``dose_response.summarise_ec50`` (columns ``genotype, n_units, ec50,
+    ec50_ci_low, ec50_ci_high`` and, off the reference, ``ratio, ratio_ci_low, ratio_ci_high``).
+    The culture is the unit of every row.
     """
     rows = []
     for row in ec50.itertuples():
@@ -302,4 +336,7 @@ def dose_results(ec50: pd.DataFrame, ic50: pd.DataFrame, reference: str, n_cultu
         rows.append({"key": f"ptbk1_ic50_{row.genotype}", "value": row.ec50, "ci_low": row.ec50_ci_low,
                      "ci_high": row.ec50_ci_high, "n": row.n_units, "unit": "µM", "digits": 1,
                      "description": f"pTBK1/TBK1 IC50, {row.genotype}"})
-    return pd.DataFrame(rows, columns=["key", "value", "ci_low", "ci_high", "n", "unit", "digits", "description"])
+    rows.append({"key": "n_cultures", "value": n_cultures, "n": n_cultures, "unit": "cultures", "digits": 0,
+                 "method": "count", "description": "cultures in the dose-series table"})
+    table = pd.DataFrame(rows, columns=RECORD_COLUMNS).assign(n_unit="cultures")
+    return table.fillna({"method": EC50_METHOD})

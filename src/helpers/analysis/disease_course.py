@@ -1,7 +1,8 @@
 """Disease course: the results tables of the survival analysis, in the ledger's words.
 
 The survival statistics themselves live in :mod:`helpers.stats.survival`; this module turns
-its medians and log-rank test into tables that ``ResultsLedger.record`` records in one call.
+its medians, hazard ratios and log-rank test into tables that ``ResultsLedger.record`` records
+in one call.
 """
 
 from __future__ import annotations
@@ -32,6 +33,22 @@ def median_results(medians: pd.DataFrame, event_name: str) -> pd.DataFrame:
                          "ci_low": reached["ci_low"], "ci_high": reached["ci_high"], "n": reached["n"],
                          "unit": "days", "digits": np.where(half_day, 1, 0), "method": MEDIAN_METHOD,
                          "description": [f"median age at {event_name}, {g}" for g in reached["group"]]},
+                        columns=RECORD_COLUMNS).reset_index(drop=True)
+
+
+def hazard_results(cox: pd.DataFrame, event_name: str, reference: str, n_mice: int) -> pd.DataFrame:
+    """Return one row per hazard ratio of *cox* (``survival.fit_cox``) against *reference*.
+
+    Keys ``hr_<group>``, with the Wald interval, in the unit "hazard ratio"; every row rests
+    on all *n_mice* mice of the model.
+
+    >>> cox = pd.DataFrame({"group": ["KO"], "hr": [2.0], "hr_ci_low": [1.2], "hr_ci_high": [3.5]})
+    >>> hazard_results(cox, "onset", "WT", 20)[["key", "value", "n", "description"]].values.tolist()
+    [['hr_KO', 2.0, 20, 'hazard of onset, KO vs WT']]
+    """
+    return pd.DataFrame({"key": "hr_" + cox["group"].astype(str), "value": cox["hr"], "ci_low": cox["hr_ci_low"],
+                         "ci_high": cox["hr_ci_high"], "n": n_mice, "unit": "hazard ratio", "method": COX_METHOD,
+                         "description": [f"hazard of {event_name}, {g} vs {reference}" for g in cox["group"]]},
                         columns=RECORD_COLUMNS).reset_index(drop=True)
 
 

@@ -432,3 +432,180 @@ def conversion_counts(log: pd.DataFrame, rows_read: dict[str, int], table_rows: 
              "rows of the body_weight table (mouse x age-week)")]
     table = pd.DataFrame(rows, columns=["key", "value", "unit", "n", "n_unit", "description"])
     return table.assign(method="count", digits=0)
+
+
+# --------------------------------------------------------------------------- results tables, in the ledger's words
+#
+# Each function returns the numbers one step of the chapter states, one row per number, with
+# the columns ``ResultsLedger.record`` reads. *prefix* starts every key (``"tdp"``: ``tdp_diff_24``);
+# *labels* maps a genotype level to its label (``{"WT": "WT", "Q331K_hom": "Q331K/Q331K"}``);
+# *line_label* names the line in descriptions.
+
+#: Columns of the results tables below.
+RECORD_COLUMNS = ["key", "value", "ci_low", "ci_high", "n", "n_unit", "unit", "digits", "method", "description"]
+
+#: The sexes of the authors' per-sex contrasts, in words.
+SEXES = {"F": "females", "M": "males"}
+
+
+def _records(rows: list[dict], **common) -> pd.DataFrame:
+    return pd.DataFrame([{**common, **row} for row in rows], columns=RECORD_COLUMNS)
+
+
+def parameter_results(spline_df: int, age_step: int, min_mice: int) -> pd.DataFrame:
+    """Return the chapter's parameters that the prose states (method ``parameter``: they rest on no sample).
+
+    >>> parameter_results(5, 4, 3)[["key", "value", "unit"]].values.tolist()
+    [['spline_df', 5, 'df'], ['age_step', 4, 'weeks'], ['min_mice', 3, 'mice']]
+    """
+    return _records([
+        {"key": "spline_df", "value": spline_df, "unit": "df", "description": "degrees of freedom of the age spline"},
+        {"key": "age_step", "value": age_step, "unit": "weeks", "description": "spacing of the ages compared"},
+        {"key": "min_mice", "value": min_mice, "unit": "mice", "description": "fewest mice per genotype an age needs"},
+    ], method="parameter", digits=0)
+
+
+def difference_results(fit: TrajectoryFit, differences: pd.DataFrame, ages, prefix: str, labels: dict,
+                       line_label: str) -> pd.DataFrame:
+    """Return the book's difference (:func:`genotype_differences`) at each of *ages*, with its simultaneous interval.
+
+    Keys ``<prefix>_diff_<age>``; the method names the family (all rows of *differences*).
+    An age not among *differences* raises ``KeyError``.
+    """
+    at = differences.set_index("age_weeks").loc[list(ages)]
+    described = f"{labels[fit.mutant]} minus {labels[fit.reference]} body weight at {{}} weeks ({line_label})"
+    return _records([{"key": f"{prefix}_diff_{age}", "value": row["estimate"], "ci_low": row[SIM_CI[0]],
+                      "ci_high": row[SIM_CI[1]], "description": described.format(age)} for age, row in at.iterrows()],
+                    n=fit.n_mice, n_unit="mice", unit="g", method=fit.method(len(differences)))
+
+
+def onset_results(fit: TrajectoryFit, differences: pd.DataFrame, prefix: str, labels: dict,
+                  ci_level: float) -> pd.DataFrame:
+    """Return the onset of a lasting difference (:func:`onset_of_difference`), the difference then, and the same
+    onset read from the unadjusted intervals.
+
+    Keys ``<prefix>_onset_age``, ``<prefix>_onset_diff`` (with its simultaneous interval) and
+    ``<prefix>_onset_age_pointwise``; no rows without a lasting difference, no pointwise row
+    when the unadjusted intervals show none.
+    """
+    onset = onset_of_difference(differences)
+    if onset is None:
+        return _records([])
+    row, pointwise = onset["row"], onset_of_difference(differences, ("ci_low", "ci_high"))
+    rows = [{"key": f"{prefix}_onset_age", "value": onset["age_weeks"], "unit": "weeks", "digits": 0,
+             "method": ONSET_METHOD.format(level=ci_level),
+             "description": f"age from which {labels[fit.mutant]} mice weigh {onset['direction']} than "
+                            f"{labels[fit.reference]}"},
+            {"key": f"{prefix}_onset_diff", "value": row["estimate"], "ci_low": row[SIM_CI[0]],
+             "ci_high": row[SIM_CI[1]], "unit": "g", "method": f"as {prefix}_diff_*", "description": "difference then"}]
+    if pointwise is not None:
+        rows.append({"key": f"{prefix}_onset_age_pointwise", "value": pointwise["age_weeks"], "unit": "weeks",
+                     "digits": 0, "method": f"first shown age from which every unadjusted {ci_level:.0%} CI excludes 0",
+                     "description": "the same read from unadjusted intervals (earliest plausible start)"})
+    return _records(rows, n=fit.n_mice, n_unit="mice")
+
+
+def no_difference_results(fit: TrajectoryFit, differences: pd.DataFrame, prefix: str, labels: dict,
+                          ci_level: float) -> pd.DataFrame:
+    """Return how many simultaneous intervals of *differences* exclude 0, and the largest difference they leave open.
+
+    Keys ``<prefix>_ages_excluding_zero`` (a count of ages) and ``<prefix>_largest_bound`` (g:
+    the largest absolute bound, so larger differences are excluded at every age shown).
+    """
+    mutant, reference = labels[fit.mutant], labels[fit.reference]
+    return _records([
+        {"key": f"{prefix}_ages_excluding_zero", "value": count_excluding_zero(differences), "n": len(differences),
+         "n_unit": "ages", "unit": "ages", "digits": 0,
+         "method": f"count of simultaneous {ci_level:.0%} CIs that exclude 0",
+         "description": f"{mutant} ages with a difference"},
+        {"key": f"{prefix}_largest_bound", "value": differences[list(SIM_CI)].abs().to_numpy().max(), "n": fit.n_mice,
+         "n_unit": "mice", "unit": "g",
+         "method": f"largest absolute bound of the simultaneous {ci_level:.0%} CIs over the ages shown",
+         "description": f"{mutant} minus {reference} weight differences larger than this are excluded "
+                        "at every age shown"},
+    ])
+
+
+def widening_results(fit: AuthorsFit, prefix: str, line_name: str, alpha: float = 0.05) -> pd.DataFrame:
+    """Return :func:`df_widening` of the authors' refit (%), key ``<prefix>_df_widening``."""
+    return _records([{"key": f"{prefix}_df_widening", "value": df_widening(fit, alpha=alpha), "n": fit.n_mice,
+                      "n_unit": "mice", "unit": "%", "digits": 0,
+                      "method": "t quantile on between-within df over normal",
+                      "description": f"largest widening of the refitted intervals from the df rule ({line_name})"}])
+
+
+def authors_results(fit: AuthorsFit, contrasts: pd.DataFrame, ages, prefix: str, labels: dict,
+                    line_label: str) -> pd.DataFrame:
+    """Return the ages the authors' rule keeps (a count), then their per-sex differences at *ages*.
+
+    Keys ``<prefix>_authors_ages`` and ``<prefix>_authors_<sex>_<age>`` (rows of *contrasts*,
+    :func:`authors_contrasts`, by age then sex, with their Bonferroni intervals); an age the
+    rule dropped has no row.
+    """
+    rows = contrasts[contrasts["age_weeks"].isin(list(ages))].sort_values(["age_weeks", "sex"])
+    described = f"{labels[fit.mutant]} minus {labels[fit.reference]}, {{}}, {{}} weeks ({line_label})"
+    kept = {"key": f"{prefix}_authors_ages", "value": len(fit.ages), "n": len(fit.ages), "n_unit": "ages",
+            "unit": "ages", "digits": 0, "method": "count",
+            "description": f"age-weeks kept by the authors' rule ({line_label})"}
+    return _records([kept] + [
+        {"key": f"{prefix}_authors_{r.sex}_{r.age_weeks}", "value": r.estimate, "ci_low": r.sim_low,
+         "ci_high": r.sim_high, "n": fit.n_mice, "n_unit": "mice", "unit": "g", "method": fit.method,
+         "description": described.format(SEXES.get(r.sex, r.sex), r.age_weeks)} for r in rows.itertuples()])
+
+
+def authors_onset_results(fit: AuthorsFit, contrasts: pd.DataFrame, book_family: int, prefix: str, labels: dict,
+                          line_name: str) -> pd.DataFrame:
+    """Return the authors' onset age in each sex (where there is a lasting difference) and the two families.
+
+    Keys ``<prefix>_authors_onset_<sex>`` (:func:`onset_of_difference` on the Bonferroni
+    intervals of *contrasts* of that sex), ``<prefix>_authors_family`` (contrasts adjusted
+    over, ``fit.family_size``) and ``<prefix>_book_family`` (*book_family*: the ages the
+    book's model shows).
+    """
+    rows = []
+    for sex, who in SEXES.items():
+        found = onset_of_difference(contrasts[contrasts["sex"] == sex])
+        if found is not None:
+            rows.append({"key": f"{prefix}_authors_onset_{sex}", "value": found["age_weeks"], "n": fit.n_mice,
+                         "n_unit": "mice", "unit": "weeks", "method": AUTHORS_ONSET_METHOD,
+                         "description": f"authors' model: onset age, {labels[fit.mutant]} {who}"})
+    rows.append({"key": f"{prefix}_authors_family", "value": fit.family_size, "n": fit.family_size,
+                 "n_unit": "contrasts", "unit": "contrasts", "method": "count",
+                 "description": f"Bonferroni family, authors' model, {line_name}"})
+    rows.append({"key": f"{prefix}_book_family", "value": book_family, "n": book_family, "n_unit": "ages",
+                 "unit": "ages", "method": "count",
+                 "description": f"Bonferroni family of the book's model (ages shown), {line_name}"})
+    return _records(rows, digits=0)
+
+
+def authors_excluding_zero_results(fit: AuthorsFit, contrasts: pd.DataFrame, prefix: str,
+                                   labels: dict) -> pd.DataFrame:
+    """Return how many of the authors' contrasts (:func:`authors_contrasts`) have an interval that excludes 0."""
+    return _records([{"key": f"{prefix}_authors_excluding_zero", "value": count_excluding_zero(contrasts),
+                      "n": len(contrasts), "n_unit": "contrasts", "unit": "contrasts", "digits": 0,
+                      "method": "count of the authors' Bonferroni-adjusted CIs that exclude 0",
+                      "description": f"{labels[fit.mutant]} contrasts (sex x age) that differ"}])
+
+
+def composition_results(composition: dict[str, pd.DataFrame], scans: pd.DataFrame, reference: str,
+                        labels: dict) -> pd.DataFrame:
+    """Return each measure's difference at the last scan age, then that age.
+
+    *composition* maps a measure (``fat_g``) to its :func:`scan_age_differences` on *scans*
+    (one line: *reference* and one mutant); keys ``<tissue>_diff_<age>`` (``fat_diff_72``;
+    n: every mouse of *scans*) and ``last_scan`` (n: the mice scanned at that age).
+    """
+    last = int(scans["age_weeks"].max())
+    mutant_label, reference_label = labels[mutant_of(scans, reference)], labels[reference]
+    rows = []
+    for measure, table in composition.items():
+        tissue = measure.removesuffix("_g")
+        rows += [{"key": f"{tissue}_diff_{r.age_weeks}", "value": r.estimate, "ci_low": r.sim_low,
+                  "ci_high": r.sim_high, "n": scans["mouse_id"].nunique(), "unit": "g",
+                  "method": SCAN_METHOD.format(family=len(table)),
+                  "description": f"{mutant_label} minus {reference_label} {tissue} mass at {r.age_weeks} weeks"}
+                 for r in table[table["age_weeks"] == last].itertuples()]
+    rows.append({"key": "last_scan", "value": last, "n": (scans["age_weeks"] == last).sum(), "unit": "weeks",
+                 "digits": 0, "method": "largest scan age in the table",
+                 "description": "age of the last echo-MRI scan"})
+    return _records(rows, n_unit="mice")
