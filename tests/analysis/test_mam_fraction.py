@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -189,3 +191,63 @@ def test_unknown_gel_model_is_refused():
     enrichment = _enrichment(load_table("mam_fraction", DATA_DIR))
     with pytest.raises(ValueError, match="gel must be one of"):
         mam_fraction.fit_enrichment_model(enrichment, "pTBK1", tuple(MAM_FRACTION.genotypes), STRESSES, gel="mixed")
+
+
+HAND_MADE = mam_fraction.FractionDesign(("lysate", "MAM", "cytosol"), "MAM", "lysate", ("Sig1R", "pTBK1", "p62"),
+                                        markers=("Sig1R",), recruited=("pTBK1", "p62"), genotypes=("WT", "KO"),
+                                        stresses=("vehicle", "arsenite"))
+
+
+def _estimate_rows(protein, ratios):
+    """Rows like fit_enrichment_model's: (kind, genotype, stress, ratio), interval ratio/2 to 2 ratio, 8 samples."""
+    return pd.DataFrame([{"protein": protein, "kind": kind, "genotype": g, "stress": s, "ratio": r,
+                          "ratio_ci_low": r / 2, "ratio_ci_high": 2 * r, "n_units": 8} for kind, g, s, r in ratios])
+
+
+def _hand_made_estimates():
+    def rows(protein, scale):
+        return _estimate_rows(protein, [("level", "WT", "vehicle", 3 * scale), ("level", "KO", "vehicle", 2 * scale),
+                                        ("stress_effect", "WT", "arsenite", 4 * scale),
+                                        ("stress_effect", "KO", "arsenite", 1.5 * scale),
+                                        ("interaction", "KO", "arsenite", 0.375)])
+    return pd.concat([rows("Sig1R", 1), rows("pTBK1", 10), rows("p62", 100)], ignore_index=True)
+
+
+def test_enrichment_results_state_the_featured_protein_and_each_recruited_one():
+    table = mam_fraction.enrichment_results(_hand_made_estimates(), HAND_MADE, "pTBK1", "arsenite", ["p62", "pTBK1"])
+    table = table.set_index("key")
+    assert list(table.index) == ["reference_enrichment", "stress_WT", "stress_KO", "interaction_KO",
+                                 "reference_stress_p62", "reference_stress_pTBK1"]  # in the order of `reported`
+    assert table["value"].tolist() == pytest.approx([30, 40, 15, 0.375, 400, 40])
+    assert table["ci_high"].tolist() == pytest.approx(2 * table["value"]) and (table["n"] == 8).all()
+    assert set(table["n_unit"]) == {"samples"} and set(table["unit"]) == {"ratio"}
+    assert set(table["method"]) == {HAND_MADE.method("fixed")}
+    assert table["description"].tolist() == [
+        "MAM/lysate of pTBK1, WT vehicle", "arsenite/vehicle MAM enrichment of pTBK1, WT",
+        "arsenite/vehicle MAM enrichment of pTBK1, KO", "arsenite effect on MAM enrichment of pTBK1, KO over WT",
+        "arsenite/vehicle MAM enrichment of p62 in WT", "arsenite/vehicle MAM enrichment of pTBK1 in WT"]
+
+
+def test_gel_model_results_count_the_intervals_that_exclude_one_per_model():
+    interactions = pd.concat([
+        _estimate_rows("pTBK1", [("interaction", "KO", "arsenite", 0.4), ("interaction", "HET", "arsenite", 0.9)])
+        .assign(gel_model=model, ratio_ci_high=highs) for model, highs in (("fixed", [0.8, 1.2]), ("random", [1.1, 1.3]))
+    ])
+    lanes = pd.DataFrame({"sample_id": ["s1", "s1", "s2", "s3", "s3"]})
+    fractions = replace(HAND_MADE, genotypes=("WT", "KO", "HET"))
+    table = mam_fraction.gel_model_results(interactions, lanes, fractions, "pTBK1", "arsenite").set_index("key")
+    assert list(table.index) == ["interaction_random_gel_KO", "interaction_random_gel_HET",
+                                 "n_interactions_excluding_1_fixed_gel", "n_interactions_excluding_1_random_gel",
+                                 "n_samples"]
+    assert table["value"].tolist() == pytest.approx([0.4, 0.9, 1, 0, 3])
+    assert table.loc["interaction_random_gel_KO", ["ci_low", "ci_high"]].tolist() == pytest.approx([0.2, 1.1])
+    assert table["n"].tolist() == [8, 8, 2, 2, 3]
+    assert table["method"].tolist() == [HAND_MADE.method("random")] * 2 + [HAND_MADE.method(m) for m in
+                                                                           ("fixed", "random")] + ["count"]
+    assert table.loc["interaction_random_gel_HET", "description"] == (
+        "arsenite effect on MAM enrichment of pTBK1, HET over WT (random gel)")
+    assert table.loc["n_interactions_excluding_1_random_gel", "description"] == (
+        "interaction intervals of pTBK1 that exclude 1, gel random")
+    one_genotype = replace(HAND_MADE, genotypes=("WT",))
+    assert mam_fraction.gel_model_results(interactions.iloc[:0], lanes, one_genotype, "pTBK1",
+                                          "arsenite")["key"].tolist() == ["n_samples"]

@@ -227,3 +227,36 @@ def test_curve_summary_reads_the_primary_and_the_range_as_ratios(human_specs):
 ])
 def test_gel_verdict_says_whether_each_interval_excludes_one(lows, highs, verdict):
     assert robustness.gel_verdict(pd.DataFrame({"ci_low": lows, "ci_high": highs})) == verdict
+
+
+def test_agreement_results_state_each_curve_in_the_ledgers_words():
+    # a hand-made curve: 5 specifications of which the primary gives 0.5 (0.3 to 0.8) from 12 mice; of the 4 others,
+    # 3 share its sign and 1 its verdict
+    specs = pd.DataFrame({"gel": ["fixed", "random", "ignored", "a", "b"],
+                          "estimate": np.log([0.5, 0.4, 0.9, 1.25, 0.8]), "ci_low": np.log([0.3, 0.2, 0.5, 1.0, 0.6]),
+                          "ci_high": np.log([0.8, 0.9, 1.6, 1.5, 1.1]), "p_value": [0.01, 0.02, 0.7, 0.3, 0.2],
+                          "n_units": 12, "note": "", "primary": [True, False, False, False, False]})
+    agreement = pd.DataFrame.from_dict({"mouse": robustness.curve_summary(specs, 0.05)}, orient="index")
+    table = robustness.agreement_results(agreement, {"mouse": ("KO/WT, cord", "mice")}, 0.05).set_index("key")
+    names = ["primary_ratio", "n_specs", "min_ratio", "max_ratio", "share_sign", "share_significance"]
+    assert list(table.index) == [f"mouse_{name}" for name in names]
+    assert table["value"].tolist() == pytest.approx([0.5, 5, 0.4, 1.25, 75, 25])
+    assert table.loc["mouse_primary_ratio", ["ci_low", "ci_high"]].tolist() == pytest.approx([0.3, 0.8])
+    assert table["ci_low"].notna().sum() == 1
+    assert table["n"].tolist() == [12, 5, 5, 5, 4, 4]
+    assert table["n_unit"].tolist() == ["mice"] + ["specifications"] * 5
+    assert table["unit"].tolist() == ["ratio", "specifications", "ratio", "ratio", "%", "%"]
+    over = "specification curve over gel"
+    assert table["method"].tolist() == ["primary specification", "count", over, over, over, f"{over}; alpha = 0.05"]
+    assert table["digits"].tolist()[4:] == [0, 0] and table.loc["mouse_n_specs", "digits"] == 0
+    assert table.loc["mouse_share_sign", "description"] == "other specifications with the primary's sign: KO/WT, cord"
+
+
+def test_random_gel_results_give_the_random_gel_ratio_with_its_interval():
+    specs = pd.DataFrame({"gel": ["fixed", "random"], "estimate": np.log([1.5, 2.0]), "ci_low": np.log([1.1, 1.2]),
+                          "ci_high": np.log([2.0, 4.0]), "n_units": [16, 16]})
+    row = robustness.random_gel_results(specs, "arsenite effect, KO over WT").iloc[0]
+    assert row["key"] == "fraction_random_gel_ratio"
+    assert [row["value"], row["ci_low"], row["ci_high"], row["n"]] == pytest.approx([2.0, 1.2, 4.0, 16])
+    assert (row["n_unit"], row["unit"]) == ("samples", "ratio")
+    assert row["description"] == "alternative specification: arsenite effect, KO over WT"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from scipy import stats
 
 from helpers.analysis import synthesis
 from helpers.stats.meta_analysis import meta_analyze
@@ -81,3 +82,55 @@ def test_truth_comparison_sets_each_pool_beside_its_average_truth():
     assert table["pooled_ratio"].tolist() == pytest.approx([np.exp(-0.5)] * 2)
     result = pools[("tbk1", "motor")][0]
     assert table["inside"].tolist() == [bool(result.ci_low <= -0.4 <= result.ci_high)] * 2
+
+
+WHAT = {"tbk1": "TBK1 ratio", "mam": "PLA ratio"}
+
+
+def test_pool_results_state_each_pool_with_its_keys_units_and_analytic_values():
+    # equal SEs of 0.1 around a mean of -0.5: Q = (0.1² + 0.1²) / 0.1² = 2 on 2 df, so tau² = 0, I² = 0,
+    # p = exp(-1), and the Knapp-Hartung factor Q / (k - 1) = 1 leaves the SE at 0.1 / sqrt(3)
+    strata = _strata([-0.5, -0.4, -0.6, 0.0], [True, True, True, False]).assign(n_units=[10, 12, 14, 9])
+    pools = synthesis.pool_sets({"tbk1": strata}, method="DL")
+    table = synthesis.pool_results(pools, WHAT, "DL").set_index("key")
+    assert list(table.index) == [f"tbk1_{which}_{name}" for which in ("motor", "all")
+                                 for name in ("ratio", "tau", "i2", "q_p", "k")]  # under 5 strata: no prediction
+    motor = table.loc[[k for k in table.index if k.startswith("tbk1_motor")]]
+    half = stats.t.ppf(0.975, 2) * 0.1 / np.sqrt(3)
+    assert motor.loc["tbk1_motor_ratio", ["value", "ci_low", "ci_high"]].tolist() == pytest.approx(
+        np.exp([-0.5, -0.5 - half, -0.5 + half]))
+    assert motor["value"].iloc[1:].tolist() == pytest.approx([0.0, 0.0, np.exp(-1), 3])
+    assert motor["unit"].tolist() == ["ratio of geometric means", "log scale", "%", "p-value", "strata"]
+    assert motor["digits"].tolist()[2:] == [0, 4, 0] and (motor["n"] == 3).all() and (motor["n_unit"] == "strata").all()
+    assert motor["method"].tolist() == [synthesis.pool_method("DL")] * 3 + ["Cochran's Q, chi-squared with k-1 df",
+                                                                            "count"]
+    assert motor.loc["tbk1_motor_ratio", "description"] == "pooled TBK1 ratio, motor strata (36 unit-comparisons)"
+    assert table.loc["tbk1_all_k", "description"] == "strata in the all pool, TBK1 ratio"
+
+
+def test_pool_results_give_the_prediction_limits_from_five_strata():
+    # five identical estimates: tau² = 0, so the limits are -0.5 -/+ t(3 df) * 0.1 / sqrt(5)
+    strata = _strata([-0.5] * 5, [True] * 5).assign(n_units=10)
+    table = synthesis.pool_results(synthesis.pool_sets({"mam": strata}), WHAT).set_index("key")
+    motor = [k for k in table.index if k.startswith("mam_motor")]
+    assert motor == [f"mam_motor_{name}" for name in ("ratio", "tau", "i2", "q_p", "pi_low", "pi_high", "k")]
+    half = stats.t.ppf(0.975, 3) * 0.1 / np.sqrt(5)
+    assert table.loc[["mam_motor_pi_low", "mam_motor_pi_high"], "value"].tolist() == pytest.approx(
+        np.exp([-0.5 - half, -0.5 + half]))
+    assert table.loc["mam_motor_pi_high", "description"] == "upper prediction limit (t, k-2 df), PLA ratio, motor strata"
+    assert table.loc["mam_motor_pi_low", "unit"] == "ratio" and table["ci_low"].notna().sum() == 2  # the two ratios
+
+
+def test_headline_results_give_both_intervals_of_the_chosen_set_only():
+    strata = _strata([-0.5, -0.4, -0.6, 0.0], [True, True, True, False])
+    pools = synthesis.pool_sets({"tbk1": strata, "mam": strata})
+    table = synthesis.headline_results(pools, "all", WHAT, "REML").set_index("key")
+    assert list(table.index) == ["tbk1_headline_ratio", "tbk1_headline_wald", "mam_headline_ratio", "mam_headline_wald"]
+    result = pools[("tbk1", "all")][0]
+    assert table.loc["tbk1_headline_ratio", ["value", "ci_low", "ci_high"]].tolist() == pytest.approx(
+        np.exp([result.estimate, result.ci_low, result.ci_high]))
+    assert table.loc["tbk1_headline_wald", ["ci_low", "ci_high"]].tolist() == pytest.approx(
+        np.exp([result.ci_wald_low, result.ci_wald_high]))
+    assert table.loc["mam_headline_wald", "method"] == "random-effects (REML), Wald CI"
+    assert table.loc["mam_headline_wald", "description"] == "headline pooled PLA ratio (all strata), normal interval"
+    assert (table["n"] == 4).all() and synthesis.headline_results(pools, "non-motor", WHAT).empty  # one stratum

@@ -35,6 +35,7 @@ matching adjusted p-values are added (:mod:`helpers.stats.simultaneous`).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import partial
 
@@ -378,3 +379,77 @@ def _ols_contrast(fit, weights: np.ndarray, alpha: float) -> dict:
     return {"estimate": float(np.asarray(test.effect).ravel()[0]), "se": float(np.asarray(test.sd).ravel()[0]),
             "ci_low": float(low), "ci_high": float(high), "p_value": float(np.asarray(test.pvalue).ravel()[0]),
             "df": float(fit.df_resid)}
+
+
+#: Columns of the results tables below (``ResultsLedger.record``; a NaN is "not given").
+RESULT_COLUMNS = ["key", "value", "ci_low", "ci_high", "n", "n_unit", "unit", "method", "description", "digits"]
+
+
+def _ratio_rows(rows: pd.DataFrame, key: str, description: str, method: str) -> list[dict]:
+    """One results row per row of :func:`fit_enrichment_model`: its ratio and interval, n = the samples.
+
+    *key* and *description* are format strings over the row's fields (``"stress_{genotype}"``).
+    """
+    return [{"key": key.format(**row), "value": row["ratio"], "ci_low": row["ratio_ci_low"],
+             "ci_high": row["ratio_ci_high"], "n": row["n_units"], "n_unit": "samples", "unit": "ratio",
+             "method": method, "description": description.format(**row)} for row in rows.to_dict("records")]
+
+
+def enrichment_results(estimates: pd.DataFrame, fractions: FractionDesign, protein: str, stressor: str,
+                       reported: Sequence[str]) -> pd.DataFrame:
+    """Return the enrichment numbers the page states as a results table (gel fixed; each interval on its own).
+
+    *estimates* are :func:`fit_enrichment_model` rows of every protein (gel fixed),
+    *protein* the featured one, *stressor* the stress level compared with the control
+    and *reported* the proteins recruited to the MAM. Rows, in order:
+    ``reference_enrichment`` (*protein*'s MAM / reference fraction in the reference
+    genotype under the control), ``stress_<genotype>`` (the stress effect on its
+    enrichment in each genotype), ``interaction_<genotype>`` (that effect over the
+    reference genotype's) and ``reference_stress_<protein>`` (the stress effect in the
+    reference genotype, for each protein of *reported*); ratios, n = the samples.
+    """
+    reference, control, method = fractions.reference_genotype, fractions.control, fractions.method("fixed")
+    featured = estimates[estimates["protein"] == protein]
+    kind = {k: featured[featured["kind"] == k] for k in ("level", "stress_effect", "interaction")}
+    reference_level = kind["level"][(kind["level"]["genotype"] == reference) & (kind["level"]["stress"] == control)]
+    in_reference = estimates[(estimates["kind"] == "stress_effect") & (estimates["genotype"] == reference)]
+    in_reference = in_reference.set_index("protein").loc[list(reported)].reset_index()
+    effect = f"{stressor}/{control} MAM enrichment of"
+    return pd.DataFrame(
+        _ratio_rows(reference_level, "reference_enrichment",
+                    f"{fractions.mam}/{fractions.reference} of {protein}, {reference} {control}", method)
+        + _ratio_rows(kind["stress_effect"], "stress_{genotype}", f"{effect} {protein}, {{genotype}}", method)
+        + _ratio_rows(kind["interaction"], "interaction_{genotype}", _interaction(fractions, protein, stressor), method)
+        + _ratio_rows(in_reference, "reference_stress_{protein}", f"{effect} {{protein}} in {reference}", method),
+        columns=RESULT_COLUMNS)
+
+
+def _interaction(fractions: FractionDesign, protein: str, stressor: str) -> str:
+    """The description of an interaction, a format string over ``genotype``."""
+    return f"{stressor} effect on MAM enrichment of {protein}, {{genotype}} over {fractions.reference_genotype}"
+
+
+def gel_model_results(gel_models: pd.DataFrame, lanes: pd.DataFrame, fractions: FractionDesign, protein: str,
+                      stressor: str) -> pd.DataFrame:
+    """Return the interactions with a random gel, how many intervals exclude 1 per gel model, and the samples.
+
+    *gel_models* are the interaction rows of :func:`fit_enrichment_model` of *protein*
+    with both gel models (column ``gel_model``); *lanes* the MAM-fraction table.
+    Rows, in order: ``interaction_random_gel_<genotype>`` (ratio and interval),
+    ``n_interactions_excluding_1_fixed_gel`` and ``..._random_gel`` (counts of
+    interactions whose interval excludes a ratio of 1, n = the interactions of that
+    model; only when the design has more than one genotype) and ``n_samples``.
+    """
+    rows = _ratio_rows(gel_models[gel_models["gel_model"] == "random"], "interaction_random_gel_{genotype}",
+                       _interaction(fractions, protein, stressor) + " (random gel)", fractions.method("random"))
+    excludes = (gel_models["ratio_ci_high"] < 1) | (gel_models["ratio_ci_low"] > 1)
+    for model in ("fixed", "random") if len(fractions.genotypes) > 1 else ():
+        of_model = gel_models["gel_model"] == model
+        rows.append({"key": f"n_interactions_excluding_1_{model}_gel", "value": (excludes & of_model).sum(),
+                     "n": of_model.sum(), "n_unit": "interactions", "unit": "interactions",
+                     "method": fractions.method(model), "digits": 0,
+                     "description": f"interaction intervals of {protein} that exclude 1, gel {model}"})
+    samples = lanes[UNIT].nunique()
+    rows.append({"key": "n_samples", "value": samples, "n": samples, "n_unit": "samples", "unit": "samples",
+                 "method": "count", "digits": 0, "description": "fractionated samples in the table"})
+    return pd.DataFrame(rows, columns=RESULT_COLUMNS)

@@ -641,3 +641,71 @@ def gel_verdict(specs: pd.DataFrame) -> str:
         return f"both intervals {'exclude' if verdicts[0] == 'excludes 1' else 'include'} 1"
     return (f"the fixed-gel interval {verdicts[0]} and the random-gel interval {verdicts[1]}: "
             "the conclusion depends on this choice")
+
+
+#: Columns of the results tables below (``ResultsLedger.record``; a NaN is "not given").
+RESULT_COLUMNS = ["key", "value", "ci_low", "ci_high", "n", "n_unit", "unit", "method", "description", "digits"]
+
+
+def agreement_results(agreement: pd.DataFrame, effects: Mapping[str, tuple[str, str]], alpha: float) -> pd.DataFrame:
+    """Return each curve's summary as a results table, one row per number the chapter states.
+
+    *agreement* holds one :func:`curve_summary` per effect (its index); *effects* maps
+    an effect to what it compares, in the study's words, and its experimental unit
+    (``"donors"``, ``"mice"``, ``"samples"``). Rows per effect, in order, keyed
+    ``<effect>_...``: ``primary_ratio`` (with its interval; n in the effect's unit),
+    ``n_specs`` (a count), ``min_ratio`` and ``max_ratio`` (n = the specifications),
+    ``share_sign`` and ``share_significance`` (% of the other specifications that
+    agree with the primary one, n = those; the verdict at level *alpha*).
+
+    >>> agreement = pd.DataFrame({"primary_ratio": [0.5], "primary_low": [0.3], "primary_high": [0.8],
+    ...                           "primary_n": [12], "n_specs": [4], "n_alternatives": [3], "min_ratio": [0.4],
+    ...                           "max_ratio": [0.9], "share_same_sign": [1.0], "share_same_significance": [2 / 3],
+    ...                           "choices": ["gel"]}, index=["mouse"])
+    >>> table = agreement_results(agreement, {"mouse": ("KO/WT", "mice")}, 0.05)
+    >>> table[["key", "value", "n", "n_unit"]].values.tolist()[:2]
+    [['mouse_primary_ratio', 0.5, 12, 'mice'], ['mouse_n_specs', 4.0, 4, 'specifications']]
+    """
+    rows = []
+    for effect, row in agreement.iterrows():
+        what, unit = effects[effect]
+        over = f"specification curve over {row['choices']}"
+        curve = {"n": row["n_specs"], "n_unit": "specifications", "unit": "ratio", "method": over}
+        shares = {**curve, "n": row["n_alternatives"], "unit": "%", "digits": 0}
+        rows += [
+            {"key": f"{effect}_primary_ratio", "value": row["primary_ratio"], "ci_low": row["primary_low"],
+             "ci_high": row["primary_high"], "n": row["primary_n"], "n_unit": unit, "unit": "ratio",
+             "method": "primary specification", "description": f"primary estimate: {what}"},
+            {**curve, "key": f"{effect}_n_specs", "value": row["n_specs"], "unit": "specifications",
+             "method": "count", "digits": 0, "description": f"specifications fitted: {what}"},
+            {**curve, "key": f"{effect}_min_ratio", "value": row["min_ratio"],
+             "description": f"smallest estimate over the curve: {what}"},
+            {**curve, "key": f"{effect}_max_ratio", "value": row["max_ratio"],
+             "description": f"largest estimate over the curve: {what}"},
+            {**shares, "key": f"{effect}_share_sign", "value": 100 * row["share_same_sign"],
+             "description": f"other specifications with the primary's sign: {what}"},
+            {**shares, "key": f"{effect}_share_significance", "value": 100 * row["share_same_significance"],
+             "method": f"{over}; alpha = {alpha}",
+             "description": f"other specifications with the primary's verdict at alpha: {what}"},
+        ]
+    return pd.DataFrame(rows, columns=RESULT_COLUMNS)
+
+
+def random_gel_results(specs: pd.DataFrame, what: str) -> pd.DataFrame:
+    """Return the MAM-fraction interaction with the gel as a random intercept as a results table (one row).
+
+    *specs* is :func:`fraction_specification_curve` (log scale); *what* says what the
+    interaction compares. Key ``fraction_random_gel_ratio``: the ratio with its
+    interval, n = the samples.
+
+    >>> specs = pd.DataFrame({"gel": ["fixed", "random"], "estimate": [0.0, np.log(2)], "ci_low": [-1.0, 0.0],
+    ...                       "ci_high": [1.0, np.log(4)], "n_units": [12, 12]})
+    >>> random_gel_results(specs, "x")[["key", "value", "ci_low", "ci_high", "n"]].values.tolist()
+    [['fraction_random_gel_ratio', 2.0, 1.0, 4.0, 12]]
+    """
+    random_gel = specs[specs["gel"] == "random"].iloc[0]
+    return pd.DataFrame([{
+        "key": "fraction_random_gel_ratio", "value": np.exp(random_gel["estimate"]),
+        "ci_low": np.exp(random_gel["ci_low"]), "ci_high": np.exp(random_gel["ci_high"]), "n": random_gel["n_units"],
+        "n_unit": "samples", "unit": "ratio", "method": "gel as a random intercept (REML), Kenward-Roger SE and df",
+        "description": f"alternative specification: {what}"}], columns=RESULT_COLUMNS)

@@ -36,7 +36,8 @@ SUMMARY_COLUMNS = ["k", "estimate", "ci_low", "ci_high", "ci_wald_low", "ci_wald
                    "q_p_value", "pi_low", "pi_high"]
 
 __all__ = ["Design", "MetaResult", "affected_places", "collect_mam_strata", "collect_tbk1_strata", "count_strata",
-           "meta_analyze", "pool_sets", "pool_strata", "pool_summary", "prediction_text", "truth_comparison"]
+           "headline_results", "meta_analyze", "pool_method", "pool_results", "pool_sets", "pool_strata",
+           "pool_summary", "prediction_text", "truth_comparison"]
 
 
 #: ``truth(species, tissue, genotype, stage)`` -> the true value of a stratum in simulated data.
@@ -280,3 +281,78 @@ def truth_comparison(pools: dict[tuple[str, str], tuple[MetaResult, pd.DataFrame
         rows.append({"outcome": outcome, "strata": which, "true_ratio": np.exp(target),
                      "pooled_ratio": np.exp(result.estimate), "inside": bool(result.ci_low <= target <= result.ci_high)})
     return pd.DataFrame(rows, columns=["outcome", "strata", "true_ratio", "pooled_ratio", "inside"])
+
+
+#: Columns of the results tables below (``ResultsLedger.record``; a NaN is "not given").
+RESULT_COLUMNS = ["key", "value", "ci_low", "ci_high", "n", "n_unit", "unit", "method", "description", "digits"]
+
+
+def pool_method(method: str) -> str:
+    """Say how a pool was formed, for the results table.
+
+    >>> pool_method("DL")
+    'random-effects meta-analysis (DL tau^2), Knapp-Hartung CI (truncated at 1)'
+    """
+    return f"random-effects meta-analysis ({method} tau^2), Knapp-Hartung CI (truncated at 1)"
+
+
+def pool_results(pools: dict[tuple[str, str], tuple[MetaResult, pd.DataFrame]], what: dict[str, str],
+                 method: str = "REML") -> pd.DataFrame:
+    """Return every pool of :func:`pool_sets` as a results table, one row per number.
+
+    *what* names each outcome (``{"tbk1": "TBK1 activation ratio", ...}``); *method*
+    is the τ² estimator. Per pool, keyed ``<outcome>_<set word of POOL_KEYS>_...``, in
+    order: ``ratio`` (the pooled ratio of geometric means with its Knapp-Hartung
+    interval), ``tau`` (log scale), ``i2`` (%), ``q_p`` (Cochran's Q), ``pi_low`` and
+    ``pi_high`` (the prediction limits, only where finite: from
+    ``meta_analysis.MIN_STRATA_PREDICTION`` strata on) and ``k`` (a count); n = the
+    pool's strata throughout.
+    """
+    rows = []
+    for (outcome, which), (result, chosen) in pools.items():
+        key, name = f"{outcome}_{POOL_KEYS[which]}", what[outcome]
+        pool = {"n": result.k, "n_unit": "strata", "method": pool_method(method), "unit": "ratio of geometric means"}
+        rows += [
+            {**pool, "key": f"{key}_ratio", "value": np.exp(result.estimate), "ci_low": np.exp(result.ci_low),
+             "ci_high": np.exp(result.ci_high),
+             "description": f"pooled {name}, {which} strata ({int(chosen['n_units'].sum())} unit-comparisons)"},
+            {**pool, "key": f"{key}_tau", "value": result.tau, "unit": "log scale",
+             "description": f"between-stratum SD of the {name}, {which} strata"},
+            {**pool, "key": f"{key}_i2", "value": 100 * result.i2, "unit": "%", "digits": 0,
+             "description": f"I^2 of the {name}, {which} strata"},
+            {**pool, "key": f"{key}_q_p", "value": result.q_p_value, "unit": "p-value", "digits": 4,
+             "method": "Cochran's Q, chi-squared with k-1 df", "description": f"heterogeneity test, {name}, {which}"},
+        ]
+        if np.isfinite([result.pi_low, result.pi_high]).all():
+            rows += [{**pool, "key": f"{key}_pi_{end}", "value": np.exp(getattr(result, f"pi_{end}")), "unit": "ratio",
+                      "description": f"{word} prediction limit (t, k-2 df), {name}, {which} strata"}
+                     for end, word in (("low", "lower"), ("high", "upper"))]
+        rows.append({**pool, "key": f"{key}_k", "value": result.k, "unit": "strata", "method": "count", "digits": 0,
+                     "description": f"strata in the {which} pool, {name}"})
+    return pd.DataFrame(rows, columns=RESULT_COLUMNS)
+
+
+def headline_results(pools: dict[tuple[str, str], tuple[MetaResult, pd.DataFrame]], strata: str,
+                     what: dict[str, str], method: str = "REML") -> pd.DataFrame:
+    """Return the headline pool (set *strata*) of each outcome under neutral keys, one row per interval.
+
+    Per outcome pooled in set *strata*, in the order of *pools*:
+    ``<outcome>_headline_ratio`` with the Knapp-Hartung interval and
+    ``<outcome>_headline_wald`` with the normal (Wald) interval, both the pooled ratio
+    of geometric means, n = the pool's strata.
+    """
+    rows = []
+    for (outcome, which), (result, _) in pools.items():
+        if which != strata:
+            continue
+        name = f"headline pooled {what[outcome]} ({strata} strata)"
+        pool = {"value": np.exp(result.estimate), "n": result.k, "n_unit": "strata", "unit": "ratio of geometric means"}
+        rows += [
+            {**pool, "key": f"{outcome}_headline_ratio", "ci_low": np.exp(result.ci_low),
+             "ci_high": np.exp(result.ci_high), "method": f"random-effects ({method}), Knapp-Hartung CI",
+             "description": name},
+            {**pool, "key": f"{outcome}_headline_wald", "ci_low": np.exp(result.ci_wald_low),
+             "ci_high": np.exp(result.ci_wald_high), "method": f"random-effects ({method}), Wald CI",
+             "description": f"{name}, normal interval"},
+        ]
+    return pd.DataFrame(rows, columns=RESULT_COLUMNS)
