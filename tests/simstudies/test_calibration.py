@@ -299,3 +299,38 @@ def test_every_quoted_estimator_is_registered_and_in_the_reference_table():
     reference = cal.read_reference()
     assert set(cal.QUOTED) <= set(cal.ESTIMATORS)
     assert len(cal.quoted_shares(reference)) == 2 * len(cal.QUOTED)
+
+
+def test_chapter_results_give_extremes_counts_and_quoted_shares_in_the_chapter_order():
+    table = _reference([
+        ("human_region_effect", "coverage", 2000, 0.948), ("human_region_effect", "type_I", 2000, 0.051),
+        ("cox_log_hr", "coverage", 1000, 0.97), ("cox_log_hr", "type_I", 1000, 0.049),
+        ("km_median", "coverage", 1000, 0.951), ("km_median", "type_I", 1000, 0.047),
+        ("pla_cells_independent", "coverage", 1000, 0.41), ("pla_cells_independent", "type_I", 1000, 0.70),
+    ]).assign(inside_band=[True, True, False, True, True, True, False, False], failed=[0, 0, 2, 0, 0, 1, 0, 3])
+    results = cal.chapter_results(table, {"pla_cells_independent": "cells"})
+    assert results.columns.tolist() == cal.RESULT_COLUMNS
+    assert results[["key", "value", "n", "n_unit", "unit", "digits"]].values.tolist() == [
+        ["book_coverage_min", pytest.approx(94.8), 2000, "simulated datasets", "%", 1],
+        ["book_coverage_max", pytest.approx(97.0), 1000, "simulated datasets", "%", 1],
+        ["book_type1_max", pytest.approx(5.1), 2000, "simulated datasets", "%", 1],
+        ["book_inside", 5, 5, "estimates", "estimates", 0],  # the naive variant's rows are not the book's
+        ["failed_fits", 6, 6, "fits", "fits", 0],  # every estimator's failed fits
+        ["book_estimates", 6, 6, "estimates", "estimates", 0],
+        ["pla_cells_independent_type1", pytest.approx(70.0), 1000, "simulated datasets", "%", 1],
+        ["pla_cells_independent_coverage", pytest.approx(41.0), 1000, "simulated datasets", "%", 1]]
+    assert results["method"].tolist() == [cal.SHARE_METHOD] * 3 + ["count"] * 3 + [cal.SHARE_METHOD] * 2
+    assert results["description"].tolist()[2:7] == [
+        "highest type I error of a book estimator (human_region_effect)", "book estimates inside their acceptance band",
+        "fits that raised an error in the full run (left out of the shares)", "book estimates calibrated",
+        "type I error, cells"]
+
+
+def test_live_results_record_the_coverage_of_the_estimator_named_and_name_a_missing_one():
+    live = _reference([("cox_log_hr", "type_I", 50, 0.06), ("cox_log_hr", "coverage", 50, 0.94),
+                       ("km_median", "coverage", 40, 0.975)])
+    row = cal.live_results(live, "km_median").iloc[0]
+    assert row[["key", "value", "n", "unit", "n_unit", "digits", "description"]].tolist() == [
+        "live_coverage", pytest.approx(97.5), 40, "%", "simulated datasets", 1, "live-run coverage of km_median"]
+    with pytest.raises(KeyError, match="no coverage row of estimator 'meta_dl_wald'.*cox_log_hr, km_median"):
+        cal.live_results(live, "meta_dl_wald")

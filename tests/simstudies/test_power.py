@@ -150,3 +150,73 @@ def test_required_mice_for_pla_reach_the_target_in_simulation_and_fall_with_effe
     assert small["mice_per_group"] > 2 * big["mice_per_group"]
     with pytest.raises(ValueError, match="needs more than"):
         power.required_mice_pla(comp, -0.01, 22, target=0.8, alpha=0.05, n_sims=100, seed=1, n_max=50)
+
+
+def test_binomial_check_gives_the_exact_two_sided_binomial_p_of_each_point():
+    curves = pd.DataFrame({"power_sim": [0.5, 0.9, 1.0], "power_exact": [0.5, 0.5, 1.0000000001]}, index=[4, 7, 9])
+    check = power.binomial_check(curves, 10)
+    assert check.index.tolist() == [4, 7, 9]
+    # 9 of 10 against 1/2: P(X >= 9) + P(X <= 1) = 2 * 11 / 1024; an exact power a rounding above 1 is 1
+    assert check.tolist() == [pytest.approx(1.0), pytest.approx(22 / 1024), pytest.approx(1.0)]
+
+
+def test_pla_input_results_state_the_effect_the_components_and_the_cells_on_the_mice():
+    observed = pd.Series({"estimate": -0.3, "ci_low": -0.5, "ci_high": -0.1, "n_mice": 10})
+    table = power.pla_input_results(observed, power.PlaComponents(1.0, 0.1, 0.2, 0.25, 3), 22, "KO", "WT")
+    assert table.columns.tolist() == power.RESULT_COLUMNS
+    assert table[["key", "value", "unit", "digits"]].values.tolist() == [
+        ["pla_observed", -0.3, "log rate ratio", 2], ["pla_sd_mouse", 0.1, "log scale", 3],
+        ["pla_sd_section", 0.2, "log scale", 3], ["pla_cell_cv", 0.5, "CV", 2], ["book_cells", 22, "cells", 0]]
+    assert table[["ci_low", "ci_high"]].iloc[0].tolist() == [-0.5, -0.1] and table["ci_low"].iloc[1:].isna().all()
+    assert set(table["n"]) == {10} and set(table["n_unit"]) == {"mice"}
+    assert table["method"].tolist() == ["OLS of log mean puncta per mouse"] + ["method of moments"] * 3 + ["count"]
+    assert table["description"].iloc[0] == "observed PLA effect, KO vs WT"
+
+
+def test_pla_needed_results_give_three_rows_per_design_reached_and_none_out_of_reach():
+    needed = pd.DataFrame({"tag": ["obs_book", "small_book", "obs_80"], "scenario": ["observed effect", "0.5 x", "o"],
+                           "cells_per_mouse": [22, 22, 80], "mice_per_group": [12, np.nan, 9],
+                           "simulated_power": [0.81, np.nan, 0.8025], "mice_approx": [11, np.nan, 9]})
+    table = power.pla_needed_results(needed, n_mice=10, experiments=800, target=0.9)
+    assert table[["key", "value", "n", "n_unit", "unit"]].values.tolist() == [
+        ["pla_mice_obs_book", 12, 800, "simulated experiments", "mice per group"],
+        ["pla_check_obs_book", pytest.approx(81.0), 800, "simulated experiments", "%"],
+        ["pla_approx_obs_book", 11, 10, "mice", "mice per group"],
+        ["pla_mice_obs_80", 9, 800, "simulated experiments", "mice per group"],
+        ["pla_check_obs_80", pytest.approx(80.25), 800, "simulated experiments", "%"],
+        ["pla_approx_obs_80", 9, 10, "mice", "mice per group"]]
+    assert table["description"].tolist()[:3] == ["mice per group for 90% power, observed effect, 22 cells",
+                                                 "simulated power at that size (800 experiments)",
+                                                 "delta-method answer, for comparison"]
+    assert table["method"].tolist()[:3] == [
+        "simulated mouse-level t-test, 800 experiments per size, searched from the delta-method n"] * 2 + [
+        power.DELTA_METHOD]
+    assert set(table["digits"]) == {0}
+
+
+def test_blot_results_give_each_contrast_its_effect_sd_and_units_reached_on_its_own_units():
+    inputs = pd.DataFrame({"kind": ["mouse", "human"], "contrast": ["mouse KO vs WT", "human ALS vs control"],
+                           "observed": [-0.28, -0.71], "unit_sd": [0.2, 0.37], "units_now": [10, 22]})
+    needed = pd.DataFrame({"contrast": ["mouse KO vs WT"] * 2 + ["human ALS vs control"] * 2,
+                           "scenario": ["observed effect", "0.5 x observed"] * 2, "tag": ["obs", "small"] * 2,
+                           "units_per_group": [10, np.nan, 6, 19]})
+    table = power.blot_results(inputs, needed, target=0.8)
+    assert table[["key", "value", "n", "n_unit", "digits"]].values.tolist() == [
+        ["mouse_blot_observed", -0.28, 10, "mice", 2], ["mouse_blot_sd", 0.2, 10, "mice", 3],
+        ["mouse_blot_n_obs", 10, 10, "mice", 0],  # the smaller effect is out of reach: no row
+        ["human_blot_observed", -0.71, 22, "donors", 2], ["human_blot_sd", 0.37, 22, "donors", 3],
+        ["human_blot_n_obs", 6, 22, "donors", 0], ["human_blot_n_small", 19, 22, "donors", 0]]
+    assert table["description"].tolist()[5:] == ["units per group for 80% power, observed effect",
+                                                 "units per group for 80% power, 0.5 x observed"]
+    assert table["method"].tolist()[3:] == ["book model", "se / sqrt(1/n1 + 1/n2)"] + [power.EXACT_N_METHOD] * 2
+    assert table["description"].iloc[1] == "unit-level residual SD, mouse KO vs WT"
+
+
+def test_binomial_check_results_count_the_points_and_the_chance_of_their_smallest_p():
+    table = power.binomial_check_results(pd.Series([0.5, 0.1, 0.8, 0.3]), 200)
+    assert table[["key", "n", "n_unit", "unit"]].values.tolist() == [
+        ["blot_points", 4, "design points", "design points"],
+        ["blot_min_binomial_p", 200, "simulated experiments per point", "p"],
+        ["blot_min_p_chance", 4, "design points", "%"]]
+    assert table["value"].tolist() == [4, pytest.approx(0.1), pytest.approx(100 * (1 - 0.9**4))]  # 34.39%
+    assert table["method"].tolist() == ["count", power.BINOMIAL_CHECK_METHOD, "1 - (1 - smallest p)^points"]

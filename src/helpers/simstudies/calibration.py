@@ -51,9 +51,9 @@ from helpers.simstudies.calibration_core import (
 from helpers.simstudies.calibration_registry import DESIGNS, ESTIMATORS, REFERENCE_REPS
 
 __all__ = ["BAND_FRACTION", "CALIBRATION_COLUMNS", "DESIGNS", "ESTIMATORS", "QUOTED", "REFERENCE_FILE",
-           "REFERENCE_REPS", "Design", "Estimator", "Interval", "acceptance_band", "book_extremes", "calibrate",
-           "main", "monte_carlo_se", "quoted_shares", "read_reference", "run_replicate", "simulate_replicates",
-           "summarise_calibration", "wald_interval"]
+           "REFERENCE_REPS", "SHARE_METHOD", "Design", "Estimator", "Interval", "acceptance_band", "book_extremes",
+           "calibrate", "chapter_results", "live_results", "main", "monte_carlo_se", "quoted_shares",
+           "read_reference", "run_replicate", "simulate_replicates", "summarise_calibration", "wald_interval"]
 
 #: The estimators whose type I error and coverage the calibration chapter quotes, in its words:
 #: the naive variants first, then the checks of the book's choices (families, gel, coupling, median).
@@ -76,6 +76,10 @@ QUOTED = {
 }
 #: Columns of :func:`book_extremes` and :func:`quoted_shares`.
 SHARE_COLUMNS = ["key", "estimator", "percent", "replicates", "description"]
+#: How every share of the calibration chapter was obtained, in the results table's words.
+SHARE_METHOD = "simulation from the book's generators; share of replicates; binomial Monte Carlo SE"
+#: Columns of the results tables of :func:`chapter_results` and :func:`live_results` (``ResultsLedger.record``).
+RESULT_COLUMNS = ["key", "value", "n", "n_unit", "unit", "method", "description", "digits"]
 
 
 # --------------------------------------------------------------------------
@@ -295,6 +299,66 @@ def quoted_shares(reference: pd.DataFrame, quoted: dict[str, str] | None = None)
                 raise KeyError(f"{REFERENCE_FILE.name}: no {kind} row of estimator {name!r}; rerun `make calibrate`")
             rows.append(_share(f"{name}_{key}", table.loc[(name, kind)], f"{what}, {words}"))
     return pd.DataFrame(rows, columns=SHARE_COLUMNS)
+
+
+def _share_results(shares: pd.DataFrame) -> pd.DataFrame:
+    """Shares (:data:`SHARE_COLUMNS`) as results rows: percent of replicates, to one decimal."""
+    return pd.DataFrame({"key": shares["key"], "value": shares["percent"], "n": shares["replicates"],
+                         "n_unit": "simulated datasets", "unit": "%", "method": SHARE_METHOD,
+                         "description": shares["description"], "digits": 1}, columns=RESULT_COLUMNS)
+
+
+def _count_results(counts: list[tuple[str, int, str, str]]) -> pd.DataFrame:
+    """Counts ``(key, value, unit, description)`` as results rows: each its own n, shown without decimals."""
+    return pd.DataFrame([{"key": key, "value": value, "n": value, "n_unit": unit, "unit": unit, "method": "count",
+                          "description": description, "digits": 0} for key, value, unit, description in counts],
+                        columns=RESULT_COLUMNS)
+
+
+def chapter_results(reference: pd.DataFrame, quoted: dict[str, str] | None = None) -> pd.DataFrame:
+    """Return the numbers the calibration chapter quotes from the full run, as one results table.
+
+    In the chapter's order: the book's extremes (:func:`book_extremes`), the
+    counts ``book_inside`` (book estimates inside their acceptance band),
+    ``failed_fits`` (fits that raised an error, over every estimator) and
+    ``book_estimates``, then the type I error and coverage of every estimator of
+    *quoted* (:func:`quoted_shares`). Shares are in % of their replicates
+    (:data:`SHARE_METHOD`); columns :data:`RESULT_COLUMNS`, as
+    ``ResultsLedger.record`` takes them.
+
+    *reference* is a calibration table (:func:`read_reference`) with its
+    ``inside_band`` and ``failed`` columns; the book's estimators are those of
+    role ``book`` in :data:`ESTIMATORS`.
+    """
+    book = reference[[ESTIMATORS[name].role == "book" if name in ESTIMATORS else False
+                      for name in reference["estimator"]]]
+    counts = _count_results([
+        ("book_inside", int(book["inside_band"].sum()), "estimates", "book estimates inside their acceptance band"),
+        ("failed_fits", int(reference["failed"].sum()), "fits",
+         "fits that raised an error in the full run (left out of the shares)"),
+        ("book_estimates", len(book), "estimates", "book estimates calibrated"),
+    ])
+    return pd.concat([_share_results(book_extremes(reference)), counts,
+                      _share_results(quoted_shares(reference, quoted))], ignore_index=True)
+
+
+def live_results(live: pd.DataFrame, estimator: str) -> pd.DataFrame:
+    """Return the live run's coverage of *estimator* as a one-row results table (``live_coverage``, in %).
+
+    *live* is a calibration table (:func:`calibrate`) holding a coverage row of *estimator*.
+
+    Raises
+    ------
+    KeyError
+        When *live* has no coverage row of *estimator*.
+    """
+    rows = live[(live["estimator"] == estimator) & (live["kind"] == "coverage")]
+    if rows.empty:
+        raise KeyError(f"the live run has no coverage row of estimator {estimator!r} "
+                       f"(estimators: {', '.join(map(str, live['estimator'].unique()))})")
+    first = rows.iloc[0]
+    return _share_results(pd.DataFrame([_share("live_coverage", first, f"live-run coverage of {estimator}")],
+                                       columns=SHARE_COLUMNS))
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -463,6 +463,160 @@ def required_mice_pla(
     return {"mice_approx": approx, "mice_per_group": n, "simulated_power": simulated[n]}
 
 
+# --------------------------------------------------------------------------
+# Checking simulated power against the exact power
+# --------------------------------------------------------------------------
+def binomial_check(curves: pd.DataFrame, n_sims: int) -> pd.Series:
+    """Return, per design point, the two-sided binomial p of its simulated rejections against the exact power.
+
+    *curves* holds ``power_sim`` (a share of *n_sims* experiments) and
+    ``power_exact`` (:func:`ttest_power_curve`). The binomial test is exact
+    near power 0 and 1, where a normal "gap in standard errors" is not.
+
+    >>> curves = pd.DataFrame({"power_sim": [0.5, 0.9], "power_exact": [0.5, 0.5]})
+    >>> binomial_check(curves, 10).round(4).tolist()
+    [1.0, 0.0215]
+    """
+    return pd.Series([stats.binomtest(round(sim * n_sims), n_sims, min(exact, 1.0)).pvalue
+                      for sim, exact in zip(curves["power_sim"], curves["power_exact"], strict=True)],
+                     index=curves.index, name="binomial_p")
+
+
+# --------------------------------------------------------------------------
+# The design chapter's numbers, as results tables (``ResultsLedger.record``)
+# --------------------------------------------------------------------------
 #: The methods of the design chapter's numbers, in the results table's words.
 DELTA_METHOD = "delta-method noncentral t from the variance components"
 BINOMIAL_CHECK_METHOD = "two-sided binomial test of the simulated rejections against the exact power"
+EXACT_N_METHOD = "two-sample t-test, exact noncentral-t power; unit SD from the book's model"
+#: Columns of the results tables below, as ``ResultsLedger.record`` takes them.
+RESULT_COLUMNS = ["key", "value", "ci_low", "ci_high", "n", "n_unit", "unit", "method", "description", "digits"]
+
+
+def _results(rows: list[dict]) -> pd.DataFrame:
+    return pd.DataFrame(rows, columns=RESULT_COLUMNS)
+
+
+def pla_input_results(observed: pd.Series, components: PlaComponents, cells_per_mouse: int, genotype: str,
+                      reference: str) -> pd.DataFrame:
+    """Return what the PLA power analysis starts from: the observed effect, its variance components, the cells.
+
+    Rows ``pla_observed`` (the mouse-level log rate ratio of *genotype* vs
+    *reference* with its interval, from ``observed``'s ``estimate``, ``ci_low``,
+    ``ci_high``), ``pla_sd_mouse``, ``pla_sd_section``, ``pla_cell_cv`` (the
+    square root of ``cell_cv2``) and ``book_cells`` (*cells_per_mouse*), each
+    resting on ``observed["n_mice"]`` mice; columns :data:`RESULT_COLUMNS`.
+
+    >>> observed = pd.Series({"estimate": -0.3, "ci_low": -0.5, "ci_high": -0.1, "n_mice": 10})
+    >>> table = pla_input_results(observed, PlaComponents(1.0, 0.1, 0.2, 0.25, 3), 22, "KO", "WT")
+    >>> table[["key", "value", "n"]].values.tolist()[3:]
+    [['pla_cell_cv', 0.5, 10], ['book_cells', 22.0, 10]]
+    """
+    mice = {"n": int(observed["n_mice"]), "n_unit": "mice", "method": "method of moments"}
+    return _results([
+        {**mice, "key": "pla_observed", "value": observed["estimate"], "ci_low": observed["ci_low"],
+         "ci_high": observed["ci_high"], "unit": "log rate ratio", "method": "OLS of log mean puncta per mouse",
+         "description": f"observed PLA effect, {genotype} vs {reference}", "digits": 2},
+        {**mice, "key": "pla_sd_mouse", "value": components.sd_mouse, "unit": "log scale",
+         "description": "between-mouse SD of log puncta", "digits": 3},
+        {**mice, "key": "pla_sd_section", "value": components.sd_section, "unit": "log scale",
+         "description": "between-section SD of log puncta", "digits": 3},
+        {**mice, "key": "pla_cell_cv", "value": math.sqrt(components.cell_cv2), "unit": "CV",
+         "description": "cell-to-cell CV of the expected puncta", "digits": 2},
+        {**mice, "key": "book_cells", "value": cells_per_mouse, "unit": "cells", "method": "count",
+         "description": "median cells per mouse", "digits": 0},
+    ])
+
+
+def pla_needed_results(needed: pd.DataFrame, *, n_mice: int, experiments: int, target: float) -> pd.DataFrame:
+    """Return the mice per group the PLA analysis needs, with the simulated power there and the delta-method answer.
+
+    *needed* has one row per scenario and cells per mouse: ``tag`` (the key's
+    tail), ``scenario``, ``cells_per_mouse``, ``mice_per_group`` and
+    ``simulated_power`` (simulation with *experiments* per size),
+    ``mice_approx`` (delta method, resting on the *n_mice* mice of the
+    variance components), as :func:`required_mice_pla` gives them. Three rows
+    per design reached (``pla_mice_<tag>``, ``pla_check_<tag>`` in %,
+    ``pla_approx_<tag>``); a design out of reach (``mice_per_group`` NaN) has
+    none, for the chapter to say in words. Columns :data:`RESULT_COLUMNS`.
+
+    >>> needed = pd.DataFrame({"tag": ["obs_80", "small_80"], "scenario": ["observed", "half"],
+    ...                        "cells_per_mouse": [80, 80], "mice_per_group": [12, float("nan")],
+    ...                        "simulated_power": [0.81, float("nan")], "mice_approx": [11, float("nan")]})
+    >>> pla_needed_results(needed, n_mice=10, experiments=800, target=0.8)[["key", "value", "n"]].values.tolist()
+    [['pla_mice_obs_80', 12.0, 800], ['pla_check_obs_80', 81.0, 800], ['pla_approx_obs_80', 11.0, 10]]
+    """
+    method = f"simulated mouse-level t-test, {experiments} experiments per size, searched from the delta-method n"
+    sims = {"n": experiments, "n_unit": "simulated experiments", "method": method, "digits": 0}
+    rows = []
+    for r in needed.dropna(subset=["mice_per_group"]).itertuples():
+        rows += [
+            {**sims, "key": f"pla_mice_{r.tag}", "value": r.mice_per_group, "unit": "mice per group",
+             "description": f"mice per group for {target:.0%} power, {r.scenario}, {r.cells_per_mouse} cells"},
+            {**sims, "key": f"pla_check_{r.tag}", "value": 100 * r.simulated_power, "unit": "%",
+             "description": f"simulated power at that size ({experiments} experiments)"},
+            {"key": f"pla_approx_{r.tag}", "value": r.mice_approx, "n": n_mice, "n_unit": "mice",
+             "unit": "mice per group", "method": DELTA_METHOD, "description": "delta-method answer, for comparison",
+             "digits": 0},
+        ]
+    return _results(rows)
+
+
+def blot_results(inputs: pd.DataFrame, needed: pd.DataFrame, *, target: float) -> pd.DataFrame:
+    """Return, per blot contrast, the observed effect, the unit SD and the units per group the target power needs.
+
+    *inputs* has one row per contrast: ``kind`` (``mouse`` or ``human``, the
+    keys' head), ``contrast`` (its words), ``observed``, ``unit_sd`` and
+    ``units_now`` (the mice or donors they rest on); *needed* one row per
+    contrast and scenario: ``contrast``, ``scenario``, ``tag`` (the key's
+    tail) and ``units_per_group`` (NaN when out of reach: no row, for the
+    chapter to say in words). Columns :data:`RESULT_COLUMNS`.
+
+    >>> inputs = pd.DataFrame({"kind": ["human"], "contrast": ["ALS vs control"], "observed": [-0.7],
+    ...                        "unit_sd": [0.37], "units_now": [22]})
+    >>> needed = pd.DataFrame({"contrast": ["ALS vs control"] * 2, "scenario": ["observed", "half"],
+    ...                        "tag": ["obs", "small"], "units_per_group": [6, float("nan")]})
+    >>> blot_results(inputs, needed, target=0.8)[["key", "n", "n_unit"]].values.tolist()
+    [['human_blot_observed', 22, 'donors'], ['human_blot_sd', 22, 'donors'], ['human_blot_n_obs', 22, 'donors']]
+    """
+    rows = []
+    for r in inputs.itertuples():
+        units = {"n": r.units_now, "n_unit": "mice" if r.kind == "mouse" else "donors"}
+        rows += [
+            {**units, "key": f"{r.kind}_blot_observed", "value": r.observed, "unit": "log ratio",
+             "method": "book model", "description": f"observed effect, {r.contrast}", "digits": 2},
+            {**units, "key": f"{r.kind}_blot_sd", "value": r.unit_sd, "unit": "log scale",
+             "method": "se / sqrt(1/n1 + 1/n2)", "description": f"unit-level residual SD, {r.contrast}", "digits": 3},
+        ]
+        reached = needed[needed["contrast"] == r.contrast].dropna(subset=["units_per_group"])
+        rows += [{**units, "key": f"{r.kind}_blot_n_{s.tag}", "value": s.units_per_group, "unit": "units per group",
+                  "method": EXACT_N_METHOD, "description": f"units per group for {target:.0%} power, {s.scenario}",
+                  "digits": 0} for s in reached.itertuples()]
+    return _results(rows)
+
+
+def binomial_check_results(p_values: pd.Series, n_sims: int) -> pd.DataFrame:
+    """Return how well simulated power agrees with the exact one over the design points of :func:`binomial_check`.
+
+    Rows ``blot_points`` (the design points, a count), ``blot_min_binomial_p``
+    (the smallest p, over *n_sims* experiments per point) and
+    ``blot_min_p_chance``: the chance, in %, that the smallest of that many
+    independent p-values (each point has its own draws) is at least this small,
+    ``1 - (1 - p_min)^points``. Columns :data:`RESULT_COLUMNS`.
+
+    >>> table = binomial_check_results(pd.Series([0.5, 0.1, 0.8]), 200)
+    >>> table[["key", "value", "n"]].round(3).values.tolist()
+    [['blot_points', 3.0, 3], ['blot_min_binomial_p', 0.1, 200], ['blot_min_p_chance', 27.1, 3]]
+    """
+    points, smallest = len(p_values), float(p_values.min())
+    per_point = {"n": points, "n_unit": "design points"}
+    return _results([
+        {**per_point, "key": "blot_points", "value": points, "unit": "design points", "method": "count",
+         "description": "design points compared, simulated vs exact power", "digits": 0},
+        {"key": "blot_min_binomial_p", "value": smallest, "n": n_sims, "n_unit": "simulated experiments per point",
+         "unit": "p", "method": BINOMIAL_CHECK_METHOD, "description": "the design point least compatible with the "
+         "exact power", "digits": 3},
+        {**per_point, "key": "blot_min_p_chance", "value": 100 * (1 - (1 - smallest) ** points), "unit": "%",
+         "method": "1 - (1 - smallest p)^points", "description": "chance that the smallest of that many independent "
+         "p-values is at least this small", "digits": 0},
+    ])
