@@ -43,8 +43,8 @@ def hazard_results(cox: pd.DataFrame, event_name: str, reference: str, n_mice: i
     on all *n_mice* mice of the model.
 
     >>> cox = pd.DataFrame({"group": ["KO"], "hr": [2.0], "hr_ci_low": [1.2], "hr_ci_high": [3.5]})
-    >>> hazard_results(cox, "onset", "WT", 20)[["key", "value", "n", "description"]].values.tolist()
-    [['hr_KO', 2.0, 20, 'hazard of onset, KO vs WT']]
+    >>> hazard_results(cox, "paralysis", "wild type", 20)[["key", "value", "n", "description"]].values.tolist()
+    [['hr_KO', 2.0, 20, 'hazard of paralysis, KO vs wild type']]
     """
     return pd.DataFrame({"key": "hr_" + cox["group"].astype(str), "value": cox["hr"], "ci_low": cox["hr_ci_low"],
                          "ci_high": cox["hr_ci_high"], "n": n_mice, "unit": "hazard ratio", "method": COX_METHOD,

@@ -438,7 +438,7 @@ def conversion_counts(log: pd.DataFrame, rows_read: dict[str, int], table_rows: 
 #
 # Each function returns the numbers one step of the chapter states, one row per number, with
 # the columns ``ResultsLedger.record`` reads. *prefix* starts every key (``"tdp"``: ``tdp_diff_24``);
-# *labels* maps a genotype level to its label (``{"WT": "WT", "Q331K_hom": "Q331K/Q331K"}``);
+# *labels* maps a genotype level to its label (``{"wt": "+/+", "Q331K_hom": "Q331K/Q331K"}``);
 # *line_label* names the line in descriptions.
 
 #: Columns of the results tables below.
