@@ -282,7 +282,8 @@ def test_slope_results_state_the_two_slopes_with_their_intervals_and_models():
     within = intervals.Effect(term="log_mam", estimate=0.22, se=0.1, ci_low=0.02, ci_high=0.42, p_value=0.03,
                               df_resid=40, n_units=60)
     table = coupling.slope_results(pooled, within, 60, "P_Q", "mn").set_index("key")
-    assert table[["value", "ci_low", "ci_high", "n"]].values.tolist() == [[0.55, 0.44, 0.66, 60], [0.22, 0.02, 0.42, 60]]
+    assert table[["value", "ci_low", "ci_high", "n"]].values.tolist() == [[0.55, 0.44, 0.66, 60],
+                                                                          [0.22, 0.02, 0.42, 60]]
     assert table.loc["slope_pooled", "method"] == coupling.slope_method("P_Q", "mn")
     assert table.loc["slope_within", "method"] == coupling.slope_method("P_Q", "mn") + (
         " + genotype x stage (x tissue) cells")
