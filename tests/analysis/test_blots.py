@@ -89,3 +89,29 @@ def test_region_lanes_refuses_a_region_without_lanes_naming_the_parameter():
         blots.region_lanes(lanes, "c")
     with pytest.raises(ValueError, match="no region has lanes of sALS besides the reference control"):
         blots.fit_region_effects(lanes.assign(group="control"), ["sALS"], reference="control")
+
+
+def test_region_results_state_every_region_then_the_featured_one_then_the_donors():
+    effects = pd.DataFrame({"region": ["cortex", "cord"], "group": ["sALS", "sALS"], "n_units": [20, 22],
+                            "ratio": [0.75, 0.5], "ratio_ci_low": [0.55, 0.35], "ratio_ci_high": [0.99, 0.7],
+                            "percent_lower": [25.0, 50.0]})
+    table = blots.region_results(effects, "cord", "control", 24).set_index("key")
+    assert table.index.tolist() == ["ratio_cortex", "ratio_cord", "featured_ratio", "featured_percent_lower",
+                                    "n_donors"]
+    assert table["value"].tolist() == [0.75, 0.5, 0.5, 50.0, 24]
+    assert table.loc["featured_ratio", ["ci_low", "ci_high", "n"]].tolist() == [0.35, 0.7, 22]
+    assert pd.isna(table.loc["featured_percent_lower", "ci_low"]) and table.loc["featured_percent_lower", "digits"] == 0
+    assert table.loc["featured_percent_lower", "description"] == "percent lower geometric mean in sALS"
+    assert table.loc["ratio_cortex", "description"] == "sALS/control pTBK1/TBK1, cortex"
+    assert table.loc["featured_ratio", "description"] == "sALS/control pTBK1/TBK1 in the featured region (cord)"
+    assert table.loc["ratio_cord", "method"].startswith("OLS of log(pTBK1/TBK1) on diagnosis (vs control)")
+    assert set(table["n_unit"]) == {"donors"} and table.loc["n_donors", ["n", "method"]].tolist() == [24, "count"]
+
+
+def test_region_results_name_each_group_by_its_key_suffix():
+    effects = pd.DataFrame({"region": ["cord", "cord"], "group": ["sALS", "fALS"], "n_units": [20, 21],
+                            "ratio": [0.5, 0.6], "ratio_ci_low": [0.3, 0.4], "ratio_ci_high": [0.8, 0.9],
+                            "percent_lower": [50.0, 40.0], "key_suffix": ["_sALS", "_fALS"]})
+    keys = blots.region_results(effects, "cord", "control", 30)["key"].tolist()
+    assert keys == ["ratio_cord_sALS", "ratio_cord_fALS", "featured_ratio_sALS", "featured_ratio_fALS",
+                    "featured_percent_lower_sALS", "featured_percent_lower_fALS", "n_donors"]

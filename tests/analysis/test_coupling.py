@@ -274,3 +274,62 @@ def test_bootstrap_to_precision_draws_the_decomposition_with_the_printed_scales(
     assert precision.loc["total", "low"] == pytest.approx(intervals.percentile_ci(np.exp(direct["total"]), 0.05)[0])
     assert precision.loc["proportion", "high"] == pytest.approx(
         intervals.percentile_ci(100 * direct["proportion"], 0.05)[1])
+
+
+def test_slope_results_state_the_two_slopes_with_their_intervals_and_models():
+    pooled = intervals.Effect(term="log_mam", estimate=0.55, se=0.05, ci_low=0.44, ci_high=0.66, p_value=1e-6,
+                              df_resid=40, n_units=60)
+    within = intervals.Effect(term="log_mam", estimate=0.22, se=0.1, ci_low=0.02, ci_high=0.42, p_value=0.03,
+                              df_resid=40, n_units=60)
+    table = coupling.slope_results(pooled, within, 60, "P_Q", "mn").set_index("key")
+    assert table[["value", "ci_low", "ci_high", "n"]].values.tolist() == [[0.55, 0.44, 0.66, 60],
+                                                                          [0.22, 0.02, 0.42, 60]]
+    assert table.loc["slope_pooled", "method"] == coupling.slope_method("P_Q", "mn")
+    assert table.loc["slope_within", "method"] == coupling.slope_method("P_Q", "mn") + (
+        " + genotype x stage (x tissue) cells")
+    assert set(table["unit"]) == {"log-log slope"} and set(table["n_unit"]) == {"mice"}
+
+
+def test_decomposition_results_are_the_stated_rows_then_the_unbounded_share_and_the_mice():
+    replicates = pd.DataFrame({"reliability": np.r_[np.full(200, -0.1), np.full(800, 0.3)]})
+    precision = _precision(slope_corrected={"low": 0.31, "high": np.inf, "digits": 1})
+    table = coupling.decomposition_results(DECOMPOSITION, precision, replicates, 60, (2000, 30000), genotype="G",
+                                           reference="R", stage="S").set_index("key")
+    assert table.index.tolist() == ["reliability", "total_effect", "direct_effect", "proportion_naive",
+                                    "slope_corrected", "slope_corrected_ci_low", "proportion_corrected",
+                                    "undefined_resamples", "n_mice"]
+    assert table.loc["total_effect", ["ci_low", "ci_high", "n"]].tolist() == [0.1, 0.9, 60]
+    assert table.loc["slope_corrected", ["ci_low", "ci_high"]].isna().all()  # unbounded: no interval stated
+    assert table.loc["slope_corrected_ci_low", "value"] == 0.31
+    assert table.loc["reliability", "method"] == coupling.bootstrap_method(2000, 30000)
+    assert table.loc["undefined_resamples", ["value", "n", "n_unit", "digits"]].tolist() == [20.0, 1000, "resamples", 0]
+    assert table.loc["undefined_resamples", "method"] == "share of the bootstrap resamples (Monte Carlo SE 1.3 points)"
+    assert table.loc["n_mice", ["value", "n", "method"]].tolist() == [60, 60, "count"]
+
+
+def test_truth_results_state_the_simulation_parameters_and_the_slope_they_imply():
+    table = coupling.truth_results(0.8, 0.5, 0.25, 60).set_index("key")
+    assert table["value"].tolist() == [0.8, 50.0, 0.25, 0.2]
+    assert table.loc[["true_slope", "true_proportion"], "method"].tolist() == ["parameter", "parameter"]
+    assert table.loc[["true_slope", "true_proportion"], "n"].isna().all()  # a parameter rests on no sample
+    assert table.loc[["true_attenuation", "expected_within_slope"], "n"].tolist() == [60, 60]
+    assert table["digits"].tolist() == [2, 0, 2, 2]
+    assert table["unit"].tolist() == ["log-log slope", "%", "factor", "log-log slope"]
+
+
+def test_truth_results_record_as_the_parameters_and_estimates_they_replace():
+    from helpers.report.ledger.record import ResultsLedger
+
+    recorded, by_call = ResultsLedger("ch", glue=False), ResultsLedger("ch", glue=False)
+    recorded.record(coupling.truth_results(0.8, 0.5, 0.25, 60))
+    by_call.parameter("true_slope", 0.8, "log-log slope", "slope put into the simulation (truths.py)")
+    by_call.parameter("true_proportion", 50.0, "%", digits=0,
+                      description="share of the genotype effect through MAM put into the simulation (truths.py)")
+    mice = by_call.using(n=60, n_unit="mice", unit="log-log slope")
+    mice.estimate("true_attenuation", 0.25, unit="factor",
+                  method="slope of latent on measured MAM integrity after the other terms (simulated latent values)",
+                  description="attenuation of the within-group slope present in these data")
+    mice.estimate("expected_within_slope", 0.2, method="true slope x attenuation",
+                  description="within-group slope a correct analysis of these noisy data should find")
+    assert recorded.results == by_call.results
+    assert [recorded.text(k) for k in ("true_proportion", "true_attenuation")] == ["50", "0.25"]

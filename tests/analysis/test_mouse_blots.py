@@ -150,3 +150,70 @@ def test_simultaneous_interval_uses_the_bonferroni_t_quantile():
     np.testing.assert_allclose(table["sim_high"] - table["estimate"], q * table["se"])
     ratios = mouse_blots.with_ratios(table)
     np.testing.assert_allclose(ratios["ratio_sim_low"], np.exp(table["sim_low"]))
+
+
+# --------------------------------------------------------------------------
+# Results tables the chapter records
+# --------------------------------------------------------------------------
+TOY_GROUPS = mouse_blots.Groups("ref", ("a", "ab"), ("early", "late"), labels={"ref": "Ref", "a": "A-mut"},
+                                combined={"ab": {"one": "a", "two": "b"}})
+
+
+def _toy_contrasts() -> pd.DataFrame:
+    """Four hand-made contrasts (two genotypes x two stages) with ratios, simultaneous limits and adjusted p."""
+    return pd.DataFrame({"genotype": ["a", "ab", "a", "ab"], "stage": ["early", "early", "late", "late"],
+                         "n_mice": [8, 9, 10, 11], "ratio": [0.9, 0.8, 0.7, 0.6],
+                         "ratio_sim_low": [0.5, 0.4, 0.3, 0.2], "ratio_sim_high": [1.3, 1.2, 1.1, 0.95],
+                         "p_adj": [1.0, 0.4, 0.06, 0.01]})
+
+
+def test_featured_results_state_each_genotype_ratio_then_its_adjusted_p_at_the_stage():
+    table = mouse_blots.featured_results(_toy_contrasts(), "late", "cord", 0.05, TOY_GROUPS)
+    assert table["key"].tolist() == ["ratio_a", "p_adj_a", "ratio_ab", "p_adj_ab"]
+    assert table["value"].tolist() == [0.7, 0.06, 0.6, 0.01]
+    assert table["ci_low"].tolist()[::2] == [0.3, 0.2] and table["ci_high"].tolist()[::2] == [1.1, 0.95]
+    assert table["ci_low"].isna().tolist()[1::2] == [True, True]  # a p-value has no interval
+    assert table["n"].tolist() == [10, 10, 11, 11] and set(table["n_unit"]) == {"mice"}
+    assert table["unit"].tolist() == ["ratio of geometric means", "p"] * 2 and table["digits"].tolist() == [2, 3] * 2
+    assert table["description"].tolist()[:2] == ["A-mut/Ref pTBK1/TBK1, cord, late",
+                                                 "Bonferroni-adjusted p, A-mut vs Ref, cord, late"]
+    assert set(table["method"]) == {"OLS of log(pTBK1/TBK1) on genotype x stage + gel (fixed), against Ref; t-based "
+                                    "Bonferroni-adjusted simultaneous 95% CI and p over 4 contrasts"}
+
+
+def test_interaction_results_hold_the_ratio_of_ratios_at_the_stage_or_nothing():
+    interaction = pd.DataFrame({"stage": ["early", "late"], "n_mice": [30, 40], "ratio": [1.1, 0.9],
+                                "ratio_sim_low": [0.6, 0.5], "ratio_sim_high": [1.9, 1.6]})
+    table = mouse_blots.interaction_results(interaction, "late", "cord", 0.1, TOY_GROUPS, "ab")
+    row = table.iloc[0]
+    assert len(table) == 1 and row["key"] == "interaction_ratio"
+    assert (row["value"], row["ci_low"], row["ci_high"], row["n"]) == (0.9, 0.5, 1.6, 40)
+    assert row["description"] == "(ab / A-mut) / (b / Ref), cord, late"
+    assert row["method"].endswith("simultaneous 90% CI and p over 2 contrasts")
+    assert mouse_blots.interaction_results(interaction, "mid", "cord", 0.1, TOY_GROUPS, "ab").empty
+    assert mouse_blots.interaction_results(None, "late", "cord", 0.1, TOY_GROUPS, None).empty
+
+
+def test_design_counts_count_contrasts_those_below_alpha_and_mice():
+    table = mouse_blots.design_counts(_toy_contrasts(), "cord", 0.05, 42, TOY_GROUPS).set_index("key")
+    assert table.index.tolist() == ["n_contrasts", "n_adj_significant", "n_mice"]
+    assert table["value"].tolist() == [4, 1, 42] and table["n"].tolist() == [4, 4, 42]
+    assert table["n_unit"].tolist() == ["contrasts", "contrasts", "mice"] and set(table["digits"]) == {0}
+    assert table.loc["n_contrasts", "method"] == "count"
+    assert table.loc["n_adj_significant", "method"] == mouse_blots.contrast_method(TOY_GROUPS, 4, 0.05)
+    assert table.loc["n_mice", "description"] == "mice with a lane of cord"
+
+
+def test_featured_results_record_as_the_estimates_they_replace():
+    from helpers.report.ledger.record import ResultsLedger
+
+    contrasts = _toy_contrasts()
+    recorded, by_call = ResultsLedger("ch", glue=False), ResultsLedger("ch", glue=False)
+    recorded.record(mouse_blots.featured_results(contrasts, "late", "cord", 0.05, TOY_GROUPS))
+    at_stage = contrasts[contrasts["stage"] == "late"].assign(label=lambda t: t["genotype"].map(TOY_GROUPS.label))
+    by_call.using(n_unit="mice", method=mouse_blots.contrast_method(TOY_GROUPS, 4, 0.05)).estimates(
+        at_stage.set_index("genotype"), "ratio_{genotype}", value="ratio", ci=("ratio_sim_low", "ratio_sim_high"),
+        unit="ratio of geometric means", description="{label}/Ref pTBK1/TBK1, cord, late", n="n_mice",
+        p="p_adj", p_key="p_adj_{genotype}", p_description="Bonferroni-adjusted p, {label} vs Ref, cord, late")
+    assert recorded.results == by_call.results
+    assert recorded.text("ratio_a") == by_call.text("ratio_a") and recorded.text("p_adj_ab") == "0.010"

@@ -251,3 +251,28 @@ def test_naive_results_carry_each_number_with_its_own_n_unit_and_digits():
     assert table.loc["mouse_p", ["n", "n_unit", "unit"]].tolist() == [10, "mice", "p"]
     assert table.loc["median_design_effect", ["n", "n_unit"]].tolist() == [9, "contrasts"]
     assert table.loc["n_contrasts", "method"] == "count" and table.loc["naive_p", "description"] == "naive p, mut vs WT"
+
+
+def test_featured_results_state_every_genotype_then_the_gee_ratio_of_the_focus():
+    groups = pla.Groups("WT", ("a", "b"), ("s1", "s2"))
+    family = {"genotype": ["a", "b", "a", "b"], "stage": ["s1", "s1", "s2", "s2"], "n_mice": [6, 7, 8, 9],
+              "ratio": [0.9, 0.8, 0.7, 0.6], "ratio_sim_low": [0.5, 0.4, 0.3, 0.2],
+              "ratio_sim_high": [1.5, 1.4, 1.3, 1.2]}
+    primary = pd.DataFrame(family).iloc[::-1]  # the study's order, not the table's, orders the rows
+    gee = pd.DataFrame(family).assign(ratio=[0.95, 0.85, 0.75, 0.65])
+    analysed = {"tissue": "cord", "pair": "P_Q", "cell_type": "mn"}
+    table = pla.featured_results(primary, gee, "s2", "b", 0.05, groups, analysed)
+    assert table["key"].tolist() == ["rr_a", "rr_b", "gee_rr_b"]
+    assert table[["value", "ci_low", "ci_high", "n"]].values.tolist() == [[0.7, 0.3, 1.3, 8], [0.6, 0.2, 1.2, 9],
+                                                                          [0.65, 0.2, 1.2, 9]]
+    assert set(table["unit"]) == {"rate ratio"} and set(table["n_unit"]) == {"mice"}
+    assert table["description"].tolist() == ["a/WT PLA puncta/cell, P_Q, mn, cord, s2",
+                                             "b/WT PLA puncta/cell, P_Q, mn, cord, s2",
+                                             "b/WT PLA puncta per cell (GEE), cord, s2"]
+    assert table["method"].iloc[0].endswith("against WT; t-based Bonferroni-adjusted simultaneous 95% CI and p "
+                                            "over 4 contrasts")
+    assert table["method"].iloc[2].startswith(pla.CELL_METHODS["gee"])
+    from helpers.analysis.design import DesignError
+
+    with pytest.raises(DesignError, match="needs mice of b at this stage"):
+        pla.featured_results(primary[primary["genotype"] == "a"], gee, "s2", "b", 0.05, groups, analysed)

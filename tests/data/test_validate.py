@@ -75,3 +75,18 @@ def test_empty_and_header_only_files(data_copy):
     problems = validate_directory(data_copy)
     assert any("empty" in p.expected and p.file.endswith("human_blot.csv") for p in problems)
     assert any("only a header" in p.expected and p.file.endswith("mouse_blot.csv") for p in problems)
+
+
+def test_report_results_count_tables_rows_problems_and_corrections_over_the_rows_checked():
+    from helpers.data.problems import Correction, Problem
+    from helpers.data.validate import ValidationReport
+
+    report = ValidationReport("lab", ["a", "b"], rows={"a": 10, "b": 4},
+                              problems=[Problem("a.csv", 2, "x", "?", "a number")] * 3,
+                              corrections=[Correction("b.csv", 1, "y", " z", "space removed")])
+    table = report.results().set_index("key")
+    assert table.index.tolist() == ["n_tables", "n_rows", "n_problems", "n_corrections"]
+    assert table["value"].tolist() == [2, 14, 3, 1]
+    assert set(table["n"]) == {14} and set(table["n_unit"]) == {"rows"} and set(table["digits"]) == {0}
+    assert table["unit"].tolist() == ["tables", "rows", "problems", "notes"]
+    assert set(table["method"]) == {"helpers.data.validate.validate_report"}

@@ -16,6 +16,8 @@ from helpers.analysis import design
 from helpers.stats.intervals import Effect
 
 NORMALIZATIONS = ("loading_control", "total_protein", "none")
+#: Columns of the results tables the chapters record (``ResultsLedger.record``); a NaN is a field not given.
+RESULT_TABLE_COLUMNS = ["key", "value", "ci_low", "ci_high", "n", "n_unit", "unit", "method", "description", "digits"]
 
 
 def add_log_ratio(table: pd.DataFrame, normalization: str = "loading_control") -> pd.DataFrame:
@@ -186,3 +188,45 @@ def summarise_by_unit(table: pd.DataFrame, unit: str, by: list[str]) -> pd.DataF
     """
     out = table.groupby([*by, unit], as_index=False, observed=True)["log_ratio"].mean()
     return out.assign(ratio=np.exp(out["log_ratio"]))
+
+
+def region_results(effects: pd.DataFrame, region: str, reference: str, n_donors: int) -> pd.DataFrame:
+    """Return the human comparisons as a results table, in the order the chapter states them.
+
+    Parameters
+    ----------
+    effects : DataFrame
+        :func:`fit_region_effects`'s table; an optional ``key_suffix`` column
+        (``_<group>`` when several diagnosis groups are compared) ends each key.
+    region : str
+        The featured region.
+    reference : str
+        The reference group (named in the descriptions and the method).
+    n_donors : int
+        Donors in the table.
+
+    Returns
+    -------
+    DataFrame
+        ``ratio_<region><suffix>`` for every row of *effects*, then per group of
+        the featured region ``featured_ratio<suffix>``, then
+        ``featured_percent_lower<suffix>``, then ``n_donors``: columns ``key,
+        value, ci_low, ci_high, n, n_unit, unit, method, description, digits``.
+    """
+    method = f"OLS of log(pTBK1/TBK1) on diagnosis (vs {reference}) + age + sex + PMI + gel (fixed); t-based CI"
+    effects = effects if "key_suffix" in effects else effects.assign(key_suffix="")
+    at_region = effects[effects["region"] == region]
+    ratio = {"n_unit": "donors", "unit": "ratio of geometric means", "method": method, "digits": 2}
+    rows = [{"key": f"ratio_{r.region}{r.key_suffix}", "value": r.ratio, "ci_low": r.ratio_ci_low,
+             "ci_high": r.ratio_ci_high, "n": r.n_units, **ratio,
+             "description": f"{r.group}/{reference} pTBK1/TBK1, {r.region}"} for r in effects.itertuples()]
+    rows += [{"key": f"featured_ratio{r.key_suffix}", "value": r.ratio, "ci_low": r.ratio_ci_low,
+              "ci_high": r.ratio_ci_high, "n": r.n_units, **ratio,
+              "description": f"{r.group}/{reference} pTBK1/TBK1 in the featured region ({region})"}
+             for r in at_region.itertuples()]
+    rows += [{"key": f"featured_percent_lower{r.key_suffix}", "value": r.percent_lower, "n": r.n_units,
+              "n_unit": "donors", "unit": "%", "method": method, "digits": 0,
+              "description": f"percent lower geometric mean in {r.group}"} for r in at_region.itertuples()]
+    rows.append({"key": "n_donors", "value": n_donors, "n": n_donors, "n_unit": "donors", "unit": "donors",
+                 "method": "count", "description": "donors in the table", "digits": 0})
+    return pd.DataFrame(rows, columns=RESULT_TABLE_COLUMNS)

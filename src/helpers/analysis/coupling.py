@@ -56,7 +56,7 @@ import numpy as np
 import pandas as pd
 import statsmodels.api as sm
 
-from helpers.analysis.blots import add_log_ratio
+from helpers.analysis.blots import RESULT_TABLE_COLUMNS, add_log_ratio
 from helpers.analysis.design import DesignError
 from helpers.analysis.pla import groups_of, reference_level, unmeasured_genotypes
 from helpers.data.aggregate import is_section_table, mice_from_sections
@@ -421,6 +421,26 @@ def slope_method(pair: str, cell_type: str) -> str:
             "rows; CR2 cluster-robust SE by mouse, t with Satterthwaite df")
 
 
+def slope_results(pooled: Effect, within: Effect, n_mice: int, pair: str, cell_type: str) -> pd.DataFrame:
+    """Return the pooled and within-group slopes as a results table (``slope_pooled``, ``slope_within``).
+
+    Each with its cluster-robust interval (:func:`fit_slope`), over the *n_mice*
+    mice with both measures; the method names the model (:func:`slope_method`).
+
+    >>> e = Effect(term="log_mam", estimate=0.5, se=0.1, ci_low=0.3, ci_high=0.7, p_value=0.01, df_resid=20,
+    ...            n_units=24)
+    >>> slope_results(e, e, 24, "A_B", "neuron")[["key", "value", "ci_high", "n"]].values.tolist()
+    [['slope_pooled', 0.5, 0.7, 24], ['slope_within', 0.5, 0.7, 24]]
+    """
+    method = slope_method(pair, cell_type)
+    rows = [("slope_pooled", pooled, method, "pooled slope of TBK1 activation on MAM integrity"),
+            ("slope_within", within, method + " + genotype x stage (x tissue) cells", "within-group slope")]
+    return pd.DataFrame([{"key": key, "value": slope.estimate, "ci_low": slope.ci_low, "ci_high": slope.ci_high,
+                          "n": n_mice, "n_unit": "mice", "unit": "log-log slope", "method": method,
+                          "description": description, "digits": 2}
+                         for key, slope, method, description in rows], columns=RESULT_TABLE_COLUMNS)
+
+
 # --------------------------------------------------------------------------
 # What the chapter states from the bootstrap
 # --------------------------------------------------------------------------
@@ -533,6 +553,62 @@ def stated_results(decomposition: dict, precision: pd.DataFrame, **names: str) -
                          "description": f"{description}: lower bound of the bootstrap interval (its upper bound is "
                                         f"{upper})"})
     return rows
+
+
+def decomposition_results(decomposition: dict, precision: pd.DataFrame, replicates: pd.DataFrame, n_mice: int,
+                          resamples: tuple[int, int], **names: str) -> pd.DataFrame:
+    """Return what the chapter states from the bootstrap as a results table, in its order.
+
+    The rows of :func:`stated_results` (over the *n_mice* mice, with the
+    bootstrap's method, :func:`bootstrap_method` of *resamples*, the first batch
+    and the most resamples), then ``undefined_resamples``
+    (:func:`unbounded_share` of the *replicates*: the percent of resamples in
+    which the corrected values are unbounded, with its Monte Carlo SE in the
+    method) and ``n_mice``. *names* fill the descriptions (``genotype``,
+    ``reference``, ``stage``). Columns ``key, value, ci_low, ci_high, n,
+    n_unit, unit, method, description, digits``.
+    """
+    method = bootstrap_method(*resamples)
+    rows = [{"key": row["key"], "value": row["value"],
+             "ci_low": np.nan if row["ci"] is None else row["ci"][0],
+             "ci_high": np.nan if row["ci"] is None else row["ci"][1], "n": n_mice, "n_unit": "mice",
+             "unit": row["unit"], "method": method, "description": row["description"], "digits": row["digits"]}
+            for row in stated_results(decomposition, precision, **names)]
+    percent, mc_se, digits = unbounded_share(replicates)
+    rows.append({"key": "undefined_resamples", "value": percent, "n": len(replicates), "n_unit": "resamples",
+                 "unit": "%", "method": f"share of the bootstrap resamples (Monte Carlo SE {mc_se:.1f} points)",
+                 "description": "resamples with estimated reliability <= 0 (corrected values unbounded)",
+                 "digits": digits})
+    rows.append({"key": "n_mice", "value": n_mice, "n": n_mice, "n_unit": "mice", "unit": "mice", "method": "count",
+                 "description": "mice with both measures", "digits": 0})
+    return pd.DataFrame(rows, columns=RESULT_TABLE_COLUMNS)
+
+
+def truth_results(slope: float, proportion: float, attenuation: float, n_mice: int) -> pd.DataFrame:
+    """Return the values put into the simulation, and what they imply for these data, as a results table.
+
+    ``true_slope`` and ``true_proportion`` (the simulation's parameters: the
+    coupling slope and the share of the genotype effect through the MAM,
+    *proportion* a fraction, stated in %), ``true_attenuation`` (the
+    within-group slope's attenuation in these data,
+    :func:`attenuation_from_latent`) and ``expected_within_slope`` (slope x
+    attenuation: what a correct analysis of these noisy data should find).
+
+    >>> truth_results(0.8, 0.5, 0.25, 60)[["key", "value", "n"]].values.tolist()
+    [['true_slope', 0.8, nan], ['true_proportion', 50.0, nan], ['true_attenuation', 0.25, 60.0], \
+['expected_within_slope', 0.2, 60.0]]
+    """
+    rows = [("true_slope", slope, np.nan, "log-log slope", "parameter", "slope put into the simulation (truths.py)", 2),
+            ("true_proportion", 100 * proportion, np.nan, "%", "parameter",
+             "share of the genotype effect through MAM put into the simulation (truths.py)", 0),
+            ("true_attenuation", attenuation, n_mice, "factor",
+             "slope of latent on measured MAM integrity after the other terms (simulated latent values)",
+             "attenuation of the within-group slope present in these data", 2),
+            ("expected_within_slope", slope * attenuation, n_mice, "log-log slope", "true slope x attenuation",
+             "within-group slope a correct analysis of these noisy data should find", 2)]
+    return pd.DataFrame([{"key": key, "value": value, "n": n, "n_unit": None if np.isnan(n) else "mice", "unit": unit,
+                          "method": method, "description": description, "digits": digits}
+                         for key, value, n, unit, method, description, digits in rows], columns=RESULT_TABLE_COLUMNS)
 
 
 def stated_summary(decomposition: dict, precision: pd.DataFrame, name: str, alpha: float, n_resamples: int) -> str:

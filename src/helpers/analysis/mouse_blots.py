@@ -27,7 +27,7 @@ import statsmodels.formula.api as smf
 from scipy import stats
 
 from helpers.analysis import design
-from helpers.analysis.blots import add_log_ratio
+from helpers.analysis.blots import RESULT_TABLE_COLUMNS, add_log_ratio
 from helpers.stats.simultaneous import adjust_family, holm
 from helpers.stats.simultaneous import method_text as family_method
 
@@ -361,3 +361,97 @@ def per_mouse_ratios(lanes: pd.DataFrame, tissue: str, stage: str, groups: Group
             f"has no {stage} lanes in {tissue} (stages present: {', '.join(present) or 'none'}); add them, or "
             "choose a stage that is present (the chapter's parameter stage).")
     return data.assign(genotype_label=data["genotype"].map(groups.label))
+
+
+# --------------------------------------------------------------------------
+# What the chapter states, as results tables (``ResultsLedger.record``)
+# --------------------------------------------------------------------------
+def contrast_method(groups: Groups, n_contrasts: int, alpha: float) -> str:
+    """Return the ledger's method text of the tissue's genotype-vs-reference contrasts.
+
+    >>> contrast_method(Groups("ref", ("mut",), ("s1",)), 3, 0.05).split(";")[0]
+    'OLS of log(pTBK1/TBK1) on genotype x stage + gel (fixed), against ref'
+    """
+    return (f"OLS of log(pTBK1/TBK1) on genotype x stage + gel (fixed), against {groups.label(groups.reference)}; "
+            f"t-based {family_method(n_contrasts, alpha)}")
+
+
+def featured_results(contrasts: pd.DataFrame, stage: str, tissue: str, alpha: float,
+                     groups: Groups | None = None) -> pd.DataFrame:
+    """Return the featured stage's contrasts as a results table: each genotype's ratio, then its adjusted p.
+
+    Parameters
+    ----------
+    contrasts : DataFrame
+        The tissue's contrasts with ratios (:func:`with_ratios` of
+        :func:`fit_genotype_contrasts`): every stage, the whole family.
+    stage, tissue : str
+        The featured stage and the tissue (they name the rows' descriptions).
+    alpha : float
+        1 - confidence level of the simultaneous intervals.
+    groups : Groups, optional
+        The study's design (labels, reference); default the example study's.
+
+    Returns
+    -------
+    DataFrame
+        Per genotype at *stage*, in the table's order, ``ratio_<genotype>``
+        (ratio of geometric means with its Bonferroni-simultaneous interval)
+        and ``p_adj_<genotype>`` (the matching adjusted p): columns ``key,
+        value, ci_low, ci_high, n, n_unit, unit, method, description, digits``.
+    """
+    groups = groups or example_groups()
+    reference, method = groups.label(groups.reference), contrast_method(groups, len(contrasts), alpha)
+    rows = []
+    for row in contrasts[contrasts["stage"] == stage].itertuples():
+        label, about = groups.label(row.genotype), {"n": row.n_mice, "n_unit": "mice", "method": method}
+        rows += [{"key": f"ratio_{row.genotype}", "value": row.ratio, "ci_low": row.ratio_sim_low,
+                  "ci_high": row.ratio_sim_high, "unit": "ratio of geometric means", "digits": 2, **about,
+                  "description": f"{label}/{reference} pTBK1/TBK1, {tissue}, {stage}"},
+                 {"key": f"p_adj_{row.genotype}", "value": row.p_adj, "unit": "p", "digits": 3, **about,
+                  "description": f"Bonferroni-adjusted p, {label} vs {reference}, {tissue}, {stage}"}]
+    return pd.DataFrame(rows, columns=RESULT_TABLE_COLUMNS)
+
+
+def interaction_results(interaction: pd.DataFrame | None, stage: str, tissue: str, alpha: float,
+                        groups: Groups, combined: str | None) -> pd.DataFrame:
+    """Return the interaction of *combined*'s two lesions at *stage* as a results table (no row without one).
+
+    ``interaction_ratio``: the ratio of ratios (AB / A) / (B / reference)
+    with its interval simultaneous over the stages (:func:`with_ratios` of
+    :func:`fit_interaction_contrasts`). A study without a combined genotype
+    (*combined* None), or one whose interaction is not estimable at *stage*,
+    gives an empty table.
+    """
+    if combined is None or interaction is None or stage not in set(interaction["stage"]):
+        return pd.DataFrame(columns=RESULT_TABLE_COLUMNS)
+    row = interaction[interaction["stage"] == stage].iloc[0]
+    first, second = (groups.label(g) for g in groups.combined[combined].values())
+    return pd.DataFrame([{
+        "key": "interaction_ratio", "value": row["ratio"], "ci_low": row["ratio_sim_low"],
+        "ci_high": row["ratio_sim_high"], "n": row["n_mice"], "n_unit": "mice", "unit": "ratio of ratios",
+        "method": f"interaction contrast of the same OLS model; {family_method(len(interaction), alpha)}",
+        "description": f"({groups.label(combined)} / {first}) / ({second} / {groups.label(groups.reference)}), "
+                       f"{tissue}, {stage}",
+        "digits": 2}], columns=RESULT_TABLE_COLUMNS)
+
+
+def design_counts(contrasts: pd.DataFrame, tissue: str, alpha: float, n_mice: int,
+                  groups: Groups | None = None) -> pd.DataFrame:
+    """Return the size of the tissue's design as a results table: contrasts, those below alpha, mice.
+
+    ``n_contrasts`` (the family's comparisons), ``n_adj_significant`` (those
+    whose Bonferroni-adjusted p is below *alpha*, i.e. whose simultaneous
+    interval excludes 1; out of ``n_contrasts``) and ``n_mice`` (*n_mice*,
+    the mice with a lane of the tissue).
+    """
+    groups = groups or example_groups()
+    n, reference = len(contrasts), groups.label(groups.reference)
+    rows = [("n_contrasts", n, n, "contrasts", "count", f"genotype-vs-{reference} comparisons made in {tissue}"),
+            ("n_adj_significant", int((contrasts["p_adj"] < alpha).sum()), n, "contrasts",
+             contrast_method(groups, n, alpha),
+             f"contrasts with Bonferroni p < alpha (simultaneous CI excluding 1), {tissue}"),
+            ("n_mice", n_mice, n_mice, "mice", "count", f"mice with a lane of {tissue}")]
+    return pd.DataFrame([{"key": key, "value": value, "n": of, "n_unit": unit, "unit": unit, "method": method,
+                          "description": description, "digits": 0}
+                         for key, value, of, unit, method, description in rows], columns=RESULT_TABLE_COLUMNS)

@@ -30,7 +30,7 @@ import pandas as pd
 import patsy
 import statsmodels.formula.api as smf
 
-from helpers.analysis import design
+from helpers.analysis import design, mouse_blots
 from helpers.analysis.mouse_blots import (
     CONTRAST_COLUMNS,
     Groups,
@@ -433,6 +433,50 @@ def naive_results(naive: dict, genotype: str, reference: str) -> pd.DataFrame:
     return pd.DataFrame([{"key": key, "value": naive[key], "n": n, "n_unit": n_unit, "unit": unit, "method": method,
                           "description": description, "digits": digits}
                          for key, (n, n_unit), unit, method, description, digits in rows])
+
+
+def featured_results(primary: pd.DataFrame, gee: pd.DataFrame, stage: str, focus: str, alpha: float,
+                     groups: Groups, analysed: dict[str, str]) -> pd.DataFrame:
+    """Return the featured stage's rate ratios as a results table: mouse level per genotype, then the GEE's.
+
+    Parameters
+    ----------
+    primary, gee : DataFrame
+        The mouse-level (:func:`fit_mouse_level_contrasts`) and GEE
+        (:func:`fit_cell_level_contrasts`) contrasts with ratios
+        (:func:`helpers.analysis.mouse_blots.with_ratios`), each a whole family.
+    stage, focus : str
+        The featured stage and the genotype whose GEE ratio is stated.
+    alpha : float
+        1 - confidence level of the simultaneous intervals.
+    groups : Groups
+        The study's design (:func:`groups_of`).
+    analysed : dict
+        ``tissue``, ``pair`` and ``cell_type`` analysed (they name the descriptions).
+
+    Returns
+    -------
+    DataFrame
+        ``rr_<genotype>`` for every genotype of *groups* in the study's order
+        (a :class:`~helpers.analysis.design.DesignError` when one has no mice at
+        *stage*), then ``gee_rr_<focus>``: rate ratios with their
+        Bonferroni-simultaneous intervals, columns ``key, value, ci_low,
+        ci_high, n, n_unit, unit, method, description, digits``.
+    """
+    tissue, pair, cell_type, reference = analysed["tissue"], analysed["pair"], analysed["cell_type"], groups.reference
+    at_stage = contrasts_at_stage(primary, stage, groups.others, f"tissue {tissue}", reference)
+    method = ("OLS of log mean puncta per mouse on genotype x stage, against "
+              f"{reference}; t-based {mouse_blots.family_method(len(primary), alpha)}")
+    gee_method = f"{CELL_METHODS['gee']}; {mouse_blots.family_method(len(gee), alpha)}"
+    featured = gee[gee["stage"] == stage].set_index("genotype").loc[[focus]]
+    rows = [(f"rr_{g}", at_stage.loc[g], method, f"{g}/{reference} PLA puncta/cell, {pair}, {cell_type}, {tissue}, "
+             f"{stage}") for g in groups.others]
+    rows.append((f"gee_rr_{focus}", featured.loc[focus], gee_method,
+                 f"{focus}/{reference} PLA puncta per cell (GEE), {tissue}, {stage}"))
+    return pd.DataFrame([{"key": key, "value": row["ratio"], "ci_low": row["ratio_sim_low"],
+                          "ci_high": row["ratio_sim_high"], "n": row["n_mice"], "n_unit": "mice",
+                          "unit": "rate ratio", "method": method, "description": description, "digits": 2}
+                         for key, row, method, description in rows], columns=mouse_blots.RESULT_TABLE_COLUMNS)
 
 
 def superplot_data(cells: pd.DataFrame, tissue: str, pair: str, cell_type: str, stage: str,

@@ -97,6 +97,27 @@ class ValidationReport:
         frame = pd.DataFrame(rows, columns=["kind", "file", "row", "column", "value", "expected or done"])
         return frame.astype({"row": "Int64"})
 
+    def results(self) -> pd.DataFrame:
+        """Return what was checked and found as a results table (``ResultsLedger.record``), one count a row.
+
+        ``n_tables`` (tables read), ``n_rows`` (their data rows), ``n_problems``
+        and ``n_corrections`` (deviations corrected in memory), each over the
+        rows checked.
+
+        >>> report = ValidationReport("d", ["a", "b"], rows={"a": 3, "b": 5})
+        >>> report.results()[["key", "value", "n", "unit"]].values.tolist()
+        [['n_tables', 2, 8, 'tables'], ['n_rows', 8, 8, 'rows'], ['n_problems', 0, 8, 'problems'], \
+['n_corrections', 0, 8, 'notes']]
+        """
+        n_rows = sum(self.rows.values())
+        rows = [("n_tables", len(self.rows), "tables", "tables checked"),
+                ("n_rows", n_rows, "rows", "data rows checked in all tables"),
+                ("n_problems", len(self.problems), "problems", "problems found in the data folder"),
+                ("n_corrections", len(self.corrections), "notes", "deviations corrected in memory (files unchanged)")]
+        return pd.DataFrame([{"key": key, "value": value, "n": n_rows, "n_unit": "rows", "unit": unit,
+                              "method": "helpers.data.validate.validate_report", "description": description,
+                              "digits": 0} for key, value, unit, description in rows])
+
     def text(self) -> str:
         """Return the report as console text: every problem, then every correction."""
         lines = []
