@@ -94,7 +94,7 @@ def assembled_book(tiny, tmp_path) -> tuple[BookPlan, dict, dict]:
     (lab / "a.csv").write_bytes(A_CSV)
     plan = make_plan(Book(root=root, data_source=lab))
     runs = {c.name: cache_as_executed(plan.book, c, {"a.csv": sha256_bytes(A_CSV)}) for c in plan.built}
-    return plan, runs, assemble.assemble_sources(plan, runs, Hasher())
+    return plan, runs, assemble.assemble(plan, runs, Hasher()).contents()
 
 
 def test_the_assembled_book_has_its_pages_config_and_one_stub(assembled_book):
@@ -138,7 +138,7 @@ def test_a_prose_edit_is_assembled_without_executing_again(assembled_book):
     entry = cache.lookup(plan.book, gamma.docname, cache.static_key(plan.book, gamma, cache.environment_key(plan.book)),
                          Hasher())
     assert entry is not None and entry.notebook == runs["gamma"].notebook  # still cached
-    assembled = assemble.assemble_sources(again, runs, Hasher())
+    assembled = assemble.assemble(again, runs, Hasher()).contents()
     cells = json.loads(assembled["chapters/gamma.ipynb"])["cells"]
     assert cells[0]["source"] == "# Gamma\n\nFreshly reworded."
     assert cells[-1]["outputs"] == [printed("gamma ran\n")]
@@ -184,6 +184,6 @@ def test_assets_beside_the_chapters_are_assembled_and_sources_are_not(assembled_
     (root / "chapters" / "notes.py").write_text("x = 1\n")
     (root / "_static").mkdir()
     (root / "_static" / "style.css").write_text("p {}")
-    assembled = assemble.assemble_sources(plan, runs, Hasher())
+    assembled = assemble.assemble(plan, runs, Hasher()).contents()
     assert assembled["chapters/diagram.png"] == b"png" and assembled["_static/style.css"] == b"p {}"
     assert "chapters/notes.py" not in assembled and "chapters/parameters.yml" not in assembled

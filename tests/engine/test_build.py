@@ -87,7 +87,7 @@ def test_markdown_edit_reruns_nothing_but_the_staged_page_has_the_new_prose(book
         entry = cache.lookup(b, c.docname, cache.static_key(b, c, cache.environment_key(b)), hasher)
         assert entry is not None, "a Markdown edit must not invalidate the cache"
         runs[c.name] = ChapterRun(c.name, "cached", entry.seconds, data_files=entry.data_files, notebook=entry.notebook)
-    assembled = json.loads(assemble.assemble_sources(plan, runs, hasher)["chapters/beta.ipynb"])
+    assembled = json.loads(assemble.assemble(plan, runs, hasher).contents()["chapters/beta.ipynb"])
     sources = [cell_source(c) for c in assembled["cells"]]
     assert "# Beta\n\nRewritten prose, no new numbers." in sources
     outputs = [o.get("text", "") for c in assembled["cells"] for o in c.get("outputs", [])]

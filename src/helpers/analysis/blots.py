@@ -65,12 +65,7 @@ def region_lanes(table: pd.DataFrame, region: str) -> pd.DataFrame:
     ...
     helpers.analysis.design.DesignError: human_blot: no lanes for region 'c' (regions present: a, b); add them, or choose a region that is present (the chapter's parameter region).
     """
-    data = table[table["region"] == region].copy()
-    if data.empty:
-        raise design.DesignError(f"human_blot: no lanes for region {region!r} (regions present: "
-                                 f"{', '.join(sorted(table['region'].unique()))}); add them, or choose a region that "
-                                 "is present (the chapter's parameter region).")
-    return data
+    return design.lanes_at(table, "human_blot", "region", region)
 
 
 def fit_region_effect(

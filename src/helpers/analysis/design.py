@@ -117,6 +117,23 @@ def check_units(data: pd.DataFrame, table: str, by: str | Sequence[str], unit_co
     return counts
 
 
+def lanes_at(lanes: pd.DataFrame, table: str, column: str, level: str) -> pd.DataFrame:
+    """Return a copy of the lanes whose *column* is *level*; refuse, naming the levels present, when there are none.
+
+    *column* is also the chapter's parameter that chose *level*.
+
+    >>> lanes = pd.DataFrame({"region": ["a", "b"], "donor_id": ["D1", "D2"]})
+    >>> lanes_at(lanes, "human_blot", "region", "b")["donor_id"].tolist()
+    ['D2']
+    """
+    data = lanes[lanes[column] == level].copy()
+    if data.empty:
+        present = ", ".join(sorted(lanes[column].unique()))
+        raise DesignError(f"{table}: no lanes for {column} {level!r} ({column}s present: {present}); add them, "
+                          f"or choose a {column} that is present (the chapter's parameter {column}).")
+    return data
+
+
 def residual_df(data: pd.DataFrame, rhs: str) -> tuple[int, int]:
     """Return (rank of the design of formula right-hand side *rhs*, residual degrees of freedom)."""
     x = np.asarray(patsy.dmatrix(rhs, data, return_type="dataframe"), dtype=float)

@@ -234,11 +234,7 @@ def tissue_lanes(lanes: pd.DataFrame, tissue: str) -> pd.DataFrame:
     ...
     helpers.analysis.design.DesignError: mouse_blot: no lanes for tissue 't3' (tissues present: t1, t2); add them, or choose a tissue that is present (the chapter's parameter tissue).
     """
-    data = lanes[lanes["tissue"] == tissue].copy()
-    if data.empty:
-        raise design.DesignError(f"mouse_blot: no lanes for tissue {tissue!r} (tissues present: "
-                                 f"{', '.join(sorted(lanes['tissue'].unique()))}); add them, or choose a tissue "
-                                 "that is present (the chapter's parameter tissue).")
+    data = design.lanes_at(lanes, "mouse_blot", "tissue", tissue)
     if "log_ratio" not in data:
         data = add_log_ratio(data)
     return data

@@ -5,8 +5,8 @@ re-renders without re-executing), a "Built from" note on every page, a short pag
 for each chapter the data source cannot build (:mod:`helpers.engine.selection`)
 and an *Execution status* appendix. :func:`assemble` returns the assembled book as an
 :class:`Assembly` (the executed pages as recipes, so a no-op rebuild can compare digests
-without serialising a notebook); :func:`assemble_sources` returns its files as
-``{relative path: bytes}``; :mod:`helpers.engine.render` writes and renders them.
+without serialising a notebook); its :meth:`Assembly.contents` are the files as
+``{relative path: bytes}``, which :mod:`helpers.engine.render` writes and renders.
 """
 
 from __future__ import annotations
@@ -185,11 +185,6 @@ class Assembly:
     def contents(self) -> dict[str, bytes]:
         """``{relative path: bytes}`` of every file, pages made."""
         return self.files | {rel: page.content() for rel, page in self.pages.items()}
-
-
-def assemble_sources(plan: BookPlan, runs: dict[str, ChapterRun], hasher: Hasher) -> dict[str, bytes]:
-    """Return ``{relative path: content}`` of the assembled book: pages, config, executed chapters, stubs."""
-    return assemble(plan, runs, hasher).contents()
 
 
 def assemble(plan: BookPlan, runs: dict[str, ChapterRun], hasher: Hasher) -> Assembly:
