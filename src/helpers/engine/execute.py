@@ -14,6 +14,7 @@ import datetime as dt
 import os
 import re
 import sys
+import tempfile
 import time
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -125,10 +126,9 @@ def execute_job(job: Job) -> Outcome:
     return Outcome(True, time.perf_counter() - start)
 
 
-def plan_jobs(book: Book, todo: list[Scheduled], zygote: tuple[str, str] = ("", "")) -> list[Job]:
-    """One job per chapter to run: notebook, target, read log, parameters, kernel environment."""
-    work = book.cache_dir / "work"
-    work.mkdir(parents=True, exist_ok=True)
+def plan_jobs(book: Book, todo: list[Scheduled], work: Path, zygote: tuple[str, str] = ("", "")) -> list[Job]:
+    """One job per chapter to run: notebook, target and read log in the scratch folder *work*, parameters,
+    kernel environment."""
     jobs = []
     for chapter, key in todo:
         tag = f"{chapter.name}-{os.getpid()}-{key[:12]}"
@@ -153,8 +153,10 @@ def execute(book: Book, todo: list[Scheduled], hasher: Hasher, annotate, commit:
     import papermill  # noqa: F401  (imported before forking, so workers start fast)
 
     zygote = wait_zygote(*zygote) if zygote is not None else None
-    jobs = plan_jobs(book, todo, (zygote[1], client_script(book)) if zygote is not None else ("", ""))
-    done = run_pool(book, todo, jobs, hasher, annotate, commit)
+    # Notebooks being executed live outside the cache: a killed build leaves no torn file in it.
+    with tempfile.TemporaryDirectory(prefix="helpers-book-") as work:
+        jobs = plan_jobs(book, todo, Path(work), (zygote[1], client_script(book)) if zygote is not None else ("", ""))
+        done = run_pool(book, todo, jobs, hasher, annotate, commit)
     cache.record_timings(book, {c.docname: run.seconds for c, _ in todo for run, _ in done if run.chapter == c.name})
     return done
 
